@@ -1,0 +1,133 @@
+package provider
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+
+	"github.com/seed/terraform-provider-webhooks/internal/sellfern"
+	"github.com/seed/terraform-provider-webhooks/internal/selsup"
+)
+
+// providerData is what Configure hands to resources and data sources: one client per service, or the reason
+// there is none. The reason is only reported when a resource of that service is used, so that a configuration
+// using one service never needs the other's credentials.
+type providerData struct {
+	sellfern serviceClient[*sellfern.Client]
+	selsup   serviceClient[*selsup.Client]
+}
+
+type serviceClient[C any] struct {
+	client C
+	err    diag.Diagnostic
+}
+
+func (s serviceClient[C]) get() (C, diag.Diagnostics) {
+	if s.err != nil {
+		return s.client, diag.Diagnostics{s.err}
+	}
+	return s.client, nil
+}
+
+type clientSettings struct {
+	userAgent      string
+	maxRetries     int
+	requestTimeout time.Duration
+}
+
+func (cs clientSettings) sellfern(token, baseURL setting) serviceClient[*sellfern.Client] {
+	var out serviceClient[*sellfern.Client]
+	tok, base, errDiag := resolveCredentials("Sellfern", "token", token, baseURL)
+	if errDiag != nil {
+		out.err = errDiag
+		return out
+	}
+	c, err := sellfern.New(sellfern.Config{
+		BaseURL:        base,
+		Token:          tok,
+		UserAgent:      cs.userAgent,
+		MaxRetries:     retries(cs.maxRetries),
+		RequestTimeout: cs.requestTimeout,
+	})
+	if err != nil {
+		out.err = invalidBaseURL(baseURL, err)
+		return out
+	}
+	out.client = c
+	return out
+}
+
+func (cs clientSettings) selsup(apiKey, baseURL setting) serviceClient[*selsup.Client] {
+	var out serviceClient[*selsup.Client]
+	key, base, errDiag := resolveCredentials("SelSup", "API key", apiKey, baseURL)
+	if errDiag != nil {
+		out.err = errDiag
+		return out
+	}
+	c, err := selsup.New(selsup.Config{
+		BaseURL:        base,
+		APIKey:         key,
+		UserAgent:      cs.userAgent,
+		MaxRetries:     retries(cs.maxRetries),
+		RequestTimeout: cs.requestTimeout,
+	})
+	if err != nil {
+		out.err = invalidBaseURL(baseURL, err)
+		return out
+	}
+	out.client = c
+	return out
+}
+
+// retries maps the provider's "0 means no retries" onto the transport's "0 means the default".
+func retries(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
+}
+
+func resolveCredentials(service, what string, credential, baseURL setting) (string, string, diag.Diagnostic) {
+	cred, credUnknown := credential.resolve()
+	base, baseUnknown := baseURL.resolve()
+	if credUnknown || baseUnknown {
+		return "", "", diag.NewErrorDiagnostic(
+			fmt.Sprintf("%s settings not known yet", service),
+			fmt.Sprintf("The provider's %s or %s depends on a value that is only known after apply, so %s "+
+				"resources cannot be planned yet. Use values known at plan time, or apply the resources they "+
+				"depend on first (terraform apply -target=...).", credential.path, baseURL.path, service))
+	}
+	if cred == "" {
+		return "", "", diag.NewErrorDiagnostic(
+			fmt.Sprintf("Missing %s %s", service, what),
+			fmt.Sprintf("This configuration uses %s resources or data sources, so the provider needs a %s %s. "+
+				"Set %s in the provider \"webhooks\" block, or the %s environment variable.",
+				service, service, what, credential.path, credential.env))
+	}
+	return cred, base, nil
+}
+
+func invalidBaseURL(baseURL setting, err error) diag.Diagnostic {
+	return diag.NewErrorDiagnostic("Invalid "+baseURL.path,
+		fmt.Sprintf("%s (from %s in the provider block or the %s environment variable).", capitalize(err.Error()), baseURL.path, baseURL.env))
+}
+
+// clientFrom is the common body of every resource's and data source's Configure. ok is false when the provider is
+// not configured yet (validation runs before Configure), in which case there is nothing to do.
+func clientFrom[C any](providerDataAny any, pick func(*providerData) serviceClient[C]) (client C, ok bool, diags diag.Diagnostics) {
+	if providerDataAny == nil {
+		return client, false, nil
+	}
+	data, isData := providerDataAny.(*providerData)
+	if !isData {
+		diags.AddError("Unexpected provider data",
+			fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider; please report it.", providerDataAny))
+		return client, false, diags
+	}
+	client, diags = pick(data).get()
+	return client, !diags.HasError(), diags
+}
+
+func pickSellfern(d *providerData) serviceClient[*sellfern.Client] { return d.sellfern }
+func pickSelSup(d *providerData) serviceClient[*selsup.Client]     { return d.selsup }

@@ -1,0 +1,223 @@
+// Package provider is the Terraform side of terraform-provider-webhooks: schemas, plans and state. It turns
+// Terraform values into calls on the sellfern and selsup clients and never builds an HTTP request itself.
+package provider
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/seed/terraform-provider-webhooks/internal/sellfern"
+	"github.com/seed/terraform-provider-webhooks/internal/selsup"
+	"github.com/seed/terraform-provider-webhooks/internal/transport"
+)
+
+// Environment variables read when the provider block leaves an attribute out.
+const (
+	EnvSellfernToken   = "SELLFERN_TOKEN"
+	EnvSellfernBaseURL = "SELLFERN_BASE_URL"
+	EnvSelSupAPIKey    = "SELSUP_API_KEY"
+	EnvSelSupBaseURL   = "SELSUP_BASE_URL"
+)
+
+const (
+	defaultMaxRetries  = transport.DefaultMaxRetries
+	maxMaxRetries      = 10
+	maxRequestTimeout  = 10 * time.Minute
+	defaultRequestTime = transport.DefaultRequestTimeout
+)
+
+var _ provider.Provider = &WebhooksProvider{}
+
+// WebhooksProvider is the provider "webhooks".
+type WebhooksProvider struct {
+	version string
+}
+
+// New returns the provider factory for the given version (set at build time).
+func New(version string) func() provider.Provider {
+	return func() provider.Provider { return &WebhooksProvider{version: version} }
+}
+
+type providerModel struct {
+	Sellfern       *sellfernConfigModel `tfsdk:"sellfern"`
+	SelSup         *selsupConfigModel   `tfsdk:"selsup"`
+	MaxRetries     types.Int64          `tfsdk:"max_retries"`
+	RequestTimeout types.String         `tfsdk:"request_timeout"`
+}
+
+type sellfernConfigModel struct {
+	Token   types.String `tfsdk:"token"`
+	BaseURL types.String `tfsdk:"base_url"`
+}
+
+type selsupConfigModel struct {
+	APIKey  types.String `tfsdk:"api_key"`
+	BaseURL types.String `tfsdk:"base_url"`
+}
+
+func (p *WebhooksProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
+	resp.TypeName = "webhooks"
+	resp.Version = p.version
+}
+
+func (p *WebhooksProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Manages webhook endpoints on Sellfern and SelSup. Both service blocks are optional; " +
+			"a service's credentials are demanded only when one of its resources or data sources is used.",
+		Attributes: map[string]schema.Attribute{
+			"sellfern": schema.SingleNestedAttribute{
+				Optional:            true,
+				MarkdownDescription: "Sellfern API settings, for the `sellfern_*` resources and data sources.",
+				Attributes: map[string]schema.Attribute{
+					"token": schema.StringAttribute{
+						Optional:  true,
+						Sensitive: true,
+						MarkdownDescription: "Sellfern API token (they look like `sk_live_…`) with the `webhooks:manage` scope. " +
+							"May also be set with the `" + EnvSellfernToken + "` environment variable.",
+						Validators: []validator.String{notBlank()},
+					},
+					"base_url": schema.StringAttribute{
+						Optional: true,
+						MarkdownDescription: "Sellfern API base URL. Defaults to `" + sellfern.DefaultBaseURL + "`; may also be set " +
+							"with `" + EnvSellfernBaseURL + "`. Must be `https://`, except on a loopback host such as the " +
+							"bundled mock server, so that the token never crosses a network in clear text.",
+						Validators: []validator.String{baseURL()},
+					},
+				},
+			},
+			"selsup": schema.SingleNestedAttribute{
+				Optional:            true,
+				MarkdownDescription: "SelSup API settings, for the `selsup_*` resources and data sources.",
+				Attributes: map[string]schema.Attribute{
+					"api_key": schema.StringAttribute{
+						Optional:  true,
+						Sensitive: true,
+						MarkdownDescription: "SelSup API key, sent as the raw `Authorization` header. May also be set " +
+							"with the `" + EnvSelSupAPIKey + "` environment variable.",
+						Validators: []validator.String{notBlank()},
+					},
+					"base_url": schema.StringAttribute{
+						Optional: true,
+						MarkdownDescription: "SelSup API base URL. Defaults to `" + selsup.DefaultBaseURL + "`; may also be set " +
+							"with `" + EnvSelSupBaseURL + "`. Must be `https://`, except on a loopback host.",
+						Validators: []validator.String{baseURL()},
+					},
+				},
+			},
+			"max_retries": schema.Int64Attribute{
+				Optional: true,
+				MarkdownDescription: fmt.Sprintf("How many times a failed call is retried (0 to %d, default %d) when the "+
+					"service answers 429, 502, 503 or 504 or the connection fails. Reads, updates and deletes are "+
+					"retried with exponential backoff and jitter, honouring `Retry-After`; a create is never repeated "+
+					"blindly, but first checks whether the failed attempt made the webhook.", maxMaxRetries, defaultMaxRetries),
+				Validators: []validator.Int64{int64validator.Between(0, maxMaxRetries)},
+			},
+			"request_timeout": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: fmt.Sprintf("Time allowed for each HTTP request, as a Go duration such as `30s` or "+
+					"`2m` (default `%s`, at most `%s`).", defaultRequestTime, maxRequestTimeout),
+				Validators: []validator.String{duration(time.Second, maxRequestTimeout)},
+			},
+		},
+	}
+}
+
+func (p *WebhooksProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
+	var cfg providerModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	settings := clientSettings{
+		userAgent:      "terraform-provider-webhooks/" + p.version,
+		maxRetries:     defaultMaxRetries,
+		requestTimeout: defaultRequestTime,
+	}
+	if !cfg.MaxRetries.IsNull() && !cfg.MaxRetries.IsUnknown() {
+		settings.maxRetries = int(cfg.MaxRetries.ValueInt64())
+	}
+	if !cfg.RequestTimeout.IsNull() && !cfg.RequestTimeout.IsUnknown() {
+		d, err := time.ParseDuration(cfg.RequestTimeout.ValueString())
+		if err != nil { // the validator has already said so; this only keeps Configure total
+			resp.Diagnostics.AddAttributeError(path.Root("request_timeout"), "Invalid request_timeout", err.Error())
+			return
+		}
+		settings.requestTimeout = d
+	}
+
+	var sf sellfernConfigModel
+	if cfg.Sellfern != nil {
+		sf = *cfg.Sellfern
+	}
+	var ss selsupConfigModel
+	if cfg.SelSup != nil {
+		ss = *cfg.SelSup
+	}
+	data := &providerData{
+		sellfern: settings.sellfern(
+			setting{path: "sellfern.token", env: EnvSellfernToken, value: sf.Token},
+			setting{path: "sellfern.base_url", env: EnvSellfernBaseURL, value: sf.BaseURL},
+		),
+		selsup: settings.selsup(
+			setting{path: "selsup.api_key", env: EnvSelSupAPIKey, value: ss.APIKey},
+			setting{path: "selsup.base_url", env: EnvSelSupBaseURL, value: ss.BaseURL},
+		),
+	}
+	tflog.Debug(ctx, "Configured webhooks provider", map[string]any{
+		"sellfern_ready":  data.sellfern.err == nil,
+		"selsup_ready":    data.selsup.err == nil,
+		"max_retries":     settings.maxRetries,
+		"request_timeout": settings.requestTimeout.String(),
+	})
+	resp.DataSourceData = data
+	resp.ResourceData = data
+}
+
+func (p *WebhooksProvider) Resources(context.Context) []func() resource.Resource {
+	return []func() resource.Resource{
+		NewSellfernWebhookResource,
+		NewSelSupWebhookResource,
+	}
+}
+
+func (p *WebhooksProvider) DataSources(context.Context) []func() datasource.DataSource {
+	return []func() datasource.DataSource{
+		NewSellfernWebhookDataSource,
+		NewSellfernWebhooksDataSource,
+		NewSellfernWebhookDeliveriesDataSource,
+		NewSelSupWebhookDataSource,
+		NewSelSupWebhooksDataSource,
+	}
+}
+
+// setting is one provider attribute with its environment fallback.
+type setting struct {
+	path  string
+	env   string
+	value types.String
+}
+
+// resolve returns the configured value, else the environment's; unknown reports a value not known until apply.
+func (s setting) resolve() (value string, unknown bool) {
+	if s.value.IsUnknown() {
+		return "", true
+	}
+	if !s.value.IsNull() {
+		return s.value.ValueString(), false
+	}
+	return strings.TrimSpace(os.Getenv(s.env)), false
+}

@@ -1,0 +1,101 @@
+package provider
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+
+	"github.com/seed/terraform-provider-webhooks/internal/mockserver"
+)
+
+// testAccFactories serves the provider in-process under the local name "webhooks". With
+// TF_ACC_PROVIDER_NAMESPACE=seed (set in TestMain) its address is registry.terraform.io/seed/webhooks, the
+// published one, so configurations may declare it exactly as users do.
+var testAccFactories = map[string]func() (tfprotov6.ProviderServer, error){
+	"webhooks": providerserver.NewProtocol6WithError(New("test")()),
+}
+
+func TestMain(m *testing.M) {
+	os.Setenv("TF_ACC_PROVIDER_NAMESPACE", "seed")
+	// This machine points TF_CLI_CONFIG_FILE at a file that does not exist; give Terraform an empty one.
+	dir, err := os.MkdirTemp("", "webhooks-tfcli-")
+	if err != nil {
+		panic(err)
+	}
+	cli := filepath.Join(dir, "terraformrc")
+	if err := os.WriteFile(cli, []byte("# acceptance tests: no provider installation settings\n"), 0o600); err != nil {
+		panic(err)
+	}
+	os.Setenv("TF_CLI_CONFIG_FILE", cli)
+	// The provider under test must take its settings from each test's configuration, never from the
+	// environment of whoever runs the tests.
+	for _, env := range []string{EnvSellfernToken, EnvSellfernBaseURL, EnvSelSupAPIKey, EnvSelSupBaseURL} {
+		os.Unsetenv(env)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// accMock starts a mock server for one test, on a loopback port, closed when the test ends.
+func accMock(t *testing.T, opts mockserver.Options) *mockserver.Server {
+	t.Helper()
+	if opts.Seed == 0 {
+		opts.Seed = int64(len(t.Name())) + 1
+	}
+	m := mockserver.New(opts)
+	if err := m.Start("127.0.0.1:0"); err != nil {
+		t.Fatalf("starting mock server: %v", err)
+	}
+	t.Cleanup(m.Close)
+	return m
+}
+
+// providerConfig is the terraform and provider blocks pointing both services at the mock.
+func providerConfig(m *mockserver.Server) string {
+	return providerConfigWith(m, mockserver.DemoSellfernToken, mockserver.DemoSelSupKey, "")
+}
+
+func providerConfigWith(m *mockserver.Server, token, key, extra string) string {
+	return fmt.Sprintf(`
+terraform {
+  required_providers {
+    webhooks = {
+      source = "seed/webhooks"
+    }
+  }
+}
+
+provider "webhooks" {
+  sellfern = {
+    token    = %q
+    base_url = %q
+  }
+  selsup = {
+    api_key  = %q
+    base_url = %q
+  }
+  %s
+}
+`, token, m.SellfernBaseURL(), key, m.SelSupBaseURL(), extra)
+}
+
+// errorContaining matches a Terraform error whose text contains every fragment, whatever line breaks Terraform
+// wrapped it with.
+func errorContaining(fragments ...string) *regexp.Regexp {
+	parts := make([]string, len(fragments))
+	for i, f := range fragments {
+		words := strings.Fields(f)
+		for j, w := range words {
+			words[j] = regexp.QuoteMeta(w)
+		}
+		parts[i] = "(?s:.*" + strings.Join(words, `\s+(?:│\s+)?`) + ")"
+	}
+	return regexp.MustCompile("(?s)" + strings.Join(parts, ""))
+}

@@ -1,0 +1,238 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/seed/terraform-provider-webhooks/internal/sellfern"
+)
+
+var (
+	_ resource.ResourceWithConfigure   = &sellfernWebhookResource{}
+	_ resource.ResourceWithImportState = &sellfernWebhookResource{}
+)
+
+// NewSellfernWebhookResource is the sellfern_webhook resource.
+func NewSellfernWebhookResource() resource.Resource { return &sellfernWebhookResource{} }
+
+type sellfernWebhookResource struct {
+	client *sellfern.Client
+}
+
+type sellfernWebhookModel struct {
+	ID        types.String `tfsdk:"id"`
+	URL       types.String `tfsdk:"url"`
+	Events    types.Set    `tfsdk:"events"`
+	Enabled   types.Bool   `tfsdk:"enabled"`
+	Secret    types.String `tfsdk:"secret"`
+	CreatedAt types.String `tfsdk:"created_at"`
+}
+
+func (r *sellfernWebhookResource) Metadata(_ context.Context, _ resource.MetadataRequest, resp *resource.MetadataResponse) {
+	// The type name carries the service, not the provider: see DESIGN.md and the provider page.
+	resp.TypeName = "sellfern_webhook"
+}
+
+// sellfernEventsDescription lists the events for schema descriptions.
+func sellfernEventsDescription() string {
+	return "`" + strings.Join(sellfern.Events, "`, `") + "`"
+}
+
+func (r *sellfernWebhookResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "A Sellfern webhook endpoint: Sellfern POSTs the chosen events to `url`. `url`, `events` and " +
+			"`enabled` change in place. The signing `secret` is returned by Sellfern only when the webhook is created; " +
+			"the provider keeps it in state, marked sensitive.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "The webhook's id, assigned by Sellfern (like `wh_abc123`).",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"url": schema.StringAttribute{
+				Required: true,
+				MarkdownDescription: fmt.Sprintf("The HTTPS endpoint Sellfern sends events to. It must be an absolute `https://` "+
+					"URL of at most %d characters, without a user name or password, and reachable from the internet.", maxURLLength),
+				Validators: []validator.String{webhookURL("https")},
+			},
+			"events": schema.SetAttribute{
+				Required:    true,
+				ElementType: types.StringType,
+				MarkdownDescription: "The events to subscribe to, at least one, from: " + sellfernEventsDescription() +
+					". A set: order does not matter. Changing it replaces the whole list on Sellfern.",
+				Validators: []validator.Set{
+					setvalidator.SizeAtLeast(1),
+					setvalidator.ValueStringsAre(stringvalidator.OneOf(sellfern.Events...)),
+				},
+			},
+			"enabled": schema.BoolAttribute{
+				Optional:            true,
+				Computed:            true,
+				Default:             booldefault.StaticBool(true),
+				MarkdownDescription: "Whether Sellfern delivers events. `false` pauses delivery without deleting the webhook. Defaults to `true`.",
+			},
+			"secret": schema.StringAttribute{
+				Computed:  true,
+				Sensitive: true,
+				MarkdownDescription: "The signing secret (`whsec_…`) used to verify Sellfern's deliveries. Sellfern returns it " +
+					"only once, when the webhook is created; it is kept in state across refreshes and updates. It is " +
+					"null after `terraform import`, since Sellfern cannot show it again: to get a new one, replace the " +
+					"webhook (`terraform apply -replace=...`).",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"created_at": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "When the webhook was created, as Sellfern reports it (RFC 3339).",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+		},
+	}
+}
+
+func (r *sellfernWebhookResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	client, ok, diags := clientFrom(req.ProviderData, pickSellfern)
+	resp.Diagnostics.Append(diags...)
+	if ok {
+		r.client = client
+	}
+}
+
+func (r *sellfernWebhookResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan sellfernWebhookModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	events, diags := setStrings(ctx, plan.Events)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	// The documented create takes only url and events; a webhook is always created enabled.
+	created, err := r.client.CreateWebhook(ctx, sellfern.CreateRequest{URL: plan.URL.ValueString(), Events: events})
+	if err != nil {
+		if created != nil {
+			// It exists but could not be finished: record it so Terraform marks it tainted and replaces it,
+			// rather than forgetting a live webhook.
+			plan.ID = types.StringValue(created.ID)
+			plan.CreatedAt = types.StringValue(created.CreatedAt)
+			plan.Secret = types.StringNull()
+			plan.Enabled = types.BoolValue(created.Enabled)
+			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+			addAPIError(&resp.Diagnostics, "Sellfern webhook created but not finished", fmt.Errorf("%w. "+
+				"It is recorded in state as tainted, so the next apply replaces it", err))
+			return
+		}
+		addAPIError(&resp.Diagnostics, "Could not create Sellfern webhook", err)
+		return
+	}
+
+	plan.ID = types.StringValue(created.ID)
+	plan.CreatedAt = types.StringValue(created.CreatedAt)
+	plan.Secret = types.StringValue(created.Secret)
+	if created.Secret == "" {
+		plan.Secret = types.StringNull()
+	}
+
+	if !plan.Enabled.ValueBool() {
+		disabled := false
+		if _, err := r.client.UpdateWebhook(ctx, created.ID, sellfern.UpdateRequest{Enabled: &disabled}); err != nil {
+			// Keep the webhook and its one-time secret in state; Terraform marks it tainted.
+			plan.Enabled = types.BoolValue(true)
+			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+			addAPIError(&resp.Diagnostics, "Sellfern webhook created but not disabled", fmt.Errorf("webhook %s was "+
+				"created, but setting enabled = false failed: %w. It is recorded in state as tainted", created.ID, err))
+			return
+		}
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *sellfernWebhookResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state sellfernWebhookModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	w, err := r.client.GetWebhook(ctx, state.ID.ValueString())
+	if sellfern.IsNotFound(err) {
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		addAPIError(&resp.Diagnostics, "Could not read Sellfern webhook", err)
+		return
+	}
+	events, diags := stringSet(ctx, w.Events)
+	resp.Diagnostics.Append(diags...)
+	state.URL = types.StringValue(w.URL)
+	state.Events = events
+	state.Enabled = types.BoolValue(w.Enabled)
+	state.CreatedAt = types.StringValue(w.CreatedAt)
+	// The secret is never listed: what state holds is kept.
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *sellfernWebhookResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan sellfernWebhookModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	events, diags := setStrings(ctx, plan.Events)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	// All three fields are sent: PATCH with absolute values is safe to retry and converges whatever drifted.
+	url, enabled := plan.URL.ValueString(), plan.Enabled.ValueBool()
+	if _, err := r.client.UpdateWebhook(ctx, plan.ID.ValueString(), sellfern.UpdateRequest{
+		URL: &url, Events: events, Enabled: &enabled,
+	}); err != nil {
+		addAPIError(&resp.Diagnostics, "Could not update Sellfern webhook", err)
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *sellfernWebhookResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state sellfernWebhookModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	err := r.client.DeleteWebhook(ctx, state.ID.ValueString())
+	if err != nil && !sellfern.IsNotFound(err) {
+		addAPIError(&resp.Diagnostics, "Could not delete Sellfern webhook", err)
+	}
+}
+
+// ImportState checks that the webhook exists, so that a wrong id fails with a message that says so; Read then
+// fills the state from the same list. The secret cannot be imported.
+func (r *sellfernWebhookResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	id := req.ID
+	if strings.TrimSpace(id) == "" || strings.ContainsFunc(id, func(r rune) bool { return r <= ' ' || r == '/' }) {
+		resp.Diagnostics.AddError("Invalid Sellfern webhook id",
+			fmt.Sprintf("%q is not a Sellfern webhook id. Import takes the id Sellfern assigned, like wh_abc123.", id))
+		return
+	}
+	if _, err := r.client.GetWebhook(ctx, id); err != nil {
+		if sellfern.IsNotFound(err) {
+			resp.Diagnostics.AddError("Cannot import Sellfern webhook",
+				fmt.Sprintf("Sellfern has no webhook with id %q in this account. Check the id (the sellfern_webhooks "+
+					"data source lists them all).", id))
+			return
+		}
+		addAPIError(&resp.Diagnostics, "Could not import Sellfern webhook", err)
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("secret"), types.StringNull())...)
+}

@@ -1,0 +1,74 @@
+package provider
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+
+	"github.com/seed/terraform-provider-webhooks/internal/sellfern"
+)
+
+var _ datasource.DataSourceWithConfigure = &sellfernWebhooksDataSource{}
+
+// NewSellfernWebhooksDataSource is the sellfern_webhooks data source.
+func NewSellfernWebhooksDataSource() datasource.DataSource { return &sellfernWebhooksDataSource{} }
+
+type sellfernWebhooksDataSource struct {
+	client *sellfern.Client
+}
+
+type sellfernWebhooksModel struct {
+	Webhooks []sellfernWebhookDataModel `tfsdk:"webhooks"`
+}
+
+func (d *sellfernWebhooksDataSource) Metadata(_ context.Context, _ datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = "sellfern_webhooks"
+}
+
+func (d *sellfernWebhooksDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Lists every webhook of the Sellfern account, including those Terraform does not manage. " +
+			"Secrets are never listed.",
+		Attributes: map[string]schema.Attribute{
+			"webhooks": schema.ListNestedAttribute{
+				Computed: true,
+				MarkdownDescription: "Every webhook, oldest first (by `created_at`, then `id`), whatever order the API " +
+					"answers in, so that the result does not change when nothing changed.",
+				NestedObject: schema.NestedAttributeObject{Attributes: sellfernWebhookDataAttributes(false)},
+			},
+		},
+	}
+}
+
+func (d *sellfernWebhooksDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	client, ok, diags := clientFrom(req.ProviderData, pickSellfern)
+	resp.Diagnostics.Append(diags...)
+	if ok {
+		d.client = client
+	}
+}
+
+func (d *sellfernWebhooksDataSource) Read(ctx context.Context, _ datasource.ReadRequest, resp *datasource.ReadResponse) {
+	listed, err := d.client.ListWebhooks(ctx)
+	if err != nil {
+		addAPIError(&resp.Diagnostics, "Could not list Sellfern webhooks", err)
+		return
+	}
+	hooks := slices.Clone(listed)
+	slices.SortFunc(hooks, func(a, b sellfern.Webhook) int {
+		if c := strings.Compare(a.CreatedAt, b.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	model := sellfernWebhooksModel{Webhooks: make([]sellfernWebhookDataModel, 0, len(hooks))}
+	for _, w := range hooks {
+		m, diags := newSellfernWebhookDataModel(ctx, w)
+		resp.Diagnostics.Append(diags...)
+		model.Webhooks = append(model.Webhooks, m)
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &model)...)
+}

@@ -1,0 +1,237 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/setplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/seed/terraform-provider-webhooks/internal/selsup"
+)
+
+var (
+	_ resource.ResourceWithConfigure   = &selsupWebhookResource{}
+	_ resource.ResourceWithImportState = &selsupWebhookResource{}
+)
+
+// maxSelSupName bounds a webhook name; the documents give no limit, so this is generous.
+const maxSelSupName = 255
+
+// NewSelSupWebhookResource is the selsup_webhook resource.
+func NewSelSupWebhookResource() resource.Resource { return &selsupWebhookResource{} }
+
+type selsupWebhookResource struct {
+	client *selsup.Client
+}
+
+type selsupWebhookModel struct {
+	ID             types.String `tfsdk:"id"`
+	Name           types.String `tfsdk:"name"`
+	URL            types.String `tfsdk:"url"`
+	Types          types.Set    `tfsdk:"types"`
+	OrganizationID types.Int64  `tfsdk:"organization_id"`
+	ClientID       types.Int64  `tfsdk:"client_id"`
+}
+
+func (r *selsupWebhookResource) Metadata(_ context.Context, _ resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = "selsup_webhook"
+}
+
+func selsupTypesDescription() string { return "`" + strings.Join(selsup.Types, "`, `") + "`" }
+
+func (r *selsupWebhookResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	replace := "Changing it replaces the webhook."
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "A SelSup webhook subscription: SelSup sends the chosen event types to `url`. SelSup's API " +
+			"has no update call, so **any change replaces the webhook** (delete, then create). Where a gap between " +
+			"the two matters, add `lifecycle { create_before_destroy = true }`.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "The webhook's id, an integer assigned by SelSup, as a string (like `\"1042\"`).",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"name": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: fmt.Sprintf("A name for the webhook: any text, Cyrillic included, up to %d characters. %s",
+					maxSelSupName, replace),
+				Validators:    []validator.String{printableName(maxSelSupName)},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"url": schema.StringAttribute{
+				Required: true,
+				MarkdownDescription: fmt.Sprintf("Where SelSup sends events: an absolute `https://` (or `http://`) URL of "+
+					"at most %d characters, without a user name or password. %s", maxURLLength, replace),
+				Validators:    []validator.String{webhookURL("https", "http")},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"types": schema.SetAttribute{
+				Required:    true,
+				ElementType: types.StringType,
+				MarkdownDescription: "The event types to subscribe to, at least one, from: " + selsupTypesDescription() +
+					". A set: order does not matter. " + replace,
+				Validators: []validator.Set{
+					setvalidator.SizeAtLeast(1),
+					setvalidator.ValueStringsAre(stringvalidator.OneOf(selsup.Types...)),
+				},
+				PlanModifiers: []planmodifier.Set{setplanmodifier.RequiresReplace()},
+			},
+			"organization_id": schema.Int64Attribute{
+				Optional:            true,
+				MarkdownDescription: "The SelSup organization the webhook is for, a positive integer. " + replace,
+				Validators:          []validator.Int64{int64validator.AtLeast(1)},
+				PlanModifiers:       []planmodifier.Int64{int64planmodifier.RequiresReplace()},
+			},
+			"client_id": schema.Int64Attribute{
+				Computed:            true,
+				MarkdownDescription: "The SelSup account (client) the webhook belongs to, set by SelSup.",
+				PlanModifiers:       []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
+			},
+		},
+	}
+}
+
+func (r *selsupWebhookResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	client, ok, diags := clientFrom(req.ProviderData, pickSelSup)
+	resp.Diagnostics.Append(diags...)
+	if ok {
+		r.client = client
+	}
+}
+
+func (r *selsupWebhookResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan selsupWebhookModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	eventTypes, diags := setStrings(ctx, plan.Types)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	created, err := r.client.CreateWebhook(ctx, selsup.CreateRequest{
+		Name:           plan.Name.ValueString(),
+		URL:            plan.URL.ValueString(),
+		OrganizationID: plan.OrganizationID.ValueInt64(),
+		Types:          eventTypes,
+	})
+	if created != nil {
+		plan.ID = types.StringValue(selsup.FormatID(created.ID))
+		plan.ClientID = optionalInt64(created.ClientID)
+	}
+	if err != nil {
+		if created != nil {
+			// It exists but could not be finished: record it so Terraform marks it tainted and replaces it.
+			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+			addAPIError(&resp.Diagnostics, "SelSup webhook created but not finished",
+				fmt.Errorf("%w. It is recorded in state as tainted, so the next apply replaces it", err))
+			return
+		}
+		addAPIError(&resp.Diagnostics, "Could not create SelSup webhook", err)
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *selsupWebhookResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state selsupWebhookModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	id, err := selsup.ParseID(state.ID.ValueString())
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid SelSup webhook id in state", err.Error())
+		return
+	}
+	w, err := r.client.GetWebhook(ctx, id)
+	if selsup.IsNotFound(err) {
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		addAPIError(&resp.Diagnostics, "Could not read SelSup webhook", err)
+		return
+	}
+	state.Name = optionalString(w.Name)
+	state.URL = types.StringValue(w.URL)
+	state.OrganizationID = optionalInt64(w.OrganizationID)
+	state.ClientID = optionalInt64(w.ClientID)
+	// The documents do not promise types in the list: when they are missing, what state holds stands.
+	if w.Types != nil {
+		set, diags := stringSet(ctx, w.Types)
+		resp.Diagnostics.Append(diags...)
+		state.Types = set
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+// Update is never called: every attribute either requires replacement or is computed and kept from state.
+func (r *selsupWebhookResource) Update(_ context.Context, _ resource.UpdateRequest, resp *resource.UpdateResponse) {
+	resp.Diagnostics.AddError("SelSup webhooks cannot be updated",
+		"SelSup's API has no update call, so every change must replace the webhook. Terraform planned an in-place "+
+			"update, which is a bug in the provider; please report it.")
+}
+
+func (r *selsupWebhookResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state selsupWebhookModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	id, err := selsup.ParseID(state.ID.ValueString())
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid SelSup webhook id in state", err.Error())
+		return
+	}
+	if err := r.client.DeleteWebhook(ctx, id); err != nil && !selsup.IsNotFound(err) {
+		addAPIError(&resp.Diagnostics, "Could not delete SelSup webhook", err)
+	}
+}
+
+// ImportState checks the id's form and that the webhook exists, so that a wrong id fails with a message that
+// names it; Read then fills the state from the same list.
+func (r *selsupWebhookResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	id, err := selsup.ParseID(req.ID)
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid SelSup webhook id", fmt.Sprintf("Cannot import %q: %s.", req.ID, err))
+		return
+	}
+	if _, err := r.client.GetWebhook(ctx, id); err != nil {
+		if selsup.IsNotFound(err) {
+			resp.Diagnostics.AddError("Cannot import SelSup webhook",
+				fmt.Sprintf("SelSup has no webhook with id %d in this account. Check the id (the selsup_webhooks data "+
+					"source lists them all).", id))
+			return
+		}
+		addAPIError(&resp.Diagnostics, "Could not import SelSup webhook", err)
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), selsup.FormatID(id))...)
+}
+
+// optionalString and optionalInt64 map the API's "not set" (empty, zero) to null, which is how an attribute left
+// out of the configuration looks.
+func optionalString(s string) types.String {
+	if s == "" {
+		return types.StringNull()
+	}
+	return types.StringValue(s)
+}
+
+func optionalInt64(n int64) types.Int64 {
+	if n == 0 {
+		return types.Int64Null()
+	}
+	return types.Int64Value(n)
+}

@@ -1,0 +1,68 @@
+package provider
+
+import (
+	"cmp"
+	"context"
+	"slices"
+
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+
+	"github.com/seed/terraform-provider-webhooks/internal/selsup"
+)
+
+var _ datasource.DataSourceWithConfigure = &selsupWebhooksDataSource{}
+
+// NewSelSupWebhooksDataSource is the selsup_webhooks data source.
+func NewSelSupWebhooksDataSource() datasource.DataSource { return &selsupWebhooksDataSource{} }
+
+type selsupWebhooksDataSource struct {
+	client *selsup.Client
+}
+
+type selsupWebhooksModel struct {
+	Webhooks []selsupWebhookDataModel `tfsdk:"webhooks"`
+}
+
+func (d *selsupWebhooksDataSource) Metadata(_ context.Context, _ datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = "selsup_webhooks"
+}
+
+func (d *selsupWebhooksDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Lists every webhook of the SelSup account, including those Terraform does not manage.",
+		Attributes: map[string]schema.Attribute{
+			"webhooks": schema.ListNestedAttribute{
+				Computed: true,
+				MarkdownDescription: "Every webhook, by ascending id, whatever order the API answers in, so that the " +
+					"result does not change when nothing changed.",
+				NestedObject: schema.NestedAttributeObject{Attributes: selsupWebhookDataAttributes(false)},
+			},
+		},
+	}
+}
+
+func (d *selsupWebhooksDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	client, ok, diags := clientFrom(req.ProviderData, pickSelSup)
+	resp.Diagnostics.Append(diags...)
+	if ok {
+		d.client = client
+	}
+}
+
+func (d *selsupWebhooksDataSource) Read(ctx context.Context, _ datasource.ReadRequest, resp *datasource.ReadResponse) {
+	listed, err := d.client.ListWebhooks(ctx)
+	if err != nil {
+		addAPIError(&resp.Diagnostics, "Could not list SelSup webhooks", err)
+		return
+	}
+	hooks := slices.Clone(listed)
+	slices.SortFunc(hooks, func(a, b selsup.Webhook) int { return cmp.Compare(a.ID, b.ID) })
+	model := selsupWebhooksModel{Webhooks: make([]selsupWebhookDataModel, 0, len(hooks))}
+	for _, w := range hooks {
+		m, diags := newSelSupWebhookDataModel(ctx, w)
+		resp.Diagnostics.Append(diags...)
+		model.Webhooks = append(model.Webhooks, m)
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &model)...)
+}

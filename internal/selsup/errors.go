@@ -1,0 +1,137 @@
+package selsup
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+
+	"github.com/seed/terraform-provider-webhooks/internal/transport"
+)
+
+// APIError is any error answer from SelSup. The documents give three bodies: 400 {error, localMessage, params},
+// 403 {error}, 500 {error, message, system}; anything else still yields a status and a description.
+type APIError struct {
+	StatusCode int
+	Code       string
+	// LocalMessage is in the user's language (often Russian) and is shown as it came, UTF-8 intact.
+	LocalMessage string
+	Message      string
+	System       string
+	Params       map[string]any
+	WebhookID    int64
+	Detail       string
+	status       *transport.StatusError
+}
+
+// Unwrap exposes the raw HTTP answer.
+func (e *APIError) Unwrap() error { return e.status }
+
+func (e *APIError) Error() string {
+	head := fmt.Sprintf("SelSup API error (HTTP %d%s)", e.StatusCode, suffix(e.Code))
+	switch e.StatusCode {
+	case http.StatusForbidden:
+		head = fmt.Sprintf("SelSup refused the API key (HTTP 403%s): it is wrong, revoked, or not allowed to manage webhooks", suffix(e.Code))
+	case http.StatusBadRequest:
+		head = fmt.Sprintf("SelSup rejected the request as invalid (HTTP 400%s)", suffix(e.Code))
+	case http.StatusNotFound:
+		if e.WebhookID != 0 {
+			head = fmt.Sprintf("SelSup has no webhook with id %d (HTTP 404%s)", e.WebhookID, suffix(e.Code))
+		}
+	}
+	var parts []string
+	for _, s := range []string{e.LocalMessage, e.Message} {
+		if s != "" {
+			parts = append(parts, s)
+		}
+	}
+	if e.System != "" {
+		parts = append(parts, "system: "+e.System)
+	}
+	if len(e.Params) > 0 {
+		parts = append(parts, "params: "+formatParams(e.Params))
+	}
+	if len(parts) == 0 && e.Detail != "" {
+		return head + "; the response was " + e.Detail
+	}
+	if len(parts) == 0 {
+		return head
+	}
+	return head + ": " + strings.Join(parts, "; ")
+}
+
+func suffix(code string) string {
+	if code == "" {
+		return ""
+	}
+	return " " + code
+}
+
+func formatParams(p map[string]any) string {
+	keys := make([]string, 0, len(p))
+	for k := range p {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s=%v", transport.CleanText(k, 50), transport.CleanText(fmt.Sprint(p[k]), 100))
+	}
+	return b.String()
+}
+
+// IsNotFound reports whether err says the webhook does not exist.
+func IsNotFound(err error) bool {
+	var ae *APIError
+	return errors.As(err, &ae) && ae.StatusCode == http.StatusNotFound
+}
+
+// IsAuth reports whether err is a rejection of the API key.
+func IsAuth(err error) bool {
+	var ae *APIError
+	return errors.As(err, &ae) && (ae.StatusCode == http.StatusForbidden || ae.StatusCode == http.StatusUnauthorized)
+}
+
+const maxMessage = 500
+
+func asAPIError(err error) error {
+	var se *transport.StatusError
+	if !errors.As(err, &se) {
+		return err
+	}
+	ae := &APIError{StatusCode: se.StatusCode, status: se}
+	var body struct {
+		Error        json.RawMessage `json:"error"`
+		LocalMessage string          `json:"localMessage"`
+		Message      string          `json:"message"`
+		System       string          `json:"system"`
+		Params       map[string]any  `json:"params"`
+	}
+	if json.Unmarshal(se.Body, &body) == nil {
+		var code string
+		if json.Unmarshal(body.Error, &code) != nil {
+			// Not the documented string: perhaps {"error": {"code": …, "message": …}}.
+			var nested struct{ Code, Message string }
+			if json.Unmarshal(body.Error, &nested) == nil {
+				code = nested.Code
+				if body.Message == "" {
+					body.Message = nested.Message
+				}
+			}
+		}
+		ae.Code = transport.CleanText(code, maxMessage)
+		ae.LocalMessage = transport.CleanText(body.LocalMessage, maxMessage)
+		ae.Message = transport.CleanText(body.Message, maxMessage)
+		ae.System = transport.CleanText(body.System, maxMessage)
+		ae.Params = body.Params
+	}
+	if ae.Code == "" && ae.LocalMessage == "" && ae.Message == "" {
+		ae.Detail = transport.BodySnippet(se.Header, se.Body)
+	}
+	return ae
+}

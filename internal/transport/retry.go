@@ -1,0 +1,185 @@
+package transport
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+)
+
+type callStateKey struct{}
+
+// callState follows one Do call across its attempts, for logging and for the error that ends it.
+type callState struct {
+	method, path string
+
+	mu       sync.Mutex
+	attempts int
+	started  time.Time
+	lastErr  error
+}
+
+func (s *callState) lastErrOr(err error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.lastErr != nil {
+		return s.lastErr
+	}
+	return err
+}
+
+func stateFrom(ctx context.Context) *callState {
+	s, _ := ctx.Value(callStateKey{}).(*callState)
+	if s == nil {
+		s = &callState{}
+	}
+	return s
+}
+
+func (c *Client) logRequest(_ retryablehttp.Logger, req *http.Request, retry int) {
+	requestsTotal.Add(1)
+	if retry > 0 {
+		retriesTotal.Add(1)
+	}
+	s := stateFrom(req.Context())
+	s.mu.Lock()
+	s.attempts = retry + 1
+	s.started = time.Now()
+	s.mu.Unlock()
+}
+
+// RetryableStatus reports the statuses worth another attempt: the server asked us to slow down or a gateway or the
+// service itself was briefly unavailable.
+func RetryableStatus(code int) bool {
+	switch code {
+	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
+}
+
+// checkRetry decides after every attempt, and logs it: only idempotent calls are retried, on a retryable status or a
+// connection error; never once the caller's context is done.
+func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	s := stateFrom(ctx)
+	s.mu.Lock()
+	attempt, elapsed := s.attempts, time.Since(s.started)
+	if err != nil {
+		s.lastErr = err
+	} else {
+		s.lastErr = nil
+	}
+	s.mu.Unlock()
+
+	fields := map[string]any{
+		"service":     c.cfg.Service,
+		"method":      s.method,
+		"path":        s.path,
+		"attempt":     attempt,
+		"duration_ms": elapsed.Milliseconds(),
+	}
+	if resp != nil {
+		fields["status"] = resp.StatusCode
+	}
+	if err != nil {
+		fields["error"] = c.Redact(err.Error())
+	}
+	tflog.SubsystemDebug(ctx, logSubsystem, "API request", fields)
+
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return false, ctxErr
+	}
+	if !Idempotent(s.method) {
+		return false, nil
+	}
+	if err != nil {
+		return retryableNetworkError(err), nil
+	}
+	return RetryableStatus(resp.StatusCode), nil
+}
+
+// retryableNetworkError retries connection failures but not errors that will not change on another attempt.
+func retryableNetworkError(err error) bool {
+	msg := err.Error()
+	for _, permanent := range []string{
+		"refusing to send credentials", // our own guard
+		"stopped after",                // redirect loop
+		"unsupported protocol scheme",
+		"certificate", // TLS verification failures are configuration, not weather
+	} {
+		if strings.Contains(msg, permanent) {
+			return false
+		}
+	}
+	return true
+}
+
+// backoff waits as the server asks (Retry-After in seconds or as an HTTP date, up to MaxRetryAfter) or else
+// exponentially with jitter, so that many clients recovering at once do not retry in step.
+func (c *Client) backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
+	if resp != nil {
+		if wait, ok := RetryAfter(resp.Header, time.Now()); ok {
+			return min(wait, c.cfg.MaxRetryAfter)
+		}
+	}
+	return JitteredBackoff(minWait, maxWait, attempt)
+}
+
+// JitteredBackoff returns a wait between half and all of minWait·2^attempt, capped at maxWait.
+func JitteredBackoff(minWait, maxWait time.Duration, attempt int) time.Duration {
+	ceiling := maxWait
+	if attempt < 30 {
+		if d := minWait << attempt; d > 0 && d < maxWait {
+			ceiling = d
+		}
+	}
+	half := ceiling / 2
+	return half + rand.N(half+1)
+}
+
+// RetryAfter parses a Retry-After header given as seconds or as an HTTP date.
+func RetryAfter(h http.Header, now time.Time) (time.Duration, bool) {
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return 0, false
+	}
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if secs < 0 {
+			return 0, false
+		}
+		if secs > int64(24*time.Hour/time.Second) {
+			secs = int64(24 * time.Hour / time.Second)
+		}
+		return time.Duration(secs) * time.Second, true
+	}
+	when, err := http.ParseTime(v)
+	if err != nil {
+		return 0, false
+	}
+	if d := when.Sub(now); d > 0 {
+		return d, true
+	}
+	return 0, true
+}
+
+// WaitBeforeRetry is the wait a caller doing its own retries (a create that must be reconciled first) should
+// observe after err on the given attempt (0-based).
+func (c *Client) WaitBeforeRetry(err error, attempt int) time.Duration {
+	var se *StatusError
+	if errors.As(err, &se) {
+		if wait, ok := RetryAfter(se.Header, time.Now()); ok {
+			return min(wait, c.cfg.MaxRetryAfter)
+		}
+	}
+	return JitteredBackoff(c.cfg.MinBackoff, c.cfg.MaxBackoff, attempt)
+}
+
+// MaxAttempts is how many times a caller doing its own retries may try (the first attempt plus MaxRetries).
+func (c *Client) MaxAttempts() int { return c.cfg.MaxRetries + 1 }

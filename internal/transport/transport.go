@@ -1,0 +1,376 @@
+// Package transport is the one HTTP layer both API clients share: authentication, user agent, retries with
+// backoff and Retry-After, per-request and total time bounds, a cap on response size, a redirect policy that never
+// carries credentials to another host, and request logging through terraform-plugin-log with credentials masked.
+//
+// It knows HTTP and nothing of either vendor's payloads or of Terraform's types.
+package transport
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/go-cleanhttp"
+	"github.com/hashicorp/go-retryablehttp"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+)
+
+// Defaults for Config fields left at zero.
+const (
+	DefaultMaxRetries     = 4
+	DefaultRequestTimeout = 30 * time.Second
+	DefaultMaxElapsed     = 3 * time.Minute
+	DefaultMinBackoff     = 200 * time.Millisecond
+	DefaultMaxBackoff     = 10 * time.Second
+	DefaultMaxRetryAfter  = 30 * time.Second
+	DefaultMaxBodyBytes   = 16 << 20
+	maxRedirects          = 5
+	logSubsystem          = "webhooks_http"
+)
+
+// Config describes one service's endpoint and credentials.
+type Config struct {
+	// Service names the API in logs and errors, e.g. "Sellfern".
+	Service string
+	// BaseURL is validated with CheckBaseURL: https, or http on a loopback host only.
+	BaseURL string
+	// AuthHeader is the header that carries Credential (e.g. "Authorization").
+	AuthHeader string
+	// AuthValue is the complete header value (e.g. "Bearer sk_…"); it is a secret.
+	AuthValue string
+	// Secrets are further strings that must never reach a log or an error (e.g. the bare token).
+	Secrets   []string
+	UserAgent string
+
+	MaxRetries     int           // retries after the first attempt of an idempotent call; negative means none
+	RequestTimeout time.Duration // bound on each attempt
+	MaxElapsed     time.Duration // bound on one call, all attempts and waits included
+	MinBackoff     time.Duration
+	MaxBackoff     time.Duration
+	MaxRetryAfter  time.Duration // a server's Retry-After is honoured up to this
+	MaxBodyBytes   int64
+
+	// HTTPClient replaces the default pooled client (tests); its Transport is wrapped with the credential guard.
+	HTTPClient *http.Client
+}
+
+// Client performs requests against one service.
+type Client struct {
+	cfg   Config
+	base  *url.URL
+	retry *retryablehttp.Client
+}
+
+// Response is a successful (2xx) response with its body read in full.
+type Response struct {
+	StatusCode int
+	Header     http.Header
+	Body       []byte
+}
+
+var (
+	requestsTotal atomic.Int64
+	retriesTotal  atomic.Int64
+)
+
+// Metrics reports how many HTTP attempts this process made and how many of them were retries.
+// It exists so that tests and benchmarks can report what fault tolerance cost.
+func Metrics() (requests, retries int64) {
+	return requestsTotal.Load(), retriesTotal.Load()
+}
+
+// New validates cfg and returns a Client.
+func New(cfg Config) (*Client, error) {
+	base, err := CheckBaseURL(cfg.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.MaxRetries == 0 {
+		cfg.MaxRetries = DefaultMaxRetries
+	}
+	if cfg.MaxRetries < 0 {
+		cfg.MaxRetries = 0
+	}
+	setDefault(&cfg.RequestTimeout, DefaultRequestTimeout)
+	setDefault(&cfg.MaxElapsed, DefaultMaxElapsed)
+	setDefault(&cfg.MinBackoff, DefaultMinBackoff)
+	setDefault(&cfg.MaxBackoff, DefaultMaxBackoff)
+	setDefault(&cfg.MaxRetryAfter, DefaultMaxRetryAfter)
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+
+	httpClient := cfg.HTTPClient
+	if httpClient == nil {
+		httpClient = cleanhttp.DefaultPooledClient()
+	} else {
+		copied := *httpClient
+		httpClient = &copied
+	}
+	inner := httpClient.Transport
+	if inner == nil {
+		inner = cleanhttp.DefaultPooledTransport()
+	}
+	httpClient.Transport = &credentialGuard{next: inner, header: cfg.AuthHeader}
+	httpClient.Timeout = cfg.RequestTimeout
+	httpClient.CheckRedirect = checkRedirect(cfg.AuthHeader)
+
+	c := &Client{cfg: cfg, base: base}
+	c.retry = &retryablehttp.Client{
+		HTTPClient:     httpClient,
+		Logger:         nil, // logging goes through tflog in the hooks below, never to stderr
+		RetryWaitMin:   cfg.MinBackoff,
+		RetryWaitMax:   cfg.MaxBackoff,
+		RetryMax:       cfg.MaxRetries,
+		CheckRetry:     c.checkRetry,
+		Backoff:        c.backoff,
+		RequestLogHook: c.logRequest,
+		ErrorHandler:   keepLastResponse,
+	}
+	return c, nil
+}
+
+func setDefault(d *time.Duration, v time.Duration) {
+	if *d <= 0 {
+		*d = v
+	}
+}
+
+// Service returns the configured service name.
+func (c *Client) Service() string { return c.cfg.Service }
+
+// Redact replaces every configured secret in s. Clients use it on any text a server sent back, in case the server
+// echoes the request.
+func (c *Client) Redact(s string) string {
+	for _, secret := range c.secrets() {
+		s = strings.ReplaceAll(s, secret, "***")
+	}
+	return s
+}
+
+func (c *Client) secrets() []string {
+	out := make([]string, 0, len(c.cfg.Secrets)+1)
+	for _, s := range append([]string{c.cfg.AuthValue}, c.cfg.Secrets...) {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Idempotent reports whether a method may be retried blindly. PATCH is included because both APIs' PATCH sets
+// absolute values; POST is not, since a repeated create would make a second webhook.
+func Idempotent(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPut, http.MethodPatch, http.MethodDelete:
+		return true
+	}
+	return false
+}
+
+// Do sends one call. path is relative to the base URL; body, when not nil, is sent as JSON. A non-2xx final answer
+// is returned as *StatusError; a call that never got an answer as *NetworkError.
+func (c *Client) Do(ctx context.Context, method, path string, query url.Values, body any) (*Response, error) {
+	ctx = c.maskedContext(ctx)
+	target := c.base.JoinPath(path)
+	if query != nil {
+		target.RawQuery = query.Encode()
+	}
+
+	var payload []byte
+	if body != nil {
+		var err error
+		if payload, err = json.Marshal(body); err != nil {
+			return nil, fmt.Errorf("encoding %s request body: %w", c.cfg.Service, err)
+		}
+	}
+
+	state := &callState{method: method, path: target.Path}
+	callCtx, cancel := context.WithTimeout(context.WithValue(ctx, callStateKey{}, state), c.cfg.MaxElapsed)
+	defer cancel()
+
+	var reqBody any
+	if payload != nil {
+		reqBody = payload
+	}
+	req, err := retryablehttp.NewRequestWithContext(callCtx, method, target.String(), reqBody)
+	if err != nil {
+		return nil, fmt.Errorf("building %s request: %w", c.cfg.Service, err)
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.cfg.UserAgent)
+	if payload != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.cfg.AuthHeader != "" && c.cfg.AuthValue != "" {
+		req.Header.Set(c.cfg.AuthHeader, c.cfg.AuthValue)
+	}
+
+	resp, err := c.retry.Do(req)
+	if err != nil {
+		return nil, c.networkError(ctx, callCtx, state, err)
+	}
+	defer resp.Body.Close()
+
+	data, err := readCapped(resp.Body, c.cfg.MaxBodyBytes)
+	if err != nil {
+		return nil, &NetworkError{Service: c.cfg.Service, Method: method, Path: target.Path, Attempts: state.attempts, Err: err}
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return nil, &StatusError{
+			Service:    c.cfg.Service,
+			Method:     method,
+			Path:       target.Path,
+			StatusCode: resp.StatusCode,
+			Header:     resp.Header.Clone(),
+			Body:       []byte(c.Redact(string(data))),
+			Attempts:   state.attempts,
+		}
+	}
+	return &Response{StatusCode: resp.StatusCode, Header: resp.Header, Body: data}, nil
+}
+
+// networkError explains a call that ended without an HTTP answer, saying whether the caller cancelled it, the
+// retry budget ran out, or the connection kept failing.
+func (c *Client) networkError(parent, callCtx context.Context, state *callState, err error) error {
+	ne := &NetworkError{Service: c.cfg.Service, Method: state.method, Path: state.path, Attempts: state.attempts, Err: err}
+	switch {
+	case parent.Err() != nil:
+		ne.Err = parent.Err()
+		ne.Cancelled = true
+	case callCtx.Err() != nil:
+		ne.Err = fmt.Errorf("gave up after %s (the total time allowed for one call); last error: %w",
+			c.cfg.MaxElapsed, state.lastErrOr(err))
+	}
+	// url.Error repeats the full URL; the path is already in the message.
+	var uerr *url.Error
+	if errors.As(ne.Err, &uerr) {
+		ne.Err = uerr.Err
+	}
+	return ne
+}
+
+func (c *Client) maskedContext(ctx context.Context) context.Context {
+	ctx = tflog.NewSubsystem(ctx, logSubsystem)
+	if secrets := c.secrets(); len(secrets) > 0 {
+		ctx = tflog.SubsystemMaskAllFieldValuesStrings(ctx, logSubsystem, secrets...)
+		ctx = tflog.SubsystemMaskMessageStrings(ctx, logSubsystem, secrets...)
+		ctx = tflog.MaskAllFieldValuesStrings(ctx, secrets...)
+		ctx = tflog.MaskMessageStrings(ctx, secrets...)
+	}
+	return ctx
+}
+
+// readCapped reads at most limit bytes and fails if there is more, so a hostile server cannot exhaust memory.
+func readCapped(r io.Reader, limit int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading response: %w", err)
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("response body is larger than %d bytes; refusing to read it", limit)
+	}
+	return data, nil
+}
+
+// keepLastResponse hands the final response to Do when retries run out, so that the API's error body can be
+// decoded instead of being replaced by a generic "giving up" error.
+func keepLastResponse(resp *http.Response, err error, _ int) (*http.Response, error) {
+	if resp != nil {
+		return resp, nil
+	}
+	return nil, err
+}
+
+// credentialGuard refuses to send credentials over plain http to anything but a loopback host. CheckBaseURL
+// already forbids such a base URL; this makes it an invariant of every request, redirects included.
+type credentialGuard struct {
+	next   http.RoundTripper
+	header string
+}
+
+func (g *credentialGuard) RoundTrip(req *http.Request) (*http.Response, error) {
+	if g.header != "" && req.Header.Get(g.header) != "" && req.URL.Scheme != "https" && !IsLoopback(req.URL.Hostname()) {
+		return nil, fmt.Errorf("refusing to send credentials over %s:// to %s: only https, or http to a loopback host, may carry them",
+			req.URL.Scheme, req.URL.Host)
+	}
+	return g.next.RoundTrip(req)
+}
+
+// checkRedirect follows at most a few redirects and drops the credential header whenever a redirect leaves the
+// original host or scheme (Go's default keeps it for subdomains).
+func checkRedirect(header string) func(req *http.Request, via []*http.Request) error {
+	return func(req *http.Request, via []*http.Request) error {
+		if len(via) >= maxRedirects {
+			return fmt.Errorf("stopped after %d redirects", maxRedirects)
+		}
+		first := via[0].URL
+		if header != "" && (req.URL.Host != first.Host || req.URL.Scheme != first.Scheme) {
+			req.Header.Del(header)
+		}
+		return nil
+	}
+}
+
+// CheckBaseURL parses a service base URL and enforces the rule that credentials only travel over https, with
+// plain http allowed for a loopback host (the bundled mock server).
+func CheckBaseURL(raw string) (*url.URL, error) {
+	trimmed := strings.TrimSpace(raw)
+	if trimmed == "" {
+		return nil, errors.New("the base URL is empty")
+	}
+	if trimmed != raw {
+		return nil, errors.New("the base URL has leading or trailing white space")
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("the base URL %q is not a valid URL", raw)
+	}
+	if !u.IsAbs() || u.Host == "" {
+		return nil, fmt.Errorf("the base URL %q must be absolute, like https://api.example.com", raw)
+	}
+	if u.User != nil {
+		return nil, errors.New("the base URL must not contain a user name or password; credentials go in their own attribute")
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("the base URL %q must not have a query or fragment", raw)
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		if !IsLoopback(u.Hostname()) {
+			return nil, fmt.Errorf("the base URL %q must use https://; plain http:// is allowed only for a loopback host "+
+				"(localhost, 127.0.0.1, ::1) so that credentials never cross a network in clear text", raw)
+		}
+	default:
+		return nil, fmt.Errorf("the base URL %q must use https://", raw)
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	return u, nil
+}
+
+// IsLoopback reports whether host (without port) is a loopback name or address. Names are not resolved:
+// only "localhost" itself counts, so "localhost.example.com" does not.
+func IsLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// DecodeJSON decodes data into v, ignoring unknown fields (a real API adds fields over time).
+func DecodeJSON(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	return dec.Decode(v)
+}
