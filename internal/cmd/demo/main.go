@@ -1,0 +1,230 @@
+// Command demo is `make demo`: it starts the bundled mock server on a loopback port, installs the freshly built
+// provider through a filesystem mirror, and runs real Terraform (init, apply, a second plan that must show no
+// changes, destroy) on examples/demo, narrating each step. It exits non-zero if any step misbehaves, including a
+// token or webhook secret showing up in Terraform's output or in its TRACE log.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+
+	"github.com/seed/terraform-provider-webhooks/internal/mockserver"
+	"github.com/seed/terraform-provider-webhooks/internal/tfrun"
+)
+
+func main() {
+	providerBinary := flag.String("provider", "bin/terraform-provider-webhooks", "the built provider binary")
+	version := flag.String("version", "0.1.0", "the version the provider was built as")
+	example := flag.String("example", "examples/demo", "the Terraform configuration to run")
+	keep := flag.Bool("keep", false, "keep the work directory (state, trace log) for inspection")
+	flag.Parse()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, *providerBinary, *version, *example, *keep); err != nil {
+		fmt.Fprintf(os.Stderr, "\nDEMO FAILED: %v\n", err)
+		os.Exit(1)
+	}
+	fmt.Println("\nDemo finished: every step behaved.")
+}
+
+func step(format string, args ...any) {
+	fmt.Printf("\n==> "+format+"\n", args...)
+}
+
+func run(ctx context.Context, providerBinary, version, example string, keep bool) error {
+	mock := mockserver.New(mockserver.Options{Shuffle: true})
+	if err := mock.Start("127.0.0.1:0"); err != nil {
+		return err
+	}
+	defer mock.Close()
+	step("Started the mock Sellfern and SelSup APIs at %s (it answers lists and arrays in random order, as a real API may)", mock.URL())
+
+	root, err := os.MkdirTemp("", "webhooks-demo-")
+	if err != nil {
+		return err
+	}
+	if keep {
+		fmt.Printf("    work directory kept at %s\n", root)
+	} else {
+		defer os.RemoveAll(root)
+	}
+	ws, err := tfrun.NewWorkspace(root, providerBinary, version)
+	if err != nil {
+		return err
+	}
+	if err := ws.CopyConfig(example); err != nil {
+		return err
+	}
+	traceLog := filepath.Join(root, "terraform-trace.log")
+	ws.Env = []string{
+		"SELLFERN_TOKEN=" + mockserver.DemoSellfernToken,
+		"SELLFERN_BASE_URL=" + mock.SellfernBaseURL(),
+		"SELSUP_API_KEY=" + mockserver.DemoSelSupKey,
+		"SELSUP_BASE_URL=" + mock.SelSupBaseURL(),
+		// Everything Terraform and the provider log goes to a file that is searched for secrets at the end.
+		"TF_LOG=TRACE",
+		"TF_LOG_PATH=" + traceLog,
+	}
+	ws.Echo = &indented{}
+	fmt.Printf("    provider %s %s installed in a filesystem mirror; CLI config %s\n", tfrun.ProviderSource, version, ws.CLIConfig)
+	fmt.Printf("    configuration: %s (credentials come from SELLFERN_* and SELSUP_* environment variables)\n", example)
+
+	var transcript strings.Builder
+	terraform := func(wantExit int, args ...string) (tfrun.Result, error) {
+		res, err := ws.Run(ctx, args...)
+		transcript.WriteString(res.Output)
+		if err != nil {
+			return res, err
+		}
+		if res.ExitCode != wantExit {
+			return res, fmt.Errorf("terraform %s exited with %d, want %d", strings.Join(args, " "), res.ExitCode, wantExit)
+		}
+		return res, nil
+	}
+
+	step("terraform init: installs the provider offline, from the mirror")
+	if _, err := terraform(0, "init", "-no-color"); err != nil {
+		return err
+	}
+
+	step("terraform apply: creates two Sellfern webhooks and one SelSup webhook")
+	res, err := terraform(0, "apply", "-auto-approve", "-no-color")
+	if err != nil {
+		return err
+	}
+	if !strings.Contains(res.Output, "secret     = (sensitive value)") {
+		return errors.New("the plan did not show the Sellfern secret as (sensitive value)")
+	}
+	if !strings.Contains(res.Output, "Apply complete! Resources: 3 added, 0 changed, 0 destroyed.") {
+		return errors.New("apply did not report 3 resources added")
+	}
+
+	step("Checking the mock: what Terraform recorded is what the services hold")
+	if err := compareStateWithMock(ctx, ws, mock); err != nil {
+		return err
+	}
+	var secrets []string
+	for _, w := range mock.SellfernWebhooks() {
+		secrets = append(secrets, w.Secret)
+	}
+	fmt.Printf("    Sellfern holds %d webhooks, SelSup %d; every id and the Sellfern secrets in state match what the mock issued\n",
+		len(mock.SellfernWebhooks()), len(mock.SelSupWebhooks()))
+
+	step("terraform plan again: must say \"No changes\" (refresh reads everything back in a new order)")
+	before := mock.Stats()
+	res, err = terraform(0, "plan", "-detailed-exitcode", "-no-color")
+	if err != nil {
+		return fmt.Errorf("%w: the second plan is not empty", err)
+	}
+	if !strings.Contains(res.Output, "No changes.") {
+		return errors.New("the second plan did not say \"No changes.\"")
+	}
+	after := mock.Stats()
+	fmt.Printf("    the refresh of 3 webhooks cost %d Sellfern list call(s) and %d SelSup list call(s)\n",
+		after.Requests["sellfern.list"]-before.Requests["sellfern.list"], after.Requests["selsup.list"]-before.Requests["selsup.list"])
+
+	step("terraform destroy: removes all three")
+	if _, err := terraform(0, "destroy", "-auto-approve", "-no-color"); err != nil {
+		return err
+	}
+	if n, m := len(mock.SellfernWebhooks()), len(mock.SelSupWebhooks()); n+m != 0 {
+		return fmt.Errorf("after destroy the mock still holds %d Sellfern and %d SelSup webhooks", n, m)
+	}
+	fmt.Println("    the mock holds no webhooks")
+
+	step("Searching Terraform's output and its TRACE log for the token, the API key and every webhook secret")
+	trace, err := os.ReadFile(traceLog)
+	if err != nil {
+		return fmt.Errorf("reading the trace log: %w", err)
+	}
+	secrets = append(secrets, mockserver.DemoSellfernToken, mockserver.DemoSelSupKey)
+	for _, where := range []struct{ name, text string }{{"Terraform's output", transcript.String()}, {"the TRACE log", string(trace)}} {
+		for _, s := range secrets {
+			if strings.Contains(where.text, s) {
+				return fmt.Errorf("a secret (%s…) appears in %s", s[:6], where.name)
+			}
+		}
+	}
+	fmt.Printf("    none of %d secrets appears in %d bytes of output or %d bytes of TRACE log\n",
+		len(secrets), transcript.Len(), len(trace))
+	return nil
+}
+
+// compareStateWithMock reads the state (without printing it: it holds secrets) and checks it against the mock.
+func compareStateWithMock(ctx context.Context, ws *tfrun.Workspace, mock *mockserver.Server) error {
+	saved := ws.Echo
+	ws.Echo = nil
+	defer func() { ws.Echo = saved }()
+	res, err := ws.Run(ctx, "show", "-json")
+	if err != nil || res.ExitCode != 0 {
+		return fmt.Errorf("terraform show -json failed: %v", err)
+	}
+	var state struct {
+		Values struct {
+			RootModule struct {
+				Resources []struct {
+					Address string         `json:"address"`
+					Mode    string         `json:"mode"`
+					Values  map[string]any `json:"values"`
+				} `json:"resources"`
+			} `json:"root_module"`
+		} `json:"values"`
+	}
+	if err := json.Unmarshal([]byte(res.Output), &state); err != nil {
+		return fmt.Errorf("reading terraform show -json: %w", err)
+	}
+	checked := 0
+	for _, r := range state.Values.RootModule.Resources {
+		if r.Mode != "managed" {
+			continue
+		}
+		id := fmt.Sprint(r.Values["id"])
+		switch {
+		case strings.HasPrefix(r.Address, "sellfern_webhook."):
+			w, ok := mock.SellfernWebhook(id)
+			if !ok {
+				return fmt.Errorf("%s: the mock has no webhook %s", r.Address, id)
+			}
+			if r.Values["secret"] != w.Secret {
+				return fmt.Errorf("%s: the secret in state is not the one the mock issued", r.Address)
+			}
+		case strings.HasPrefix(r.Address, "selsup_webhook."):
+			found := false
+			for _, w := range mock.SelSupWebhooks() {
+				found = found || fmt.Sprint(w.ID) == id
+			}
+			if !found {
+				return fmt.Errorf("%s: the mock has no webhook %s", r.Address, id)
+			}
+		}
+		checked++
+	}
+	if checked != 3 {
+		return fmt.Errorf("state holds %d managed resources, want 3", checked)
+	}
+	return nil
+}
+
+// indented echoes Terraform's output, line by line, indented under the step that ran it.
+type indented struct{ partial []byte }
+
+func (w *indented) Write(p []byte) (int, error) {
+	w.partial = append(w.partial, p...)
+	for {
+		i := strings.IndexByte(string(w.partial), '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		fmt.Println("    | " + string(w.partial[:i]))
+		w.partial = w.partial[i+1:]
+	}
+}
+
