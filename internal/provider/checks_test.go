@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -125,10 +126,11 @@ func nullable(v any) string {
 
 func numberOr0(v any) int64 {
 	switch n := v.(type) {
+	case json.Number:
+		i, _ := n.Int64()
+		return i
 	case float64:
 		return int64(n)
-	case int64:
-		return n
 	}
 	return 0
 }

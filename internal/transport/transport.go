@@ -182,6 +182,9 @@ func Idempotent(method string) bool {
 func (c *Client) Do(ctx context.Context, method, path string, query url.Values, body any) (*Response, error) {
 	ctx = c.maskedContext(ctx)
 	target := c.base.JoinPath(path)
+	if !strings.HasPrefix(target.Path, "/") {
+		target.Path = "/" + target.Path
+	}
 	if query != nil {
 		target.RawQuery = query.Encode()
 	}
@@ -242,6 +245,7 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 // networkError explains a call that ended without an HTTP answer, saying whether the caller cancelled it, the
 // retry budget ran out, or the connection kept failing.
 func (c *Client) networkError(parent, callCtx context.Context, state *callState, err error) error {
+	err = withoutURL(err)
 	ne := &NetworkError{Service: c.cfg.Service, Method: state.method, Path: state.path, Attempts: state.attempts, Err: err}
 	switch {
 	case parent.Err() != nil:
@@ -249,14 +253,24 @@ func (c *Client) networkError(parent, callCtx context.Context, state *callState,
 		ne.Cancelled = true
 	case callCtx.Err() != nil:
 		ne.Err = fmt.Errorf("gave up after %s (the total time allowed for one call); last error: %w",
-			c.cfg.MaxElapsed, state.lastErrOr(err))
-	}
-	// url.Error repeats the full URL; the path is already in the message.
-	var uerr *url.Error
-	if errors.As(ne.Err, &uerr) {
-		ne.Err = uerr.Err
+			c.cfg.MaxElapsed, withoutURL(state.lastErrOr(err)))
+	case isTimeout(err):
+		ne.Err = fmt.Errorf("no answer within %s (the request timeout): %w", c.cfg.RequestTimeout, err)
 	}
 	return ne
+}
+
+// withoutURL drops a *url.Error's "Get "https://…":" prefix: the message already names the call.
+func withoutURL(err error) error {
+	if uerr, ok := err.(*url.Error); ok {
+		return uerr.Err
+	}
+	return err
+}
+
+func isTimeout(err error) bool {
+	var netErr net.Error
+	return errors.As(err, &netErr) && netErr.Timeout()
 }
 
 func (c *Client) maskedContext(ctx context.Context) context.Context {
