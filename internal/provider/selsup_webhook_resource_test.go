@@ -270,7 +270,7 @@ func TestAccSelSupWebhook_planTimeErrors(t *testing.T) {
 // TestAccSelSupWebhook_apiErrors: a wrong key gets the 403 message with where the key comes from; a 400 from
 // the server shows its localMessage in Russian, intact; an import of a non-numeric or unknown id is refused by name.
 func TestAccSelSupWebhook_apiErrors(t *testing.T) {
-	m := accMock(t, mockserver.Options{})
+	m := accMock(t, mockserver.Options{SelSupOrganizations: []int64{17}})
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccFactories,
 		Steps: []resource.TestStep{
@@ -286,19 +286,14 @@ resource "selsup_webhook" "test" {
 					`selsup.api_key`, `SELSUP_API_KEY`),
 			},
 			{
-				// A URL only known at apply escapes plan-time validation, so the server's own 400 is what the user sees.
-				Config: providerConfig(m) + `
-resource "terraform_data" "url" {
-  input = "not a url"
-}
-
-resource "selsup_webhook" "test" {
-  provider = webhooks
-  url      = terraform_data.url.output
-  types    = ["ORDER"]
-}
-`,
-				ExpectError: errorContaining(`SelSup rejected the request as invalid (HTTP 400 VALIDATION_ERROR)`, `Некорректный адрес вебхука`),
+				// Which organizations an account has only SelSup knows, so this 400 comes from the server.
+				Config: selsupConfig(m, `
+  url             = "https://hooks.example.com/x"
+  types           = ["ORDER"]
+  organization_id = 99
+`),
+				ExpectError: errorContaining(`Could not create SelSup webhook`,
+					`SelSup rejected the request as invalid (HTTP 400 VALIDATION_ERROR): Организация не найдена; params: field=organizationId, value=99`),
 			},
 			{
 				Config:        selsupConfig(m, `url = "https://hooks.example.com/x"`+"\n  types = [\"ORDER\"]"),

@@ -1,0 +1,141 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/seed/terraform-provider-webhooks/internal/mockserver"
+)
+
+func TestRunPrintsSettingsAndServes(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	var stderr strings.Builder
+	done := make(chan error, 1)
+	go func() {
+		err := run(ctx, []string{"-seed", "5", "-seed-sellfern", "3", "-seed-selsup", "2", "-shuffle"}, pw, &stderr)
+		_ = pw.CloseWithError(err)
+		done <- err
+	}()
+
+	// Reading the five lines is the readiness signal: no sleeping.
+	sc := bufio.NewScanner(pr)
+	settings := map[string]string{}
+	var keys []string
+	for len(keys) < 5 && sc.Scan() {
+		k, v, ok := strings.Cut(sc.Text(), "=")
+		if !ok {
+			t.Fatalf("line %q is not KEY=VALUE", sc.Text())
+		}
+		keys = append(keys, k)
+		settings[k] = v
+	}
+	if err := sc.Err(); err != nil || len(keys) != 5 {
+		t.Fatalf("read %v, err %v, stderr %q", keys, err, stderr.String())
+	}
+	if got := strings.Join(keys, ","); got != "MOCK_URL,SELLFERN_BASE_URL,SELLFERN_TOKEN,SELSUP_BASE_URL,SELSUP_API_KEY" {
+		t.Errorf("keys = %s", got)
+	}
+	base := settings["MOCK_URL"]
+	if !regexp.MustCompile(`^http://127\.0\.0\.1:\d+$`).MatchString(base) ||
+		settings["SELLFERN_BASE_URL"] != base+"/sellfern" || settings["SELSUP_BASE_URL"] != base+"/selsup" ||
+		settings["SELLFERN_TOKEN"] != mockserver.DemoSellfernToken || settings["SELSUP_API_KEY"] != mockserver.DemoSelSupKey {
+		t.Errorf("settings = %v", settings)
+	}
+
+	var sf struct {
+		Data []struct {
+			URL string `json:"url"`
+		} `json:"data"`
+	}
+	get(t, settings["SELLFERN_BASE_URL"]+"/api/v2/webhooks", "Bearer "+settings["SELLFERN_TOKEN"], &sf)
+	if len(sf.Data) != 3 {
+		t.Errorf("Sellfern has %d seeded webhooks, want 3", len(sf.Data))
+	}
+	var ss []struct {
+		ID  int64  `json:"id"`
+		URL string `json:"url"`
+	}
+	get(t, settings["SELSUP_BASE_URL"]+"/api/webhook/", settings["SELSUP_API_KEY"], &ss)
+	if len(ss) != 2 {
+		t.Errorf("SelSup has %d seeded webhooks, want 2", len(ss))
+	}
+	for _, w := range ss {
+		if !strings.HasPrefix(w.URL, "https://example.com/seed/") {
+			t.Errorf("seeded url %q", w.URL)
+		}
+	}
+
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("run: %v", err)
+	}
+}
+
+func TestRunRefusesNonLoopback(t *testing.T) {
+	var stdout, stderr strings.Builder
+	err := run(context.Background(), []string{"-addr", "0.0.0.0:0"}, &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "loopback") {
+		t.Fatalf("err = %v, want a loopback error", err)
+	}
+	if stdout.Len() != 0 {
+		t.Errorf("printed settings for a refused address: %q", stdout.String())
+	}
+}
+
+func TestRunRejectsBadFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"-fault-rate", "1.5"},
+		{"-fault-after-commit", "-0.1"},
+		{"-fault-kinds", "503,500"},
+		{"-seed-sellfern", "-1"},
+		{"-latency", "soon"},
+		{"extra"},
+	} {
+		var stdout, stderr strings.Builder
+		err := run(context.Background(), args, &stdout, &stderr)
+		if !errors.Is(err, errUsage) || stderr.Len() == 0 || stdout.Len() != 0 {
+			t.Errorf("%v: err %v, stderr %q, stdout %q", args, err, stderr.String(), stdout.String())
+		}
+	}
+}
+
+func TestParseFaultKinds(t *testing.T) {
+	kinds, err := parseFaultKinds(" 503, drop ")
+	if err != nil || len(kinds) != 2 || kinds[0] != mockserver.Fault503 || kinds[1] != mockserver.FaultDrop {
+		t.Errorf("kinds = %v, err %v", kinds, err)
+	}
+	if kinds, err := parseFaultKinds(""); err != nil || kinds != nil {
+		t.Errorf("empty: %v, %v", kinds, err)
+	}
+}
+
+func get(t *testing.T, url, auth string, into any) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", auth)
+	client := &http.Client{Timeout: 10 * time.Second}
+	res, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %s", url, res.Status)
+	}
+	if err := json.NewDecoder(res.Body).Decode(into); err != nil {
+		t.Fatal(err)
+	}
+}

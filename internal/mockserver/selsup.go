@@ -1,0 +1,398 @@
+package mockserver
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode/utf8"
+)
+
+// selsupTypes is the whole documented set of SelSup event types.
+var selsupTypes = []string{"CREATE_ORDER", "ORDER", "ORDER_STATUS", "CREATE_PRODUCT"}
+
+const (
+	selsupContentType = "application/json; charset=utf-8"
+	selsupFirstID     = 1001
+	maxNameRunes      = 255
+)
+
+// SelSup error codes and the user-facing (Russian) messages that go with them.
+const (
+	ssAccessDenied     = "ACCESS_DENIED"
+	ssBadRequest       = "BAD_REQUEST"
+	ssValidationError  = "VALIDATION_ERROR"
+	ssNotFound         = "NOT_FOUND"
+	ssMethodNotAllowed = "METHOD_NOT_ALLOWED"
+	ssInternalError    = "INTERNAL_ERROR"
+	ssTooManyRequests  = "TOO_MANY_REQUESTS"
+
+	msgBadBody        = "Некорректное тело запроса"
+	msgURLNotAbsolute = "Некорректный адрес вебхука: требуется абсолютный URL"
+	msgNoTypes        = "Нужно указать хотя бы один тип события"
+	msgOrgNotFound    = "Организация не найдена"
+	msgHookNotFound   = "Вебхук не найден"
+)
+
+// SelSupWebhook is a webhook as the SelSup mock stores it.
+type SelSupWebhook struct {
+	ID             int64
+	Name           string
+	URL            string
+	ClientID       int64
+	OrganizationID int64
+	Types          []string
+}
+
+// Wire shapes.
+type (
+	selsupWebhookJSON struct {
+		ID             int64     `json:"id"`
+		Name           string    `json:"name"`
+		URL            string    `json:"url"`
+		ClientID       int64     `json:"clientId"`
+		OrganizationID int64     `json:"organizationId,omitempty"` // 0 means unset
+		Types          *[]string `json:"types,omitempty"`          // nil only when SelSupOmitTypes is on
+	}
+	// selsupErr is the documented 400 shape; 403 and 404 use only "error"
+	// (and "localMessage" for our 404).
+	selsupErr struct {
+		Error        string         `json:"error"`
+		LocalMessage string         `json:"localMessage,omitempty"`
+		Params       map[string]any `json:"params,omitempty"`
+	}
+	selsupServerErr struct {
+		Error   string `json:"error"`
+		Message string `json:"message"`
+		System  string `json:"system"`
+	}
+)
+
+// selsupAPI is the SelSup service. Each API key belongs to a client; a client
+// sees and deletes only its own webhooks.
+type selsupAPI struct {
+	srv   *Server
+	keys  map[string]int64 // read-only after construction
+	orgs  []int64          // read-only; nil = any positive organization id exists
+	table []route
+
+	mu     sync.Mutex
+	order  []int64 // webhook ids in creation order
+	hooks  map[int64]*SelSupWebhook
+	nextID int64
+}
+
+// selsupHandler is a route handler that knows the caller's client id.
+type selsupHandler func(w http.ResponseWriter, r *http.Request, clientID int64, param string)
+
+func newSelSupAPI(srv *Server, keys map[string]int64, orgs []int64) *selsupAPI {
+	a := &selsupAPI{
+		srv:    srv,
+		keys:   keys,
+		orgs:   orgs,
+		hooks:  map[int64]*SelSupWebhook{},
+		nextID: selsupFirstID,
+	}
+	a.table = []route{
+		newRoute(http.MethodGet, "/api/webhook/", routeSelSupList, false, a.authed(a.list)),
+		newRoute(http.MethodPost, "/api/webhook/", routeSelSupCreate, true, a.authed(a.create)),
+		newRoute(http.MethodDelete, "/api/webhook/{}", routeSelSupDelete, false, a.authed(a.delete)),
+	}
+	return a
+}
+
+// --- service interface ---
+
+func (a *selsupAPI) routes() []route { return a.table }
+
+func (a *selsupAPI) notFound(w http.ResponseWriter, _ *http.Request) {
+	a.fail(w, http.StatusNotFound, selsupErr{Error: ssNotFound, LocalMessage: "Ресурс не найден"})
+}
+
+func (a *selsupAPI) methodNotAllowed(w http.ResponseWriter, _ *http.Request, allow []string) {
+	w.Header().Set("Allow", strings.Join(allow, ", "))
+	a.fail(w, http.StatusMethodNotAllowed, selsupErr{Error: ssMethodNotAllowed, LocalMessage: "Метод не поддерживается"})
+}
+
+func (a *selsupAPI) writeFault(w http.ResponseWriter, kind FaultKind) {
+	if kind == Fault429 {
+		a.fail(w, http.StatusTooManyRequests, selsupErr{Error: ssTooManyRequests})
+		return
+	}
+	a.fail(w, http.StatusServiceUnavailable, selsupServerErr{
+		Error:   ssInternalError,
+		Message: "Сервис временно недоступен",
+		System:  "mockserver: injected fault 503",
+	})
+}
+
+// --- responses ---
+
+func (a *selsupAPI) fail(w http.ResponseWriter, status int, body any) {
+	writeJSON(w, status, selsupContentType, body)
+}
+
+func (a *selsupAPI) badRequest(w http.ResponseWriter, code, message string, params map[string]any) {
+	a.fail(w, http.StatusBadRequest, selsupErr{Error: code, LocalMessage: message, Params: params})
+}
+
+// --- auth ---
+
+// authed checks the raw API key (no "Bearer": a "Bearer <key>" value is just
+// a wrong key) before anything else.
+func (a *selsupAPI) authed(h selsupHandler) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, param string) {
+		key := r.Header.Get("Authorization")
+		clientID, ok := a.keys[key]
+		if key == "" || !ok {
+			a.fail(w, http.StatusForbidden, selsupErr{Error: ssAccessDenied})
+			return
+		}
+		h(w, r, clientID, param)
+	}
+}
+
+// --- handlers ---
+
+func (a *selsupAPI) list(w http.ResponseWriter, _ *http.Request, clientID int64, _ string) {
+	cfg := a.srv.config()
+	a.mu.Lock()
+	var views []selsupWebhookJSON
+	for _, id := range a.order {
+		if h := a.hooks[id]; h.ClientID == clientID {
+			views = append(views, selsupView(h, !cfg.omitTypes))
+		}
+	}
+	a.mu.Unlock()
+	if views == nil {
+		views = []selsupWebhookJSON{} // an empty array, never null
+	}
+	if cfg.shuffle {
+		shuffle(a.srv.rng, views)
+		for i := range views {
+			if views[i].Types != nil {
+				shuffle(a.srv.rng, *views[i].Types)
+			}
+		}
+	}
+	writeJSON(w, http.StatusOK, selsupContentType, views)
+}
+
+func (a *selsupAPI) create(w http.ResponseWriter, r *http.Request, clientID int64, _ string) {
+	obj, problem := readJSONObject(w, r)
+	switch problem {
+	case bodyOK:
+	case bodyTooLarge:
+		a.badRequest(w, ssBadRequest, msgBadBody, map[string]any{"maxBytes": maxBodyBytes})
+		return
+	default:
+		a.badRequest(w, ssBadRequest, msgBadBody, nil)
+		return
+	}
+	h, code, msg, params := parseSelSupWebhook(obj)
+	if code == "" && h.OrganizationID != 0 && a.orgs != nil && !slices.Contains(a.orgs, h.OrganizationID) {
+		code, msg, params = ssValidationError, msgOrgNotFound, map[string]any{"field": "organizationId", "value": h.OrganizationID}
+	}
+	if code != "" {
+		a.badRequest(w, code, msg, params)
+		return
+	}
+	// "id" and "clientId" in the body are ignored: the service sets them.
+	h.ClientID = clientID
+	a.mu.Lock()
+	view := selsupView(a.insertLocked(h), true)
+	a.mu.Unlock()
+	if a.srv.config().shuffle {
+		shuffle(a.srv.rng, *view.Types)
+	}
+	writeJSON(w, http.StatusOK, selsupContentType, view)
+}
+
+func (a *selsupAPI) delete(w http.ResponseWriter, _ *http.Request, clientID int64, param string) {
+	id, err := strconv.ParseInt(param, 10, 64)
+	if err != nil {
+		a.badRequest(w, ssBadRequest, "Некорректный идентификатор вебхука: "+param,
+			map[string]any{"field": "webhookId", "value": param})
+		return
+	}
+	if !a.remove(id, clientID) {
+		a.fail(w, http.StatusNotFound, selsupErr{Error: ssNotFound, LocalMessage: msgHookNotFound})
+		return
+	}
+	w.WriteHeader(http.StatusOK) // the documented 200 has no body
+}
+
+// parseSelSupWebhook decodes and validates a create request. A field of the
+// wrong JSON type fails as an unreadable body (BAD_REQUEST), as a Java service
+// fails to deserialize it; JSON null means "not set", as it does there. Rule
+// violations fail with VALIDATION_ERROR naming the field in params.
+func parseSelSupWebhook(obj map[string]json.RawMessage) (h SelSupWebhook, code, msg string, params map[string]any) {
+	state := map[string]fieldState{}
+	for _, f := range []struct {
+		name string
+		dst  any
+	}{
+		{"name", &h.Name},
+		{"url", &h.URL},
+		{"organizationId", &h.OrganizationID},
+		{"types", &h.Types},
+	} {
+		state[f.name] = decodeField(obj, f.name, f.dst)
+		if state[f.name] == fieldWrongType {
+			return h, ssBadRequest, msgBadBody, map[string]any{"field": f.name}
+		}
+	}
+
+	if p := checkWebhookURL(h.URL, "http", "https"); p != urlOK {
+		return h, ssValidationError, selsupURLMessage(p), map[string]any{"field": "url"}
+	}
+	if len(h.Types) == 0 {
+		return h, ssValidationError, msgNoTypes, map[string]any{"field": "types"}
+	}
+	if i, dup := checkEnum(h.Types, selsupTypes); i >= 0 {
+		msg := "Неизвестный тип события: " + h.Types[i]
+		if dup {
+			msg = "Тип события указан повторно: " + h.Types[i]
+		}
+		return h, ssValidationError, msg, map[string]any{"field": "types", "value": h.Types[i]}
+	}
+	if state["organizationId"] == fieldSet && h.OrganizationID <= 0 {
+		return h, ssValidationError, msgOrgNotFound, map[string]any{"field": "organizationId", "value": h.OrganizationID}
+	}
+	if n := utf8.RuneCountInString(h.Name); n > maxNameRunes {
+		return h, ssValidationError, fmt.Sprintf("Название вебхука не должно быть длиннее %d символов", maxNameRunes),
+			map[string]any{"field": "name", "max": maxNameRunes}
+	}
+	return h, "", "", nil
+}
+
+func selsupURLMessage(p urlProblem) string {
+	switch p {
+	case urlTooLong:
+		return fmt.Sprintf("Адрес вебхука слишком длинный: допускается не более %d символов", maxURLChars)
+	case urlBadScheme:
+		return "Некорректный адрес вебхука: допускаются только http и https"
+	case urlUserinfo:
+		return "Адрес вебхука не должен содержать имя пользователя и пароль"
+	default:
+		return msgURLNotAbsolute
+	}
+}
+
+// --- state (callers hold a.mu where the name says Locked) ---
+
+// insertLocked stores h under a new id (or its own, when set) and returns the
+// stored webhook. Ids come from one counter shared by all clients, like a
+// database sequence, and are never reused.
+func (a *selsupAPI) insertLocked(h SelSupWebhook) *SelSupWebhook {
+	if h.ID == 0 {
+		h.ID = a.nextID
+	}
+	a.nextID = max(a.nextID, h.ID+1)
+	if h.ClientID == 0 {
+		h.ClientID = DemoSelSupClientID
+	}
+	h.Types = slices.Clone(h.Types)
+	a.order = append(a.order, h.ID)
+	a.hooks[h.ID] = &h
+	return &h
+}
+
+// remove deletes webhook id if it belongs to clientID (0 = any client).
+func (a *selsupAPI) remove(id, clientID int64) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	h, ok := a.hooks[id]
+	if !ok || (clientID != 0 && h.ClientID != clientID) {
+		return false
+	}
+	delete(a.hooks, id)
+	a.order = slices.DeleteFunc(a.order, func(x int64) bool { return x == id })
+	return true
+}
+
+func (a *selsupAPI) stateView() []selsupWebhookJSON {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	views := make([]selsupWebhookJSON, 0, len(a.order))
+	for _, id := range a.order {
+		views = append(views, selsupView(a.hooks[id], true))
+	}
+	return views
+}
+
+func selsupView(h *SelSupWebhook, withTypes bool) selsupWebhookJSON {
+	v := selsupWebhookJSON{
+		ID:             h.ID,
+		Name:           h.Name,
+		URL:            h.URL,
+		ClientID:       h.ClientID,
+		OrganizationID: h.OrganizationID,
+	}
+	if withTypes {
+		types := slices.Clone(h.Types)
+		if types == nil {
+			types = []string{}
+		}
+		v.Types = &types
+	}
+	return v
+}
+
+func cloneSelSup(h *SelSupWebhook) SelSupWebhook {
+	c := *h
+	c.Types = slices.Clone(h.Types)
+	return c
+}
+
+// --- state access for tests ---
+
+// SelSupWebhooks returns copies of all SelSup webhooks (of every client) in
+// creation order.
+func (s *Server) SelSupWebhooks() []SelSupWebhook {
+	a := s.selsup
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := make([]SelSupWebhook, 0, len(a.order))
+	for _, id := range a.order {
+		out = append(out, cloneSelSup(a.hooks[id]))
+	}
+	return out
+}
+
+// SelSupWebhook returns a copy of one webhook.
+func (s *Server) SelSupWebhook(id int64) (SelSupWebhook, bool) {
+	a := s.selsup
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	h, ok := a.hooks[id]
+	if !ok {
+		return SelSupWebhook{}, false
+	}
+	return cloneSelSup(h), true
+}
+
+// SelSupPut stores w as if changed outside Terraform. ID 0 inserts under the
+// next id; a known ID replaces that webhook in place; an unknown ID is
+// inserted under that ID (and later ids continue after it). ClientID 0 means
+// DemoSelSupClientID. No validation is done.
+func (s *Server) SelSupPut(w SelSupWebhook) SelSupWebhook {
+	a := s.selsup
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if old, ok := a.hooks[w.ID]; ok {
+		if w.ClientID == 0 {
+			w.ClientID = DemoSelSupClientID
+		}
+		w.Types = slices.Clone(w.Types)
+		*old = w
+		return cloneSelSup(old)
+	}
+	return cloneSelSup(a.insertLocked(w))
+}
+
+// SelSupDelete removes a webhook of any client; it reports whether it existed.
+func (s *Server) SelSupDelete(id int64) bool { return s.selsup.remove(id, 0) }

@@ -1,0 +1,86 @@
+package mockserver
+
+import (
+	"maps"
+	"sync"
+)
+
+// Route keys counted in Stats.Requests.
+const (
+	routeSellfernList       = "sellfern.list"
+	routeSellfernCreate     = "sellfern.create"
+	routeSellfernUpdate     = "sellfern.update"
+	routeSellfernDelete     = "sellfern.delete"
+	routeSellfernTest       = "sellfern.test"
+	routeSellfernDeliveries = "sellfern.deliveries"
+	routeSelSupList         = "selsup.list"
+	routeSelSupCreate       = "selsup.create"
+	routeSelSupDelete       = "selsup.delete"
+	routeUnknown            = "unknown" // no route matched (404 or 405)
+)
+
+// Stats counts what the mock saw, so tests can assert how many API calls a
+// client made (for example that a refresh of N webhooks costs one list call).
+type Stats struct {
+	Requests          map[string]int    `json:"requests"`            // per route key, counts EVERY request that reached the route (incl. faulted ones)
+	Faults            map[FaultKind]int `json:"faults"`              // faults injected, by kind
+	FaultsAfterCommit int               `json:"faults_after_commit"` // create faults that happened after the webhook was stored
+	Total             int               `json:"total"`               // all API requests
+}
+
+// statsRecorder guards Stats with its own mutex so counting never waits on a
+// service's state lock.
+type statsRecorder struct {
+	mu sync.Mutex
+	s  Stats
+}
+
+func newStatsRecorder() statsRecorder {
+	return statsRecorder{s: emptyStats()}
+}
+
+// emptyStats has non-nil maps so that the JSON form is {} rather than null.
+func emptyStats() Stats {
+	return Stats{Requests: map[string]int{}, Faults: map[FaultKind]int{}}
+}
+
+func (r *statsRecorder) request(key string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.s.Requests[key]++
+	r.s.Total++
+}
+
+func (r *statsRecorder) fault(kind FaultKind, afterCommit bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.s.Faults[kind]++
+	if afterCommit {
+		r.s.FaultsAfterCommit++
+	}
+}
+
+// Stats returns a deep copy of the counters.
+func (s *Server) Stats() Stats {
+	s.stats.mu.Lock()
+	defer s.stats.mu.Unlock()
+	c := s.stats.s
+	c.Requests = maps.Clone(c.Requests)
+	c.Faults = maps.Clone(c.Faults)
+	return c
+}
+
+// ResetStats zeroes every counter; the webhooks themselves are kept.
+func (s *Server) ResetStats() {
+	s.stats.mu.Lock()
+	defer s.stats.mu.Unlock()
+	s.stats.s = emptyStats()
+}
+
+// Count returns the number of requests counted under a route key
+// ("sellfern.list", ..., or "unknown").
+func (s *Server) Count(route string) int {
+	s.stats.mu.Lock()
+	defer s.stats.mu.Unlock()
+	return s.stats.s.Requests[route]
+}
