@@ -50,18 +50,18 @@ func New[T any](fetch func(context.Context) ([]T, error), idOf func(T) string, t
 
 // List returns every webhook, from the shared list when it is fresh. The slice is shared: callers must not modify it.
 func (s *Store[T]) List(ctx context.Context) ([]T, error) {
-	s.mu.Lock()
-	if s.cached && time.Since(s.fetchedAt) < s.ttl {
-		items := s.items
-		s.mu.Unlock()
+	items, gen, ok := s.cachedList()
+	if ok {
 		return items, nil
 	}
-	gen := s.gen
-	s.mu.Unlock()
 
 	// The key carries the generation so that a reader arriving after a write never joins a list that began
 	// before it. The fetch itself is detached from the first caller's cancellation, since others may share it.
 	ch := s.group.DoChan(strconv.FormatUint(gen, 10), func() (any, error) {
+		// A list that finished between the check above and this call has already been cached.
+		if items, _, ok := s.cachedList(); ok {
+			return items, nil
+		}
 		return s.load(context.WithoutCancel(ctx), gen)
 	})
 	select {
@@ -73,6 +73,16 @@ func (s *Store[T]) List(ctx context.Context) ([]T, error) {
 		}
 		return r.Val.([]T), nil
 	}
+}
+
+// cachedList returns the shared list if it is fresh, and the current generation.
+func (s *Store[T]) cachedList() ([]T, uint64, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cached && time.Since(s.fetchedAt) < s.ttl {
+		return s.items, s.gen, true
+	}
+	return nil, s.gen, false
 }
 
 // Fresh lists again, whatever is cached.
