@@ -101,13 +101,8 @@ func (s *Store[T]) CreateOnce(ctx context.Context, c Create[T]) (T, error) {
 		if attempt+1 >= attempts {
 			return zero, &GaveUpError{Describe: c.Describe, Attempts: attempts, Err: err}
 		}
-		wait := c.Wait(err, attempt)
-		timer := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			timer.Stop()
+		if !sleep(ctx, c.Wait(err, attempt)) {
 			return zero, &InterruptedError{Describe: c.Describe, Err: ctx.Err()}
-		case <-timer.C:
 		}
 	}
 }
@@ -118,6 +113,14 @@ func (s *Store[T]) CreateOnce(ctx context.Context, c Create[T]) (T, error) {
 func (s *Store[T]) reconcile(ctx context.Context, c Create[T], mark uint64, adopt bool) (kept T, found bool, err error) {
 	var zero T
 	items, lerr := s.Fresh(ctx)
+	// Without this list nobody can tell whether the attempt made a webhook, so it gets a budget of its own on
+	// top of the transport's retries.
+	for retry := 0; lerr != nil && c.Ambiguous(lerr) && retry < c.Attempts; retry++ {
+		if !sleep(ctx, c.Wait(lerr, retry)) {
+			break
+		}
+		items, lerr = s.Fresh(ctx)
+	}
 	if lerr != nil {
 		return zero, false, &UnknownOutcomeError{Describe: c.Describe, ListErr: lerr}
 	}
@@ -206,4 +209,16 @@ func (e *OrphanError) Unwrap() error { return e.Err }
 func IsOrphan(err error) bool {
 	var oe *OrphanError
 	return errors.As(err, &oe)
+}
+
+// sleep waits for d unless ctx ends first; it reports whether the full wait happened.
+func sleep(ctx context.Context, d time.Duration) bool {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-timer.C:
+		return true
+	}
 }

@@ -29,6 +29,9 @@ type FaultOptions struct {
 	// anything is stored.
 	AfterCommitRatio float64
 	RetryAfter       time.Duration // value for 429 Retry-After; default 0 means "0" seconds is sent
+	// Routes, when set, limits faults to these route keys (e.g. "sellfern.create"): a service whose creates fail
+	// while its lists work is the case where a client can always find out what a lost create did.
+	Routes []string
 }
 
 // normalizeFaults clamps ratios into 0..1, drops unknown kinds and copies the
@@ -47,6 +50,7 @@ func normalizeFaults(f FaultOptions) FaultOptions {
 		kinds = slices.Clone(allFaultKinds)
 	}
 	f.Kinds = kinds
+	f.Routes = slices.Clone(f.Routes)
 	return f
 }
 
@@ -59,8 +63,8 @@ type faultDecision struct {
 // pickFault decides whether this request fails and how. With Rate 0 it draws
 // nothing from the RNG, so ids stay reproducible for a given seed when faults
 // are off.
-func (s *Server) pickFault(f FaultOptions, create bool) (faultDecision, bool) {
-	if f.Rate <= 0 || s.rng.float64() >= f.Rate {
+func (s *Server) pickFault(f FaultOptions, routeKey string, create bool) (faultDecision, bool) {
+	if f.Rate <= 0 || (f.Routes != nil && !slices.Contains(f.Routes, routeKey)) || s.rng.float64() >= f.Rate {
 		return faultDecision{}, false
 	}
 	d := faultDecision{kind: f.Kinds[s.rng.intN(len(f.Kinds))]}

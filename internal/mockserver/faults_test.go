@@ -307,3 +307,17 @@ func sorted(s []string) []string {
 	slices.Sort(c)
 	return c
 }
+
+func TestFaultsLimitedToRoutes(t *testing.T) {
+	s := mockserver.New(mockserver.Options{Seed: 1, Faults: mockserver.FaultOptions{
+		Rate: 1, Kinds: []mockserver.FaultKind{mockserver.Fault503}, Routes: []string{"sellfern.create"},
+	}})
+	for range 5 {
+		wantStatus(t, sf(t, s, "GET", "/api/v2/webhooks", ""), http.StatusOK)
+		wantStatus(t, sf(t, s, "POST", "/api/v2/webhooks", `{"url":"https://example.com/x","events":["order.created"]}`), http.StatusServiceUnavailable)
+		wantStatus(t, ss(t, s, "POST", "/api/webhook/", `{"url":"https://example.com/x","types":["ORDER"]}`), http.StatusOK)
+	}
+	if got := s.Stats().Faults[mockserver.Fault503]; got != 5 {
+		t.Errorf("%d faults, want 5 (creates only)", got)
+	}
+}

@@ -545,3 +545,35 @@ func compactJSON(t *testing.T, b []byte) string {
 	}
 	return buf.String()
 }
+
+func TestResponseDelayCommitsFirst(t *testing.T) {
+	s := started(t, mockserver.Options{Seed: 1})
+	routes := make(chan string, 10)
+	s.OnRequest(func(route string) { routes <- route })
+	s.SetResponseDelay(time.Minute)
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, "POST", s.SellfernBaseURL()+"/api/v2/webhooks",
+		strings.NewReader(`{"url":"https://example.com/x","events":["order.created"]}`))
+	req.Header.Set("Authorization", "Bearer "+mockserver.DemoSellfernToken)
+	errc := make(chan error)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		errc <- err
+	}()
+	if route := <-routes; route != "sellfern.create" {
+		t.Fatalf("OnRequest saw %q", route)
+	}
+	cancel() // the client gives up while the answer is delayed
+	if err := <-errc; err == nil {
+		t.Fatal("the client got an answer despite the delay")
+	}
+	// The handler ran before the delay, so the webhook exists although nobody heard of it. The handler may
+	// still be finishing when the client's call returns; Close waits for it.
+	s.Close()
+	if n := len(s.SellfernWebhooks()); n != 1 {
+		t.Fatalf("%d webhooks stored, want 1", n)
+	}
+}

@@ -8,11 +8,13 @@
 package mockserver
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"maps"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
@@ -51,10 +53,12 @@ type Options struct {
 
 // runtimeConfig is the part of Options that can change while serving.
 type runtimeConfig struct {
-	latency   time.Duration
-	faults    FaultOptions
-	shuffle   bool
-	omitTypes bool
+	latency       time.Duration
+	responseDelay time.Duration
+	onRequest     func(route string)
+	faults        FaultOptions
+	shuffle       bool
+	omitTypes     bool
 }
 
 // Server is the mock. It implements http.Handler, so it can be mounted in an
@@ -146,11 +150,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.stats.request(m.key())
 
 	cfg := s.config()
+	if cfg.onRequest != nil {
+		cfg.onRequest(m.key())
+	}
 	if !sleepContext(r, cfg.latency) {
 		return // the client went away while we were "slow"; nobody to answer
 	}
 
-	if f, hit := s.pickFault(cfg.faults, m.route != nil && m.route.create); hit {
+	routeKey := routeUnknown
+	if m.route != nil {
+		routeKey = m.route.key
+	}
+	if f, hit := s.pickFault(cfg.faults, routeKey, m.route != nil && m.route.create); hit {
 		committed := false
 		if f.afterCommit {
 			// The create really happens; only its response is lost.
@@ -164,6 +175,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	switch {
+	case m.route != nil && cfg.responseDelay > 0:
+		// The work is done now; only the answer is slow. A client that gives up meanwhile never learns the
+		// outcome, the case a lost create response is made of.
+		rec := httptest.NewRecorder()
+		m.route.handle(rec, r, m.param)
+		if !sleepContext(r, cfg.responseDelay) {
+			return
+		}
+		maps.Copy(w.Header(), rec.Header())
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(rec.Body.Bytes())
 	case m.route != nil:
 		m.route.handle(w, r, m.param)
 	case len(m.allow) > 0:
@@ -203,6 +225,19 @@ func (s *Server) updateConfig(f func(*runtimeConfig)) {
 func (s *Server) SetFaults(f FaultOptions) {
 	f = normalizeFaults(f)
 	s.updateConfig(func(c *runtimeConfig) { c.faults = f })
+}
+
+// SetResponseDelay delays every API answer by d after the request has been carried out (unlike latency,
+// which comes before): a client that gives up during the delay does not learn what its request did.
+func (s *Server) SetResponseDelay(d time.Duration) {
+	s.updateConfig(func(c *runtimeConfig) { c.responseDelay = max(d, 0) })
+}
+
+// OnRequest registers f to be called with the route key of every API request as it arrives, before latency
+// and faults, so that tests can act at a precise moment (an interrupt while requests are in flight) without
+// polling. f must not block.
+func (s *Server) OnRequest(f func(route string)) {
+	s.updateConfig(func(c *runtimeConfig) { c.onRequest = f })
 }
 
 // SetLatency sets the delay added to every API request.
@@ -261,7 +296,12 @@ func (s *Server) Close() {
 		return
 	}
 	s.closed = true
-	_ = s.httpSrv.Close()
+	// Let requests in progress finish (briefly), so that what they did is in the state once Close returns.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if s.httpSrv.Shutdown(ctx) != nil {
+		_ = s.httpSrv.Close()
+	}
 	<-s.served
 }
 
