@@ -227,4 +227,3 @@ func (w *indented) Write(p []byte) (int, error) {
 		w.partial = w.partial[i+1:]
 	}
 }
-
