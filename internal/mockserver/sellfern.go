@@ -99,6 +99,7 @@ type sellfernAPI struct {
 	order      []string // webhook ids in creation order
 	hooks      map[string]*SellfernWebhook
 	deliveries map[string][]SellfernDelivery // per webhook id, oldest first
+	issued     []string                      // every secret ever handed out, for leak searches
 }
 
 func newSellfernAPI(srv *Server, tokens map[string]bool) *sellfernAPI {
@@ -382,6 +383,14 @@ func (a *sellfernAPI) respondWebhook(w http.ResponseWriter, status int, view sel
 
 // --- state (callers hold a.mu where the name says Locked) ---
 
+// IssuedSellfernSecrets returns every secret the mock has held, including those of deleted webhooks, so that
+// tests can search logs and output for any of them.
+func (s *Server) IssuedSellfernSecrets() []string {
+	s.sellfern.mu.Lock()
+	defer s.sellfern.mu.Unlock()
+	return slices.Clone(s.sellfern.issued)
+}
+
 // insertLocked stores h, filling in an id, secret and creation time where
 // they are empty, and returns the stored webhook.
 func (a *sellfernAPI) insertLocked(h SellfernWebhook) *SellfernWebhook {
@@ -396,6 +405,7 @@ func (a *sellfernAPI) insertLocked(h SellfernWebhook) *SellfernWebhook {
 	if h.Secret == "" {
 		h.Secret = "whsec_" + a.srv.rng.hex(32)
 	}
+	a.issued = append(a.issued, h.Secret)
 	if h.CreatedAt.IsZero() {
 		h.CreatedAt = nowSecond()
 	}

@@ -1,0 +1,308 @@
+// Package e2e runs the provider as users do: the binary built from this repository, installed from a filesystem
+// mirror, driven by the real Terraform CLI (not the in-process harness), so that what Terraform logs and how it
+// handles an interrupt are the real thing.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/seed/terraform-provider-webhooks/internal/mockserver"
+	"github.com/seed/terraform-provider-webhooks/internal/tfrun"
+)
+
+const version = "0.0.1"
+
+var providerBinary string
+
+func TestMain(m *testing.M) {
+	if os.Getenv("TF_ACC") == "" {
+		// Like the acceptance tests, these run real Terraform: only when asked to.
+		os.Exit(m.Run())
+	}
+	dir, err := os.MkdirTemp("", "webhooks-e2e-")
+	if err != nil {
+		panic(err)
+	}
+	providerBinary = filepath.Join(dir, "terraform-provider-webhooks")
+	build := exec.Command("go", "build", "-ldflags", "-X main.version="+version, "-o", providerBinary, "../..")
+	build.Stdout, build.Stderr = os.Stdout, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building the provider:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func requireAcc(t *testing.T) {
+	t.Helper()
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("set TF_ACC=1 to run tests that drive the real Terraform CLI")
+	}
+}
+
+func startMock(t *testing.T, opts mockserver.Options) *mockserver.Server {
+	t.Helper()
+	m := mockserver.New(opts)
+	if err := m.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(m.Close)
+	return m
+}
+
+// workspace installs the provider and points it at the mock through the environment, as the docs describe.
+func workspace(t *testing.T, m *mockserver.Server, token string) *tfrun.Workspace {
+	t.Helper()
+	ws, err := tfrun.NewWorkspace(t.TempDir(), providerBinary, version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws.Env = []string{
+		"SELLFERN_TOKEN=" + token,
+		"SELLFERN_BASE_URL=" + m.SellfernBaseURL(),
+		"SELSUP_API_KEY=" + mockserver.DemoSelSupKey,
+		"SELSUP_BASE_URL=" + m.SelSupBaseURL(),
+	}
+	return ws
+}
+
+func writeConfig(t *testing.T, ws *tfrun.Workspace, body string) {
+	t.Helper()
+	cfg := `
+terraform {
+  required_providers {
+    webhooks = {
+      source = "seed/webhooks"
+    }
+  }
+}
+
+provider "webhooks" {}
+` + body
+	if err := os.WriteFile(filepath.Join(ws.ConfigDir, "main.tf"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// terraform runs a command and fails the test unless it exits with want.
+func terraform(t *testing.T, ws *tfrun.Workspace, transcript *strings.Builder, want int, args ...string) string {
+	t.Helper()
+	res, err := ws.Run(context.Background(), append(args, "-no-color")...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	transcript.WriteString(res.Output)
+	if res.ExitCode != want {
+		t.Fatalf("terraform %s exited %d, want %d:\n%s", strings.Join(args, " "), res.ExitCode, want, res.Output)
+	}
+	return res.Output
+}
+
+// TestNoSecretInTraceLogOrOutput runs create, update, import (command and block), a failing call and destroy with
+// TF_LOG=TRACE, and searches everything Terraform printed and logged (the provider's own log lines included) for
+// the token, the API key and every webhook secret.
+func TestNoSecretInTraceLogOrOutput(t *testing.T) {
+	requireAcc(t)
+	m := startMock(t, mockserver.Options{Seed: 99})
+	ws := workspace(t, m, mockserver.DemoSellfernToken)
+	traceLog := filepath.Join(t.TempDir(), "trace.log")
+	ws.Env = append(ws.Env, "TF_LOG=TRACE", "TF_LOG_PATH="+traceLog)
+	var out strings.Builder
+
+	// Made outside Terraform, imported later: its secret was never Terraform's, and must not leak either.
+	outside := m.SellfernPut(mockserver.SellfernWebhook{URL: "https://hooks.example.com/outside", Events: []string{"order.created"}, Enabled: true})
+	legacy := m.SelSupPut(mockserver.SelSupWebhook{Name: "legacy", URL: "https://hooks.example.com/legacy", Types: []string{"ORDER"}})
+
+	resources := func(url string) string {
+		return fmt.Sprintf(`
+resource "sellfern_webhook" "a" {
+  provider = webhooks
+  url      = %[1]q
+  events   = ["order.created"]
+}
+
+resource "selsup_webhook" "a" {
+  provider = webhooks
+  url      = %[1]q
+  types    = ["ORDER"]
+}
+
+output "secret" {
+  value     = sellfern_webhook.a.secret
+  sensitive = true
+}
+`, url)
+	}
+	writeConfig(t, ws, resources("https://hooks.example.com/v1"))
+	terraform(t, ws, &out, 0, "init")
+	terraform(t, ws, &out, 0, "apply", "-auto-approve")
+
+	writeConfig(t, ws, resources("https://hooks.example.com/v2")) // Sellfern updates in place, SelSup is replaced
+	terraform(t, ws, &out, 0, "apply", "-auto-approve")
+
+	imported := resources("https://hooks.example.com/v2") + fmt.Sprintf(`
+resource "sellfern_webhook" "outside" {
+  provider = webhooks
+  url      = "https://hooks.example.com/outside"
+  events   = ["order.created"]
+}
+
+import {
+  to = selsup_webhook.legacy
+  id = "%d"
+}
+
+resource "selsup_webhook" "legacy" {
+  provider = webhooks
+  name     = "legacy"
+  url      = "https://hooks.example.com/legacy"
+  types    = ["ORDER"]
+}
+`, legacy.ID)
+	writeConfig(t, ws, imported)
+	terraform(t, ws, &out, 0, "import", "sellfern_webhook.outside", outside.ID)
+	terraform(t, ws, &out, 0, "apply", "-auto-approve")
+	if plan := terraform(t, ws, &out, 0, "plan", "-detailed-exitcode"); !strings.Contains(plan, "No changes.") {
+		t.Fatalf("plan after import is not empty:\n%s", plan)
+	}
+
+	// A rejected token: the error must say so without repeating it.
+	bad := *ws
+	bad.Env = append(slices.Clone(ws.Env), "SELLFERN_TOKEN=sk_live_wrongtoken_0123456789")
+	failed := terraform(t, &bad, &out, 1, "plan", "-refresh=true")
+	if !strings.Contains(failed, "Sellfern rejected the token (HTTP 401") {
+		t.Fatalf("the bad-token plan did not explain itself:\n%s", failed)
+	}
+
+	terraform(t, ws, &out, 0, "destroy", "-auto-approve")
+
+	trace, err := os.ReadFile(traceLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The search only means something if the provider's own debug lines reached the log.
+	if !bytes.Contains(trace, []byte("API request")) || !bytes.Contains(trace, []byte("/api/v2/webhooks")) {
+		t.Fatal("the TRACE log holds none of the provider's request lines: the search below would prove nothing")
+	}
+	secrets := map[string]string{
+		"the Sellfern token": mockserver.DemoSellfernToken,
+		"the wrong token":    "sk_live_wrongtoken_0123456789",
+		"the SelSup key":     mockserver.DemoSelSupKey,
+		"the outside secret": outside.Secret,
+	}
+	for i, s := range m.IssuedSellfernSecrets() {
+		secrets[fmt.Sprintf("webhook secret #%d", i+1)] = s
+	}
+	for name, value := range secrets {
+		checkAbsent(t, name, value, out.String(), string(trace))
+	}
+	t.Logf("searched %d bytes of output and %d bytes of TRACE log for %d secrets: none found",
+		out.Len(), len(trace), len(secrets))
+}
+
+func checkAbsent(t *testing.T, name, value, output, trace string) {
+	t.Helper()
+	if value == "" {
+		t.Fatalf("%s is empty: nothing to search for", name)
+	}
+	if strings.Contains(output, value) {
+		t.Errorf("%s appears in Terraform's output", name)
+	}
+	if strings.Contains(trace, value) {
+		t.Errorf("%s appears in the TRACE log", name)
+	}
+}
+
+// TestInterruptedApplyConverges interrupts an apply (SIGINT, as Ctrl-C does) while every create has been carried
+// out by the service but not yet answered. Terraform stops the provider, which cancels the creates; the provider
+// finds the webhooks those creates made and deletes them, so nothing is left that state does not know. A
+// re-apply then converges with no duplicate.
+func TestInterruptedApplyConverges(t *testing.T) {
+	requireAcc(t)
+	const sellfern, selsup = 5, 3
+	m := startMock(t, mockserver.Options{Seed: 5})
+	ws := workspace(t, m, mockserver.DemoSellfernToken)
+	var out strings.Builder
+	writeConfig(t, ws, fmt.Sprintf(`
+resource "sellfern_webhook" "x" {
+  provider = webhooks
+  count    = %d
+  url      = "https://hooks.example.com/interrupt/${count.index}"
+  events   = ["order.created"]
+}
+
+resource "selsup_webhook" "x" {
+  provider = webhooks
+  count    = %d
+  url      = "https://hooks.example.com/interrupt/selsup/${count.index}"
+  types    = ["ORDER"]
+}
+`, sellfern, selsup))
+	terraform(t, ws, &out, 0, "init")
+
+	allInFlight := make(chan struct{})
+	var once sync.Once
+	var creates int
+	var mu sync.Mutex
+	m.OnRequest(func(route string) {
+		if route != "sellfern.create" && route != "selsup.create" {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if creates++; creates == sellfern+selsup {
+			once.Do(func() { close(allInFlight) })
+		}
+	})
+	// Every create is carried out at once, but its answer takes long enough for the interrupt to come first.
+	m.SetResponseDelay(1500 * time.Millisecond)
+
+	var applyOut bytes.Buffer
+	cmd, err := ws.Start(context.Background(), &applyOut, "apply", "-auto-approve", "-no-color")
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-allInFlight:
+	case <-time.After(60 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("the creates never arrived:\n%s", applyOut.String())
+	}
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	err = cmd.Wait()
+	if err == nil {
+		t.Fatalf("the interrupted apply succeeded:\n%s", applyOut.String())
+	}
+	if !strings.Contains(strings.Join(strings.Fields(applyOut.String()), " "),
+		"was interrupted; any webhook the interrupted attempt made was found and deleted, so nothing is left on the server") {
+		t.Fatalf("the interrupted apply did not say what it left behind:\n%s", applyOut.String())
+	}
+	if n, k := len(m.SellfernWebhooks()), len(m.SelSupWebhooks()); n+k != 0 {
+		t.Fatalf("after the interrupt the server holds %d Sellfern and %d SelSup webhooks that no state records", n, k)
+	}
+
+	m.SetResponseDelay(0)
+	m.OnRequest(nil)
+	terraform(t, ws, &out, 0, "apply", "-auto-approve")
+	if plan := terraform(t, ws, &out, 0, "plan", "-detailed-exitcode"); !strings.Contains(plan, "No changes.") {
+		t.Fatalf("plan after the re-apply is not empty:\n%s", plan)
+	}
+	if n, k := len(m.SellfernWebhooks()), len(m.SelSupWebhooks()); n != sellfern || k != selsup {
+		t.Fatalf("after the re-apply the server holds %d Sellfern and %d SelSup webhooks, want %d and %d", n, k, sellfern, selsup)
+	}
+}
