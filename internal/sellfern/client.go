@@ -117,11 +117,7 @@ func (c *Client) call(ctx context.Context, method, path string, query url.Values
 	if out == nil || len(resp.Body) == 0 {
 		return nil
 	}
-	if err := transport.DecodeJSON(resp.Body, out); err != nil {
-		return fmt.Errorf("Sellfern API answered %s %s with a body that is not the documented JSON: %s",
-			method, path, transport.BodySnippet(resp.Header, resp.Body))
-	}
-	return nil
+	return resp.Decode(out)
 }
 
 func webhookPath(id string) string { return "api/v2/webhooks/" + url.PathEscape(id) }
@@ -164,12 +160,18 @@ func (c *Client) CreateWebhook(ctx context.Context, req CreateRequest) (*Webhook
 		Key:      req.URL + "\x00" + fmt.Sprint(sortedCopy(req.Events)),
 		Describe: "Sellfern webhook for " + req.URL,
 		Do: func(ctx context.Context) (Webhook, error) {
+			resp, err := c.http.Do(ctx, http.MethodPost, "api/v2/webhooks", nil, req)
+			if err != nil {
+				return Webhook{}, asAPIError(err)
+			}
 			var out envelope[Webhook]
-			if err := c.call(ctx, http.MethodPost, "api/v2/webhooks", nil, req, &out); err != nil {
+			if err := resp.DecodeSensitive(&out); err != nil {
 				return Webhook{}, err
 			}
 			if out.Data.ID == "" {
-				return Webhook{}, fmt.Errorf("Sellfern API answered the create without a webhook id")
+				// Created, as the status says, but with no id to know it by: as good as a lost answer.
+				return Webhook{}, &transport.DecodeError{Service: "Sellfern", Method: resp.Method, Path: resp.Path,
+					Detail: "a success that names no webhook id"}
 			}
 			return out.Data, nil
 		},

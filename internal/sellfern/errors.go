@@ -29,7 +29,9 @@ type APIError struct {
 func (e *APIError) Unwrap() error { return e.status }
 
 // Error gives a message a person can act on; each documented status has its own.
-func (e *APIError) Error() string {
+func (e *APIError) Error() string { return transport.BoundMessage(e.message()) }
+
+func (e *APIError) message() string {
 	said := e.said()
 	switch {
 	case e.StatusCode == http.StatusUnauthorized:
@@ -91,14 +93,19 @@ func asAPIError(err error) error {
 		return err
 	}
 	ae := &APIError{StatusCode: se.StatusCode, status: se}
-	ae.Code, ae.Message = decodeErrorBody(se.Body)
+	code, message := decodeErrorBody(se.Body)
+	ae.Code, ae.Message = se.Text(code, maxCode), se.Text(message, maxMessage)
 	if ae.Code == "" && ae.Message == "" {
 		ae.Detail = transport.BodySnippet(se.Header, se.Body)
 	}
 	return ae
 }
 
-const maxMessage = 500
+// Bounds on what a server's error text may add to a message.
+const (
+	maxCode    = 60
+	maxMessage = 500
+)
 
 func decodeErrorBody(body []byte) (code, message string) {
 	var raw map[string]json.RawMessage
@@ -108,7 +115,7 @@ func decodeErrorBody(body []byte) (code, message string) {
 	text := func(key string) string {
 		var s string
 		if json.Unmarshal(raw[key], &s) == nil {
-			return transport.CleanText(s, maxMessage)
+			return s
 		}
 		return ""
 	}
@@ -118,7 +125,7 @@ func decodeErrorBody(body []byte) (code, message string) {
 		Message string `json:"message"`
 	}
 	if json.Unmarshal(raw["error"], &nested) == nil && (nested.Code != "" || nested.Message != "") {
-		return transport.CleanText(nested.Code, maxMessage), transport.CleanText(nested.Message, maxMessage)
+		return nested.Code, nested.Message
 	}
 	// Other shapes seen in the wild: {"error":"code","message":"…"}, {"code":…,"message":…}, {"detail":…}.
 	code = text("error")

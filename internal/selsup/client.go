@@ -122,11 +122,7 @@ func (c *Client) call(ctx context.Context, method, path string, body, out any) e
 	if out == nil {
 		return nil
 	}
-	if err := transport.DecodeJSON(resp.Body, out); err != nil {
-		return fmt.Errorf("SelSup API answered %s /%s with a body that is not the documented JSON: %s",
-			method, path, transport.BodySnippet(resp.Header, resp.Body))
-	}
-	return nil
+	return resp.Decode(out)
 }
 
 // ListWebhooks returns every webhook of the account. Reads during one Terraform operation share one list; any
@@ -171,12 +167,18 @@ func (c *Client) CreateWebhook(ctx context.Context, req CreateRequest) (*Webhook
 		Key:      fmt.Sprint(req.URL, "\x00", req.Name, "\x00", req.OrganizationID, "\x00", wantTypes),
 		Describe: "SelSup webhook for " + req.URL,
 		Do: func(ctx context.Context) (Webhook, error) {
+			resp, err := c.http.Do(ctx, http.MethodPost, "api/webhook/", nil, req)
+			if err != nil {
+				return Webhook{}, asAPIError(err)
+			}
 			var out wireWebhook
-			if err := c.call(ctx, http.MethodPost, "api/webhook/", req, &out); err != nil {
+			if err := resp.Decode(&out); err != nil {
 				return Webhook{}, err
 			}
 			if out.ID == 0 {
-				return Webhook{}, fmt.Errorf("SelSup API answered the create without a webhook id")
+				// Created, as the status says, but with no id to know it by: as good as a lost answer.
+				return Webhook{}, &transport.DecodeError{Service: "SelSup", Method: resp.Method, Path: resp.Path,
+					Detail: "a success that names no webhook id"}
 			}
 			return out.webhook(), nil
 		},

@@ -29,7 +29,9 @@ type APIError struct {
 // Unwrap exposes the raw HTTP answer.
 func (e *APIError) Unwrap() error { return e.status }
 
-func (e *APIError) Error() string {
+func (e *APIError) Error() string { return transport.BoundMessage(e.message()) }
+
+func (e *APIError) message() string {
 	head := fmt.Sprintf("SelSup API error (HTTP %d%s)", e.StatusCode, suffix(e.Code))
 	switch e.StatusCode {
 	case http.StatusForbidden:
@@ -51,7 +53,7 @@ func (e *APIError) Error() string {
 		parts = append(parts, "system: "+e.System)
 	}
 	if len(e.Params) > 0 {
-		parts = append(parts, "params: "+formatParams(e.Params))
+		parts = append(parts, "params: "+e.formatParams())
 	}
 	if len(parts) == 0 && e.Detail != "" {
 		return head + "; the response was " + e.Detail
@@ -69,7 +71,8 @@ func suffix(code string) string {
 	return " " + code
 }
 
-func formatParams(p map[string]any) string {
+func (e *APIError) formatParams() string {
+	p := e.Params
 	keys := make([]string, 0, len(p))
 	for k := range p {
 		keys = append(keys, k)
@@ -80,7 +83,11 @@ func formatParams(p map[string]any) string {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		fmt.Fprintf(&b, "%s=%v", transport.CleanText(k, 50), transport.CleanText(fmt.Sprint(p[k]), 100))
+		if i == maxParams {
+			fmt.Fprintf(&b, "… (%d more)", len(keys)-maxParams)
+			break
+		}
+		fmt.Fprintf(&b, "%s=%v", e.status.Text(k, 30), e.status.Text(fmt.Sprint(p[k]), 60))
 	}
 	return b.String()
 }
@@ -97,7 +104,14 @@ func IsAuth(err error) bool {
 	return errors.As(err, &ae) && (ae.StatusCode == http.StatusForbidden || ae.StatusCode == http.StatusUnauthorized)
 }
 
-const maxMessage = 500
+// Bounds on what a server's error text may add to a message.
+const (
+	maxCode         = 60
+	maxLocalMessage = 300
+	maxMessage      = 150
+	maxSystem       = 100
+	maxParams       = 5
+)
 
 func asAPIError(err error) error {
 	var se *transport.StatusError
@@ -124,10 +138,10 @@ func asAPIError(err error) error {
 				}
 			}
 		}
-		ae.Code = transport.CleanText(code, maxMessage)
-		ae.LocalMessage = transport.CleanText(body.LocalMessage, maxMessage)
-		ae.Message = transport.CleanText(body.Message, maxMessage)
-		ae.System = transport.CleanText(body.System, maxMessage)
+		ae.Code = se.Text(code, maxCode)
+		ae.LocalMessage = se.Text(body.LocalMessage, maxLocalMessage)
+		ae.Message = se.Text(body.Message, maxMessage)
+		ae.System = se.Text(body.System, maxSystem)
 		ae.Params = body.Params
 	}
 	if ae.Code == "" && ae.LocalMessage == "" && ae.Message == "" {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // StatusError is a final non-2xx answer. Body has had every configured secret redacted. Clients decode it into
@@ -19,6 +20,16 @@ type StatusError struct {
 	Header     http.Header
 	Body       []byte
 	Attempts   int
+	redact     func(string) string
+}
+
+// Text makes a piece of the body, once decoded, fit for a message: secrets redacted (decoding may have undone
+// an escape that hid them from the redaction of the raw body), control characters removed, at most max runes.
+func (e *StatusError) Text(s string, max int) string {
+	if e.redact != nil {
+		s = e.redact(s)
+	}
+	return CleanText(s, max)
 }
 
 func (e *StatusError) Error() string {
@@ -53,6 +64,19 @@ func (e *NetworkError) Error() string {
 
 func (e *NetworkError) Unwrap() error { return e.Err }
 
+// DecodeError is a 2xx answer whose body could not be read as what the API documents. The call took effect;
+// only its result is unknown.
+type DecodeError struct {
+	Service string
+	Method  string
+	Path    string
+	Detail  string
+}
+
+func (e *DecodeError) Error() string {
+	return fmt.Sprintf("%s API answered %s %s with %s", e.Service, e.Method, e.Path, e.Detail)
+}
+
 // OutcomeUnknown reports whether a failed call might nevertheless have taken effect on the server: no answer came
 // back, or the answer was a server-side failure or throttling that may have come after the work was done. A
 // definite client error (400, 401, 403, 404, 409, 422…) means nothing was changed.
@@ -61,9 +85,11 @@ func OutcomeUnknown(err error) bool {
 	if errors.As(err, &se) {
 		return se.StatusCode >= 500 || se.StatusCode == http.StatusTooManyRequests || se.StatusCode == http.StatusRequestTimeout
 	}
-	// Without an answer, even a cancelled call may have been carried out by the server.
+	// Without an answer, even a cancelled call may have been carried out by the server; with an unreadable
+	// success it certainly was, but what it made is unknown.
 	var ne *NetworkError
-	return errors.As(err, &ne)
+	var de *DecodeError
+	return errors.As(err, &ne) || errors.As(err, &de)
 }
 
 // BodySnippet describes a body nobody could decode: a short, printable excerpt for text, or its type and size.
@@ -79,11 +105,11 @@ func BodySnippet(h http.Header, body []byte) string {
 	return fmt.Sprintf("%q", text)
 }
 
-// CleanText makes text a server sent fit for an error message: control characters and invalid UTF-8 become
+// CleanText makes text a server sent fit for an error message: unprintable characters and invalid UTF-8 become
 // spaces, runs of white space one space, and it is cut to at most max runes.
 func CleanText(s string, max int) string {
 	s = strings.Map(func(r rune) rune {
-		if r == unicode.ReplacementChar || unicode.IsControl(r) {
+		if r == unicode.ReplacementChar || !unicode.IsPrint(r) {
 			return ' '
 		}
 		return r
@@ -93,4 +119,19 @@ func CleanText(s string, max int) string {
 		s = string(runes[:max]) + "…"
 	}
 	return s
+}
+
+// maxMessageBytes bounds an error message built from a server's answer, whatever its script or size.
+const maxMessageBytes = 1800
+
+// BoundMessage cuts msg to maxMessageBytes at a character boundary.
+func BoundMessage(msg string) string {
+	if len(msg) <= maxMessageBytes {
+		return msg
+	}
+	cut := maxMessageBytes
+	for cut > 0 && !utf8.RuneStart(msg[cut]) {
+		cut--
+	}
+	return msg[:cut] + "…"
 }

@@ -6,7 +6,6 @@
 package transport
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -72,9 +71,33 @@ type Client struct {
 
 // Response is a successful (2xx) response with its body read in full.
 type Response struct {
+	Service    string
+	Method     string
+	Path       string
 	StatusCode int
 	Header     http.Header
 	Body       []byte
+	redact     func(string) string
+}
+
+// Decode reads the body as JSON into v, ignoring unknown fields (a real API adds fields over time). A body that
+// is not JSON of that shape gives a *DecodeError quoting a short, redacted excerpt of it.
+func (r *Response) Decode(v any) error {
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		return &DecodeError{Service: r.Service, Method: r.Method, Path: r.Path,
+			Detail: "a body that is not the documented JSON: " + BodySnippet(r.Header, []byte(r.redact(string(r.Body))))}
+	}
+	return nil
+}
+
+// DecodeSensitive is Decode for answers that may carry a secret of their own (a create's signing secret): the
+// error describes the body without quoting it.
+func (r *Response) DecodeSensitive(v any) error {
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		return &DecodeError{Service: r.Service, Method: r.Method, Path: r.Path,
+			Detail: fmt.Sprintf("a body that is not the documented JSON (%d bytes, not shown: it may hold a secret)", len(r.Body))}
+	}
+	return nil
 }
 
 var (
@@ -157,6 +180,26 @@ func (c *Client) Redact(s string) string {
 	return s
 }
 
+// redacted rewrites a NetworkError's cause so that its text carries no secret: Go's own transport errors quote
+// what a broken server sent, which may echo the request.
+func (c *Client) redacted(err error) error {
+	var ne *NetworkError
+	if errors.As(err, &ne) && ne.Err != nil {
+		if text := c.Redact(ne.Err.Error()); text != ne.Err.Error() {
+			ne.Err = &redactedError{text: text, cause: ne.Err}
+		}
+	}
+	return err
+}
+
+type redactedError struct {
+	text  string
+	cause error
+}
+
+func (e *redactedError) Error() string { return e.text }
+func (e *redactedError) Unwrap() error { return e.cause }
+
 func (c *Client) secrets() []string {
 	out := make([]string, 0, len(c.cfg.Secrets)+1)
 	for _, s := range append([]string{c.cfg.AuthValue}, c.cfg.Secrets...) {
@@ -220,13 +263,13 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 
 	resp, err := c.retry.Do(req)
 	if err != nil {
-		return nil, c.networkError(ctx, callCtx, state, err)
+		return nil, c.redacted(c.networkError(ctx, callCtx, state, err))
 	}
 	defer resp.Body.Close()
 
 	data, err := readCapped(resp.Body, c.cfg.MaxBodyBytes)
 	if err != nil {
-		return nil, &NetworkError{Service: c.cfg.Service, Method: method, Path: target.Path, Attempts: state.attempts, Err: err}
+		return nil, c.redacted(&NetworkError{Service: c.cfg.Service, Method: method, Path: target.Path, Attempts: state.attempts, Err: err})
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil, &StatusError{
@@ -237,9 +280,11 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 			Header:     resp.Header.Clone(),
 			Body:       []byte(c.Redact(string(data))),
 			Attempts:   state.attempts,
+			redact:     c.Redact,
 		}
 	}
-	return &Response{StatusCode: resp.StatusCode, Header: resp.Header, Body: data}, nil
+	return &Response{Service: c.cfg.Service, Method: method, Path: target.Path, StatusCode: resp.StatusCode,
+		Header: resp.Header, Body: data, redact: c.Redact}, nil
 }
 
 // networkError explains a call that ended without an HTTP answer, saying whether the caller cancelled it, the
@@ -380,11 +425,4 @@ func IsLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
-}
-
-// DecodeJSON decodes data into v, ignoring unknown fields (a real API adds fields over time).
-func DecodeJSON(data []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	return dec.Decode(v)
 }
