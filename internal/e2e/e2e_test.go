@@ -278,7 +278,7 @@ resource "selsup_webhook" "x" {
 	select {
 	case <-allInFlight:
 	case <-time.After(60 * time.Second):
-		cmd.Process.Kill()
+		_ = cmd.Process.Kill()
 		t.Fatalf("the creates never arrived:\n%s", applyOut.String())
 	}
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {

@@ -71,7 +71,8 @@ func (s *Store[T]) List(ctx context.Context) ([]T, error) {
 		if r.Err != nil {
 			return nil, r.Err
 		}
-		return r.Val.([]T), nil
+		items, _ := r.Val.([]T) // load and cachedList only ever return []T
+		return items, nil
 	}
 }
 

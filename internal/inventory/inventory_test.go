@@ -128,7 +128,7 @@ func TestListInFlightDuringWriteIsNotCached(t *testing.T) {
 	f.gate = make(chan struct{})
 	s := newStore(f)
 	done := make(chan struct{})
-	go func() { s.List(context.Background()); close(done) }()
+	go func() { _, _ = s.List(context.Background()); close(done) }()
 	<-f.entered
 	h := f.add("https://during")
 	s.Invalidate()
@@ -149,8 +149,11 @@ func TestListInFlightDuringWriteIsNotCached(t *testing.T) {
 func TestTTLBoundsStaleness(t *testing.T) {
 	f := newFake()
 	s := New(f.list, func(h hook) string { return h.ID }, time.Nanosecond)
-	s.List(context.Background())
-	s.List(context.Background()) // a nanosecond has passed: the list is stale
+	for range 2 { // the second time, a nanosecond has passed: the list is stale
+		if _, err := s.List(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	if n := f.lists.Load(); n != 2 {
 		t.Fatalf("%d lists across an expired TTL, want 2", n)
@@ -184,7 +187,7 @@ func ambiguous(err error) bool { return errors.Is(err, errLost) }
 
 // createSpec makes a Create whose attempts fail as scripted: "lost-after" stores the webhook and loses the answer,
 // "lost-before" stores nothing, "reject" is a definite refusal, "ok" succeeds.
-func createSpec(f *fakeService, s *Store[hook], url string, script ...string) (Create[hook], *atomic.Int32) {
+func createSpec(f *fakeService, url string, script ...string) (Create[hook], *atomic.Int32) {
 	var attempt atomic.Int32
 	return Create[hook]{
 		Key:      url,
@@ -218,7 +221,7 @@ func TestCreateOnceDeletesWhatLostAttemptsMade(t *testing.T) {
 	f := newFake()
 	f.add("https://same") // an identical webhook that existed before: never touched
 	s := newStore(f)
-	spec, attempts := createSpec(f, s, "https://same", "lost-after", "lost-before", "lost-after")
+	spec, attempts := createSpec(f, "https://same", "lost-after", "lost-before", "lost-after")
 	got, err := s.CreateOnce(context.Background(), spec)
 	if err != nil {
 		t.Fatal(err)
@@ -240,7 +243,7 @@ func TestCreateOnceDeletesWhatLostAttemptsMade(t *testing.T) {
 func TestCreateOnceAdoptsInsteadOfDeleting(t *testing.T) {
 	f := newFake()
 	s := newStore(f)
-	spec, attempts := createSpec(f, s, "https://adopt", "lost-after")
+	spec, attempts := createSpec(f, "https://adopt", "lost-after")
 	spec.Adopt = true
 	got, err := s.CreateOnce(context.Background(), spec)
 	if err != nil || got.ID == "" {
@@ -254,13 +257,13 @@ func TestCreateOnceAdoptsInsteadOfDeleting(t *testing.T) {
 func TestCreateOnceNeverMistakesItsOwnEarlierCreate(t *testing.T) {
 	f := newFake()
 	s := newStore(f)
-	first, _ := createSpec(f, s, "https://twin")
+	first, _ := createSpec(f, "https://twin")
 	made, err := s.CreateOnce(context.Background(), first)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// A second resource with the same URL whose first attempt is lost: only its own webhook may be deleted.
-	second, _ := createSpec(f, s, "https://twin", "lost-after")
+	second, _ := createSpec(f, "https://twin", "lost-after")
 	if _, err := s.CreateOnce(context.Background(), second); err != nil {
 		t.Fatal(err)
 	}
@@ -275,7 +278,7 @@ func TestCreateOnceNeverMistakesItsOwnEarlierCreate(t *testing.T) {
 func TestCreateOnceGivesUpCleanly(t *testing.T) {
 	f := newFake()
 	s := newStore(f)
-	spec, attempts := createSpec(f, s, "https://flaky", "lost-after", "lost-after", "lost-after", "lost-after", "lost-after", "ok")
+	spec, attempts := createSpec(f, "https://flaky", "lost-after", "lost-after", "lost-after", "lost-after", "lost-after", "ok")
 	_, err := s.CreateOnce(context.Background(), spec)
 	var gave *GaveUpError
 	if !errors.As(err, &gave) || attempts.Load() != 5 {
@@ -289,7 +292,7 @@ func TestCreateOnceGivesUpCleanly(t *testing.T) {
 func TestCreateOnceStopsAtDefiniteRejection(t *testing.T) {
 	f := newFake()
 	s := newStore(f)
-	spec, attempts := createSpec(f, s, "https://bad", "reject")
+	spec, attempts := createSpec(f, "https://bad", "reject")
 	if _, err := s.CreateOnce(context.Background(), spec); err == nil || attempts.Load() != 1 {
 		t.Fatalf("err %v after %d attempts", err, attempts.Load())
 	}
@@ -298,8 +301,10 @@ func TestCreateOnceStopsAtDefiniteRejection(t *testing.T) {
 func TestCreateOnceReportsUnknownOutcomeWhenListFails(t *testing.T) {
 	f := newFake()
 	s := newStore(f)
-	s.List(context.Background())
-	spec, _ := createSpec(f, s, "https://dark", "lost-after")
+	if _, err := s.List(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	spec, _ := createSpec(f, "https://dark", "lost-after")
 	f.listErr = errors.New("503")
 	_, err := s.CreateOnce(context.Background(), spec)
 	var unknown *UnknownOutcomeError
@@ -311,7 +316,7 @@ func TestCreateOnceReportsUnknownOutcomeWhenListFails(t *testing.T) {
 func TestCreateOnceReturnsOrphanItCannotDelete(t *testing.T) {
 	f := newFake()
 	s := newStore(f)
-	spec, _ := createSpec(f, s, "https://stuck", "lost-after")
+	spec, _ := createSpec(f, "https://stuck", "lost-after")
 	spec.Delete = func(context.Context, hook) error { return errors.New("503 on delete") }
 	got, err := s.CreateOnce(context.Background(), spec)
 	if !IsOrphan(err) || got.ID == "" {
@@ -323,7 +328,7 @@ func TestCreateOnceCleansUpWhenInterrupted(t *testing.T) {
 	f := newFake()
 	s := newStore(f)
 	ctx, cancel := context.WithCancel(context.Background())
-	spec, _ := createSpec(f, s, "https://interrupted")
+	spec, _ := createSpec(f, "https://interrupted")
 	spec.Do = func(context.Context) (hook, error) {
 		f.add("https://interrupted") // the server made it...
 		cancel()                     // ...as the user pressed Ctrl-C

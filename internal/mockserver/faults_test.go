@@ -269,7 +269,7 @@ func TestDropClosesConnection(t *testing.T) {
 
 	// The server is still healthy once faults are off.
 	s.SetFaults(mockserver.FaultOptions{})
-	wantStatus(t, mustHTTP(t, "GET", s.SellfernBaseURL()+"/api/v2/webhooks", sfAuth, ""), http.StatusOK)
+	wantStatus(t, mustHTTP(t, "GET", s.SellfernBaseURL()+"/api/v2/webhooks", sfAuth), http.StatusOK)
 }
 
 func TestDropWithoutHijacker(t *testing.T) {

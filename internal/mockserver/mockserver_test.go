@@ -112,9 +112,9 @@ func httpDo(t *testing.T, method, url, auth, body string) (resp, error) {
 	return resp{status: res.StatusCode, header: res.Header, body: b}, nil
 }
 
-func mustHTTP(t *testing.T, method, url, auth, body string) resp {
+func mustHTTP(t *testing.T, method, url, auth string) resp {
 	t.Helper()
-	r, err := httpDo(t, method, url, auth, body)
+	r, err := httpDo(t, method, url, auth, "")
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, url, err)
 	}
@@ -161,7 +161,7 @@ func TestStartURLsAndClose(t *testing.T) {
 	if err := s.Start("127.0.0.1:0"); err == nil {
 		t.Error("second Start succeeded")
 	}
-	r := mustHTTP(t, "GET", s.SellfernBaseURL()+"/api/v2/webhooks", sfAuth, "")
+	r := mustHTTP(t, "GET", s.SellfernBaseURL()+"/api/v2/webhooks", sfAuth)
 	wantStatus(t, r, http.StatusOK)
 
 	s.Close()
@@ -177,7 +177,7 @@ func TestStartLocalhost(t *testing.T) {
 		t.Skipf("localhost does not resolve to loopback here: %v", err)
 	}
 	defer s.Close()
-	wantStatus(t, mustHTTP(t, "GET", s.SelSupBaseURL()+"/api/webhook/", ssAuth, ""), http.StatusOK)
+	wantStatus(t, mustHTTP(t, "GET", s.SelSupBaseURL()+"/api/webhook/", ssAuth), http.StatusOK)
 }
 
 // --- routing ---
@@ -290,7 +290,7 @@ func TestControlEndpoints(t *testing.T) {
 	s.SetFaults(mockserver.FaultOptions{Rate: 1})
 	s.SetLatency(time.Hour)
 
-	r := mustHTTP(t, "GET", s.URL()+"/_mock/stats", "", "")
+	r := mustHTTP(t, "GET", s.URL()+"/_mock/stats", "")
 	wantStatus(t, r, http.StatusOK)
 	var st struct {
 		Requests          map[string]int `json:"requests"`
@@ -306,7 +306,7 @@ func TestControlEndpoints(t *testing.T) {
 		t.Errorf("stats = %s", r.body)
 	}
 
-	r = mustHTTP(t, "GET", s.URL()+"/_mock/state", "", "")
+	r = mustHTTP(t, "GET", s.URL()+"/_mock/state", "")
 	wantStatus(t, r, http.StatusOK)
 	var state struct {
 		Sellfern []map[string]any `json:"sellfern"`
@@ -322,15 +322,15 @@ func TestControlEndpoints(t *testing.T) {
 		t.Errorf("state.selsup = %v", state.SelSup)
 	}
 
-	r = mustHTTP(t, "POST", s.URL()+"/_mock/reset", "", "")
+	r = mustHTTP(t, "POST", s.URL()+"/_mock/reset", "")
 	wantStatus(t, r, http.StatusNoContent)
 	if st := s.Stats(); st.Total != 0 {
 		t.Errorf("Total after reset = %d", st.Total)
 	}
 
-	wantStatus(t, mustHTTP(t, "POST", s.URL()+"/_mock/stats", "", ""), http.StatusMethodNotAllowed)
-	wantStatus(t, mustHTTP(t, "GET", s.URL()+"/_mock/reset", "", ""), http.StatusMethodNotAllowed)
-	wantStatus(t, mustHTTP(t, "GET", s.URL()+"/_mock/nope", "", ""), http.StatusNotFound)
+	wantStatus(t, mustHTTP(t, "POST", s.URL()+"/_mock/stats", ""), http.StatusMethodNotAllowed)
+	wantStatus(t, mustHTTP(t, "GET", s.URL()+"/_mock/reset", ""), http.StatusMethodNotAllowed)
+	wantStatus(t, mustHTTP(t, "GET", s.URL()+"/_mock/nope", ""), http.StatusNotFound)
 	if st := s.Stats(); st.Total != 0 || len(st.Faults) != 0 {
 		t.Errorf("control requests were counted or faulted: %+v", st)
 	}

@@ -35,6 +35,7 @@ const (
 const (
 	defaultMaxRetries  = transport.DefaultMaxRetries
 	maxMaxRetries      = 10
+	minRequestTimeout  = time.Second
 	maxRequestTimeout  = 10 * time.Minute
 	defaultRequestTime = transport.DefaultRequestTimeout
 )
@@ -128,8 +129,9 @@ func (p *WebhooksProvider) Schema(_ context.Context, _ provider.SchemaRequest, r
 			"request_timeout": schema.StringAttribute{
 				Optional: true,
 				MarkdownDescription: fmt.Sprintf("Time allowed for each HTTP request, as a Go duration such as `30s` or "+
-					"`2m` (default `%s`, at most `%s`).", defaultRequestTime, maxRequestTimeout),
-				Validators: []validator.String{duration(time.Second, maxRequestTimeout)},
+					"`2m` (default `%s`, at least `%s`, at most `%s`).",
+					shortDuration(defaultRequestTime), shortDuration(minRequestTimeout), shortDuration(maxRequestTimeout)),
+				Validators: []validator.String{duration(minRequestTimeout, maxRequestTimeout)},
 			},
 		},
 	}

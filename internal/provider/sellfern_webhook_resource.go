@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -74,7 +73,7 @@ func (r *sellfernWebhookResource) Schema(_ context.Context, _ resource.SchemaReq
 					". A set: order does not matter. Changing it replaces the whole list on Sellfern.",
 				Validators: []validator.Set{
 					setvalidator.SizeAtLeast(1),
-					setvalidator.ValueStringsAre(stringvalidator.OneOf(sellfern.Events...)),
+					oneOfEach{allowed: sellfern.Events},
 				},
 			},
 			"enabled": schema.BoolAttribute{

@@ -150,6 +150,41 @@ func TestAccSellfernWebhook_lifecycle(t *testing.T) {
 	})
 }
 
+// TestAccSellfernWebhook_importExisting: a webhook made outside Terraform is imported into state; its secret,
+// which Sellfern will not show again, is null, and that alone is no reason for a diff.
+func TestAccSellfernWebhook_importExisting(t *testing.T) {
+	m := accMock(t, mockserver.Options{})
+	existing := m.SellfernPut(mockserver.SellfernWebhook{URL: "https://hooks.example.com/legacy", Events: []string{"order.created", "order.updated"}, Enabled: false})
+	cfg := sellfernConfig(m, `
+  url     = "https://hooks.example.com/legacy"
+  events  = ["order.updated", "order.created"]
+  enabled = false
+`)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:             cfg,
+				ResourceName:       sellfernAddr,
+				ImportState:        true,
+				ImportStateId:      existing.ID,
+				ImportStatePersist: true,
+			},
+			{
+				Config: cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					sellfernMatchesMock(m, sellfernAddr, false),
+					statecheck.ExpectKnownValue(sellfernAddr, tfjsonpath.New("id"), knownvalue.StringExact(existing.ID)),
+					mockCounts(m, map[string]int{"sellfern.create": 0, "sellfern.update": 0}),
+				},
+			},
+		},
+	})
+}
+
 // TestAccSellfernWebhook_createDisabled: enabled = false at create is a create followed by one PATCH, since the
 // documented create takes only url and events.
 func TestAccSellfernWebhook_createDisabled(t *testing.T) {

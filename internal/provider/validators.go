@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/seed/terraform-provider-webhooks/internal/transport"
 )
@@ -61,10 +63,10 @@ func notBlank() validator.String {
 	}
 }
 
-// printableName accepts any UTF-8 text (Cyrillic included) without control characters, up to max runes.
-func printableName(max int) validator.String {
+// printableName accepts any UTF-8 text (Cyrillic included) without control characters, up to maxLen runes.
+func printableName(maxLen int) validator.String {
 	return stringCheck{
-		description: fmt.Sprintf("non-empty text of at most %d characters, without control characters", max),
+		description: fmt.Sprintf("non-empty text of at most %d characters, without control characters", maxLen),
 		check: func(s string) string {
 			switch {
 			case strings.TrimSpace(s) == "":
@@ -73,8 +75,8 @@ func printableName(max int) validator.String {
 				return "The name must be valid UTF-8."
 			case hasControl(s):
 				return "The name must not contain control characters (such as a newline or tab)."
-			case utf8.RuneCountInString(s) > max:
-				return fmt.Sprintf("The name is %d characters long; the limit is %d.", utf8.RuneCountInString(s), max)
+			case utf8.RuneCountInString(s) > maxLen:
+				return fmt.Sprintf("The name is %d characters long; the limit is %d.", utf8.RuneCountInString(s), maxLen)
 			}
 			return ""
 		},
@@ -138,14 +140,14 @@ func baseURL() validator.String {
 // duration accepts a Go duration between lo and hi.
 func duration(lo, hi time.Duration) validator.String {
 	return stringCheck{
-		description: fmt.Sprintf("a duration such as 30s or 2m, between %s and %s", lo, hi),
+		description: fmt.Sprintf("a duration such as 30s or 2m, between %s and %s", shortDuration(lo), shortDuration(hi)),
 		check: func(s string) string {
 			d, err := time.ParseDuration(s)
 			if err != nil {
 				return fmt.Sprintf("%q is not a duration; write it like 30s, 90s or 2m.", s)
 			}
 			if d < lo || d > hi {
-				return fmt.Sprintf("The duration must be between %s and %s; got %s.", lo, hi, d)
+				return fmt.Sprintf("The duration must be between %s and %s; got %s.", shortDuration(lo), shortDuration(hi), s)
 			}
 			return ""
 		},
@@ -158,4 +160,57 @@ func capitalize(s string) string {
 	}
 	r, size := utf8.DecodeRuneInString(s)
 	return string(unicode.ToUpper(r)) + s[size:]
+}
+
+// oneOfEach accepts a set whose elements are all among allowed, with no null element. It replaces
+// setvalidator.ValueStringsAre(stringvalidator.OneOf(...)) (and keeps its message) because that reports one error
+// per element: a set larger than the allowed list cannot be valid, and a 10 000-element one deserves one error,
+// not ten thousand.
+type oneOfEach struct{ allowed []string }
+
+func (v oneOfEach) Description(context.Context) string {
+	return fmt.Sprintf("each element one of %q, no null element", v.allowed)
+}
+
+func (v oneOfEach) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (v oneOfEach) ValidateSet(_ context.Context, req validator.SetRequest, resp *validator.SetResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	elements := req.ConfigValue.Elements()
+	if len(elements) > len(v.allowed) {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Attribute Value",
+			fmt.Sprintf("Attribute %s set must contain at most %d elements, got: %d", req.Path, len(v.allowed), len(elements)))
+		return
+	}
+	quoted := make([]string, len(v.allowed))
+	for i, a := range v.allowed {
+		quoted[i] = strconv.Quote(a)
+	}
+	for _, element := range elements {
+		s, ok := element.(types.String)
+		switch {
+		case !ok || s.IsUnknown():
+		case s.IsNull():
+			resp.Diagnostics.AddAttributeError(req.Path, "Null Set Value",
+				fmt.Sprintf("Attribute %s contains a null value; every element must be one of: [%s]", req.Path, strings.Join(quoted, " ")))
+		case !slices.Contains(v.allowed, s.ValueString()):
+			at := req.Path.AtSetValue(s)
+			resp.Diagnostics.AddAttributeError(at, "Invalid Attribute Value Match",
+				fmt.Sprintf("Attribute %s value must be one of: [%s], got: %q", at, strings.Join(quoted, " "), s.ValueString()))
+		}
+	}
+}
+
+// shortDuration writes whole minutes and seconds as people do ("10m", not "10m0s").
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }

@@ -7,12 +7,16 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"time"
 
 	"github.com/seed/terraform-provider-webhooks/internal/inventory"
 	"github.com/seed/terraform-provider-webhooks/internal/transport"
 )
+
+// signingSecret matches a webhook signing secret: one must never be quoted from a server's answer in an error.
+var signingSecret = regexp.MustCompile(`whsec_[A-Za-z0-9_-]+`)
 
 // DefaultBaseURL is Sellfern's production API.
 const DefaultBaseURL = "https://api.sellfern.com"
@@ -91,6 +95,7 @@ func New(cfg Config) (*Client, error) {
 		AuthHeader:     "Authorization",
 		AuthValue:      "Bearer " + cfg.Token,
 		Secrets:        []string{cfg.Token},
+		SecretPatterns: []*regexp.Regexp{signingSecret},
 		UserAgent:      cfg.UserAgent,
 		MaxRetries:     cfg.MaxRetries,
 		RequestTimeout: cfg.RequestTimeout,

@@ -230,7 +230,7 @@ func (f *flexInt) UnmarshalJSON(data []byte) error {
 	if unquoted, err := strconv.Unquote(s); err == nil {
 		s = unquoted
 	}
-	var n json.Number = json.Number(s)
+	n := json.Number(s)
 	v, err := n.Int64()
 	if err != nil {
 		return fmt.Errorf("expected an integer, got %s", data)

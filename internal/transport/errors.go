@@ -24,12 +24,12 @@ type StatusError struct {
 }
 
 // Text makes a piece of the body, once decoded, fit for a message: secrets redacted (decoding may have undone
-// an escape that hid them from the redaction of the raw body), control characters removed, at most max runes.
-func (e *StatusError) Text(s string, max int) string {
+// an escape that hid them from the redaction of the raw body), control characters removed, at most maxLen runes.
+func (e *StatusError) Text(s string, maxLen int) string {
 	if e.redact != nil {
 		s = e.redact(s)
 	}
-	return CleanText(s, max)
+	return CleanText(s, maxLen)
 }
 
 func (e *StatusError) Error() string {
@@ -106,8 +106,8 @@ func BodySnippet(h http.Header, body []byte) string {
 }
 
 // CleanText makes text a server sent fit for an error message: unprintable characters and invalid UTF-8 become
-// spaces, runs of white space one space, and it is cut to at most max runes.
-func CleanText(s string, max int) string {
+// spaces, runs of white space one space, and it is cut to at most maxLen runes.
+func CleanText(s string, maxLen int) string {
 	s = strings.Map(func(r rune) rune {
 		if r == unicode.ReplacementChar || !unicode.IsPrint(r) {
 			return ' '
@@ -115,8 +115,8 @@ func CleanText(s string, max int) string {
 		return r
 	}, strings.ToValidUTF8(s, " "))
 	s = strings.Join(strings.Fields(s), " ")
-	if runes := []rune(s); len(runes) > max {
-		s = string(runes[:max]) + "…"
+	if runes := []rune(s); len(runes) > maxLen {
+		s = string(runes[:maxLen]) + "…"
 	}
 	return s
 }

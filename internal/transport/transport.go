@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -27,7 +28,7 @@ import (
 const (
 	DefaultMaxRetries     = 4
 	DefaultRequestTimeout = 30 * time.Second
-	DefaultMaxElapsed     = 3 * time.Minute
+	DefaultMaxElapsed     = 3 * time.Minute // or RequestTimeout × attempts, if longer
 	DefaultMinBackoff     = 200 * time.Millisecond
 	DefaultMaxBackoff     = 10 * time.Second
 	DefaultMaxRetryAfter  = 30 * time.Second
@@ -47,8 +48,11 @@ type Config struct {
 	// AuthValue is the complete header value (e.g. "Bearer sk_…"); it is a secret.
 	AuthValue string
 	// Secrets are further strings that must never reach a log or an error (e.g. the bare token).
-	Secrets   []string
-	UserAgent string
+	Secrets []string
+	// SecretPatterns match secrets the client cannot know in advance (a webhook signing secret a server echoes
+	// back); every match is redacted like Secrets.
+	SecretPatterns []*regexp.Regexp
+	UserAgent      string
 
 	MaxRetries     int           // retries after the first attempt of an idempotent call; negative means none
 	RequestTimeout time.Duration // bound on each attempt
@@ -124,7 +128,9 @@ func New(cfg Config) (*Client, error) {
 		cfg.MaxRetries = 0
 	}
 	setDefault(&cfg.RequestTimeout, DefaultRequestTimeout)
-	setDefault(&cfg.MaxElapsed, DefaultMaxElapsed)
+	// The total bound must leave room for every attempt the configuration allows, or a long request timeout
+	// would silently cut the retries short.
+	setDefault(&cfg.MaxElapsed, max(DefaultMaxElapsed, cfg.RequestTimeout*time.Duration(cfg.MaxRetries+1)))
 	setDefault(&cfg.MinBackoff, DefaultMinBackoff)
 	setDefault(&cfg.MaxBackoff, DefaultMaxBackoff)
 	setDefault(&cfg.MaxRetryAfter, DefaultMaxRetryAfter)
@@ -176,6 +182,9 @@ func (c *Client) Service() string { return c.cfg.Service }
 func (c *Client) Redact(s string) string {
 	for _, secret := range c.secrets() {
 		s = strings.ReplaceAll(s, secret, "***")
+	}
+	for _, re := range c.cfg.SecretPatterns {
+		s = re.ReplaceAllString(s, "***")
 	}
 	return s
 }

@@ -1,0 +1,2 @@
+# Import a SelSup webhook by its integer id.
+terraform import selsup_webhook.orders 1042

@@ -1,0 +1,503 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	fwresource "github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/seed/terraform-provider-webhooks/internal/mockserver"
+)
+
+// badInput is one wrong or hostile input and the error the user sees for it.
+type badInput struct {
+	name string
+	// config is the whole configuration, given the test's mock.
+	config func(m *mockserver.Server) string
+	// importID, when set, makes the case an import of resourceName with that id (imports run no plan).
+	importID     string
+	resourceName string
+	want         *regexp.Regexp
+	// reads is set for the few inputs only the service can judge (an unknown id): the case may list or read,
+	// never create. Every other case must be refused before any request is sent.
+	reads bool
+}
+
+// badProvider is the terraform block and a provider block with the given service blocks and settings.
+func badProvider(body string) string {
+	return `
+terraform {
+  required_providers {
+    webhooks = {
+      source = "seed/webhooks"
+    }
+  }
+}
+
+provider "webhooks" {
+` + body + `
+}
+`
+}
+
+// badSellfernBlock and badSelSupBlock point a service at the mock with the demo credentials.
+func badSellfernBlock(m *mockserver.Server) string {
+	return fmt.Sprintf("  sellfern = {\n    token    = %q\n    base_url = %q\n  }\n", mockserver.DemoSellfernToken, m.SellfernBaseURL())
+}
+
+func badSelSupBlock(m *mockserver.Server) string {
+	return fmt.Sprintf("  selsup = {\n    api_key  = %q\n    base_url = %q\n  }\n", mockserver.DemoSelSupKey, m.SelSupBaseURL())
+}
+
+// sellfernBad is a configuration with one sellfern_webhook of the given attributes (HCL, as written).
+func sellfernBad(url, events string) func(*mockserver.Server) string {
+	return func(m *mockserver.Server) string {
+		return providerConfig(m) + fmt.Sprintf(`
+resource "sellfern_webhook" "bad" {
+  provider = webhooks
+  url      = %s
+  events   = %s
+}
+`, url, events)
+	}
+}
+
+// selsupBad is a configuration with one selsup_webhook; extra holds further attribute lines.
+func selsupBad(url, types, extra string) func(*mockserver.Server) string {
+	return func(m *mockserver.Server) string {
+		return providerConfig(m) + fmt.Sprintf(`
+resource "selsup_webhook" "bad" {
+  provider = webhooks
+  url      = %s
+  types    = %s
+  %s
+}
+`, url, types, extra)
+	}
+}
+
+// dataBad is a configuration with one data source block.
+func dataBad(typ, body string) func(*mockserver.Server) string {
+	return func(m *mockserver.Server) string {
+		return providerConfig(m) + fmt.Sprintf(`
+data %q "bad" {
+  provider = webhooks
+  %s
+}
+`, typ, body)
+	}
+}
+
+// providerBad is a provider block built by body around a valid resource of each service, so that each service's
+// settings are needed.
+func providerBad(body func(m *mockserver.Server) string) func(*mockserver.Server) string {
+	return func(m *mockserver.Server) string {
+		return badProvider(body(m)) + `
+resource "sellfern_webhook" "ok" {
+  provider = webhooks
+  url      = "https://hooks.example.com/ok"
+  events   = ["order.created"]
+}
+
+resource "selsup_webhook" "ok" {
+  provider = webhooks
+  url      = "https://hooks.example.com/ok"
+  types    = ["ORDER"]
+}
+`
+	}
+}
+
+// sellfernWith and selsupWith are provider bodies with one service's block written out and the other pointed at
+// the mock.
+func sellfernWith(settings string) func(*mockserver.Server) string {
+	return func(m *mockserver.Server) string {
+		return "  sellfern = {\n" + settings + "\n  }\n" + badSelSupBlock(m)
+	}
+}
+
+func selsupWith(settings string) func(*mockserver.Server) string {
+	return func(m *mockserver.Server) string {
+		return badSellfernBlock(m) + "  selsup = {\n" + settings + "\n  }\n"
+	}
+}
+
+// hugeSet is an HCL expression for a set of 10 000 distinct strings (range() stops at 1024 values, so two loops).
+func hugeSet(prefix string) string {
+	return fmt.Sprintf(`flatten([for i in range(100) : [for j in range(100) : "%s-${i}-${j}"]])`, prefix)
+}
+
+const (
+	sellfernAllowed = `"order.created" "order.updated" "order.status_changed" "order.fulfillment.shipped" "order.fulfillment.delivered" "expense.created" "ticket.created" "ticket.updated"`
+	selsupAllowed   = `"CREATE_ORDER" "ORDER" "ORDER_STATUS" "CREATE_PRODUCT"`
+)
+
+func badInputs() []badInput {
+	longURL := `"https://hooks.example.com/` + strings.Repeat("a", 10*1024) + `"`
+	longName := fmt.Sprintf("%q", strings.Repeat("я", 256))
+	importCfg := func(m *mockserver.Server) string {
+		return providerConfig(m) + `
+resource "selsup_webhook" "bad" {
+  provider = webhooks
+  url      = "https://hooks.example.com/import"
+  types    = ["ORDER"]
+}
+
+resource "sellfern_webhook" "bad" {
+  provider = webhooks
+  url      = "https://hooks.example.com/import"
+  events   = ["order.created"]
+}
+`
+	}
+	urlMust := func(rest string) *regexp.Regexp { return errorContaining(`Invalid url`, rest) }
+	eventNotOneOf := func(got string) *regexp.Regexp {
+		return errorContaining(fmt.Sprintf(`Attribute events[Value(%q)] value must be one of: [%s], got: %q`, got, sellfernAllowed, got))
+	}
+	typeNotOneOf := func(got string) *regexp.Regexp {
+		return errorContaining(fmt.Sprintf(`Attribute types[Value(%q)] value must be one of: [%s], got: %q`, got, selsupAllowed, got))
+	}
+	ssImportID := func(id string) *regexp.Regexp {
+		return errorContaining(`Invalid SelSup webhook id`, fmt.Sprintf(`Cannot import %q: a SelSup webhook id is a positive whole number, like 1042; %q is not.`, id, id))
+	}
+
+	return []badInput{
+		// sellfern_webhook: url
+		{name: "sellfern url empty", config: sellfernBad(`""`, `["order.created"]`),
+			want: urlMust(`The URL must not be empty; give an absolute https URL such as https://example.com/webhooks.`)},
+		{name: "sellfern url whitespace only", config: sellfernBad(`"   "`, `["order.created"]`),
+			want: urlMust(`The URL must not be empty; give an absolute https URL such as https://example.com/webhooks.`)},
+		{name: "sellfern url http", config: sellfernBad(`"http://hooks.example.com/x"`, `["order.created"]`),
+			want: urlMust(`The URL "http://hooks.example.com/x" uses http://; it must use https.`)},
+		{name: "sellfern url relative path", config: sellfernBad(`"/webhooks/sellfern"`, `["order.created"]`),
+			want: urlMust(`The URL "/webhooks/sellfern" is relative; give an absolute https URL such as https://example.com/webhooks.`)},
+		{name: "sellfern url without scheme", config: sellfernBad(`"hooks.example.com/x"`, `["order.created"]`),
+			want: urlMust(`The URL "hooks.example.com/x" is relative; give an absolute https URL`)},
+		{name: "sellfern url scheme only", config: sellfernBad(`"https://"`, `["order.created"]`),
+			want: urlMust(`The URL "https://" is relative; give an absolute https URL`)},
+		{name: "sellfern url javascript scheme", config: sellfernBad(`"javascript:alert(1)"`, `["order.created"]`),
+			want: urlMust(`The URL "javascript:alert(1)" is relative; give an absolute https URL`)},
+		{name: "sellfern url with userinfo", config: sellfernBad(`"https://admin:hunter2@hooks.example.com/x"`, `["order.created"]`),
+			want: urlMust(`The URL must not contain a user name or password.`)},
+		{name: "sellfern url 10 kB", config: sellfernBad(longURL, `["order.created"]`),
+			want: urlMust(fmt.Sprintf(`The URL is %d characters long; the limit is 2048.`, len(longURL)-2))},
+		{name: "sellfern url newline", config: sellfernBad(`"https://hooks.example.com/x\n"`, `["order.created"]`),
+			want: urlMust(`The URL must not contain white space or control characters.`)},
+		{name: "sellfern url tab", config: sellfernBad(`"https://hooks.example.com/\tx"`, `["order.created"]`),
+			want: urlMust(`The URL must not contain white space or control characters.`)},
+		{name: "sellfern url DEL character", config: sellfernBad(`"https://hooks.example.com/\u007fx"`, `["order.created"]`),
+			want: urlMust(`The URL must not contain white space or control characters.`)},
+		{name: "sellfern url NUL", config: sellfernBad(`"https://hooks.example.com/\u0000x"`, `["order.created"]`), // HCL accepts \u0000
+			want: urlMust(`The URL must not contain white space or control characters.`)},
+		{name: "sellfern url inner space", config: sellfernBad(`"https://hooks.example.com/a b"`, `["order.created"]`),
+			want: urlMust(`The URL must not contain white space or control characters.`)},
+		{name: "sellfern url null", config: sellfernBad(`null`, `["order.created"]`),
+			want: errorContaining(`Missing Configuration for Required Attribute`, `Must set a configuration value for the url attribute`)},
+
+		// sellfern_webhook: events
+		{name: "sellfern events empty", config: sellfernBad(`"https://hooks.example.com/x"`, `[]`),
+			want: errorContaining(`Attribute events set must contain at least 1 elements, got: 0`)},
+		{name: "sellfern event unknown", config: sellfernBad(`"https://hooks.example.com/x"`, `["order.created", "order.deleted"]`),
+			want: eventNotOneOf("order.deleted")},
+		{name: "sellfern event case variant", config: sellfernBad(`"https://hooks.example.com/x"`, `["Order.Created"]`),
+			want: eventNotOneOf("Order.Created")},
+		{name: "sellfern event upper case", config: sellfernBad(`"https://hooks.example.com/x"`, `["ORDER.CREATED"]`),
+			want: eventNotOneOf("ORDER.CREATED")},
+		{name: "sellfern event padded", config: sellfernBad(`"https://hooks.example.com/x"`, `[" order.created"]`),
+			want: eventNotOneOf(" order.created")},
+		{name: "sellfern event empty string", config: sellfernBad(`"https://hooks.example.com/x"`, `[""]`),
+			want: eventNotOneOf("")},
+		{name: "sellfern event of SelSup", config: sellfernBad(`"https://hooks.example.com/x"`, `["CREATE_ORDER"]`),
+			want: eventNotOneOf("CREATE_ORDER")},
+		{name: "sellfern event null element", config: sellfernBad(`"https://hooks.example.com/x"`, `["order.created", null]`),
+			want: errorContaining(`events`, `contains a null value`)},
+		{name: "sellfern events 10 000", config: sellfernBad(`"https://hooks.example.com/x"`, hugeSet("order.created")),
+			want: errorContaining(`events`, `at most 8 elements`, `10000`)},
+
+		// selsup_webhook
+		{name: "selsup url empty", config: selsupBad(`""`, `["ORDER"]`, ""),
+			want: urlMust(`The URL must not be empty; give an absolute https or http URL such as https://example.com/webhooks.`)},
+		{name: "selsup url ftp", config: selsupBad(`"ftp://hooks.example.com/x"`, `["ORDER"]`, ""),
+			want: urlMust(`The URL "ftp://hooks.example.com/x" uses ftp://; it must use https or http.`)},
+		{name: "selsup url relative", config: selsupBad(`"webhook"`, `["ORDER"]`, ""),
+			want: urlMust(`The URL "webhook" is relative; give an absolute https or http URL such as https://example.com/webhooks.`)},
+		{name: "selsup url with userinfo", config: selsupBad(`"http://user@hooks.example.com/x"`, `["ORDER"]`, ""),
+			want: urlMust(`The URL must not contain a user name or password.`)},
+		{name: "selsup url newline", config: selsupBad(`"https://hooks.example.com/\nx"`, `["ORDER"]`, ""),
+			want: urlMust(`The URL must not contain white space or control characters.`)},
+		{name: "selsup type unknown", config: selsupBad(`"https://hooks.example.com/x"`, `["ORDER", "DELETE_ORDER"]`, ""),
+			want: typeNotOneOf("DELETE_ORDER")},
+		{name: "selsup type lower case", config: selsupBad(`"https://hooks.example.com/x"`, `["order"]`, ""),
+			want: typeNotOneOf("order")},
+		{name: "selsup type of Sellfern", config: selsupBad(`"https://hooks.example.com/x"`, `["order.created"]`, ""),
+			want: typeNotOneOf("order.created")},
+		{name: "selsup types empty", config: selsupBad(`"https://hooks.example.com/x"`, `[]`, ""),
+			want: errorContaining(`Attribute types set must contain at least 1 elements, got: 0`)},
+		{name: "selsup types 10 000", config: selsupBad(`"https://hooks.example.com/x"`, hugeSet("ORDER"), ""),
+			want: errorContaining(`types`, `at most 4 elements`, `10000`)},
+		{name: "selsup type null element", config: selsupBad(`"https://hooks.example.com/x"`, `[null, "ORDER"]`, ""),
+			want: errorContaining(`types`, `contains a null value`)},
+		{name: "selsup organization_id zero", config: selsupBad(`"https://hooks.example.com/x"`, `["ORDER"]`, "organization_id = 0"),
+			want: errorContaining(`Attribute organization_id value must be at least 1, got: 0`)},
+		{name: "selsup organization_id negative", config: selsupBad(`"https://hooks.example.com/x"`, `["ORDER"]`, "organization_id = -42"),
+			want: errorContaining(`Attribute organization_id value must be at least 1, got: -42`)},
+		{name: "selsup organization_id fractional", config: selsupBad(`"https://hooks.example.com/x"`, `["ORDER"]`, "organization_id = 1.5"),
+			want: errorContaining(`organization_id`, `1.5`)},
+		{name: "selsup name 256 characters", config: selsupBad(`"https://hooks.example.com/x"`, `["ORDER"]`, "name = "+longName),
+			want: errorContaining(`Invalid name`, `The name is 256 characters long; the limit is 255.`)},
+		{name: "selsup name empty", config: selsupBad(`"https://hooks.example.com/x"`, `["ORDER"]`, `name = ""`),
+			want: errorContaining(`Invalid name`, `The name must not be empty or white space only; leave the attribute out for no name.`)},
+		{name: "selsup name whitespace only", config: selsupBad(`"https://hooks.example.com/x"`, `["ORDER"]`, `name = " \t "`),
+			want: errorContaining(`Invalid name`, `The name must not be empty or white space only; leave the attribute out for no name.`)},
+		{name: "selsup name newline", config: selsupBad(`"https://hooks.example.com/x"`, `["ORDER"]`, `name = "Заказы\nсклад"`),
+			want: errorContaining(`Invalid name`, `The name must not contain control characters (such as a newline or tab).`)},
+		{name: "selsup name DEL character", config: selsupBad(`"https://hooks.example.com/x"`, `["ORDER"]`, `name = "x\u007fy"`),
+			want: errorContaining(`Invalid name`, `The name must not contain control characters (such as a newline or tab).`)},
+
+		// imports
+		{name: "selsup import non-numeric", config: importCfg, resourceName: "selsup_webhook.bad", importID: "abc", want: ssImportID("abc")},
+		{name: "selsup import Sellfern id", config: importCfg, resourceName: "selsup_webhook.bad", importID: "wh_abc123", want: ssImportID("wh_abc123")},
+		{name: "selsup import id with spaces", config: importCfg, resourceName: "selsup_webhook.bad", importID: " 1001 ", want: ssImportID(" 1001 ")},
+		{name: "selsup import zero", config: importCfg, resourceName: "selsup_webhook.bad", importID: "0", want: ssImportID("0")},
+		{name: "selsup import negative", config: importCfg, resourceName: "selsup_webhook.bad", importID: "-1001", want: ssImportID("-1001")},
+		{name: "selsup import unknown id", config: importCfg, resourceName: "selsup_webhook.bad", importID: "999999", reads: true,
+			want: errorContaining(`Cannot import SelSup webhook`, `SelSup has no webhook with id 999999 in this account.`)},
+		{name: "sellfern import id with space", config: importCfg, resourceName: "sellfern_webhook.bad", importID: "wh abc",
+			want: errorContaining(`Invalid Sellfern webhook id`, `"wh abc" is not a Sellfern webhook id. Import takes the id Sellfern assigned, like wh_abc123.`)},
+		{name: "sellfern import id with slash", config: importCfg, resourceName: "sellfern_webhook.bad", importID: "wh_1/../wh_2",
+			want: errorContaining(`Invalid Sellfern webhook id`, `"wh_1/../wh_2" is not a Sellfern webhook id.`)},
+		{name: "sellfern import SelSup id", config: importCfg, resourceName: "sellfern_webhook.bad", importID: "1001", reads: true,
+			want: errorContaining(`Cannot import Sellfern webhook`, `Sellfern has no webhook with id "1001" in this account.`)},
+
+		// data sources
+		{name: "sellfern data source empty id", config: dataBad("sellfern_webhook", `id = ""`),
+			want: errorContaining(`Invalid id`, `The value must not be empty or white space only.`)},
+		{name: "sellfern data source whitespace id", config: dataBad("sellfern_webhook", `id = "  "`),
+			want: errorContaining(`Invalid id`, `The value must not be empty or white space only.`)},
+		{name: "sellfern data source unknown id", config: dataBad("sellfern_webhook", `id = "wh_nope"`), reads: true,
+			want: errorContaining(`Sellfern webhook not found`, `Sellfern has no webhook with id "wh_nope" in this account.`)},
+		{name: "selsup data source non-numeric id", config: dataBad("selsup_webhook", `id = "abc"`),
+			want: errorContaining(`Invalid SelSup webhook id`, `A SelSup webhook id is a positive whole number, like 1042; "abc" is not.`)},
+		{name: "selsup data source Sellfern id", config: dataBad("selsup_webhook", `id = "wh_abc123"`),
+			want: errorContaining(`Invalid SelSup webhook id`, `A SelSup webhook id is a positive whole number, like 1042; "wh_abc123" is not.`)},
+		{name: "selsup data source empty id", config: dataBad("selsup_webhook", `id = ""`),
+			want: errorContaining(`Invalid id`, `The value must not be empty or white space only.`)},
+		{name: "deliveries of an unknown webhook", config: dataBad("sellfern_webhook_deliveries", `webhook_id = "wh_nope"`), reads: true,
+			want: errorContaining(`Sellfern webhook not found`, `Sellfern has no webhook with id "wh_nope" in this account, so it has no deliveries to show.`)},
+		{name: "deliveries empty webhook_id", config: dataBad("sellfern_webhook_deliveries", `webhook_id = ""`),
+			want: errorContaining(`Invalid webhook_id`, `The value must not be empty or white space only.`)},
+		{name: "deliveries webhook_id with newline", config: dataBad("sellfern_webhook_deliveries", `webhook_id = "wh_1\n"`),
+			want: errorContaining(`Invalid webhook_id`, `The value must not contain control characters (such as a newline or tab).`)},
+
+		// provider configuration
+		{name: "sellfern base_url http to a remote host", config: providerBad(sellfernWith(fmt.Sprintf("    token = %q\n    base_url = \"http://api.sellfern.com\"", mockserver.DemoSellfernToken))),
+			want: errorContaining(`Invalid base_url`, `The base URL "http://api.sellfern.com" must use https://; plain http:// is allowed only for a loopback host (localhost, 127.0.0.1, ::1) so that credentials never cross a network in clear text.`)},
+		{name: "selsup base_url http to a look-alike of localhost", config: providerBad(selsupWith(fmt.Sprintf("    api_key = %q\n    base_url = \"http://localhost.evil.example/selsup\"", mockserver.DemoSelSupKey))),
+			want: errorContaining(`Invalid base_url`, `The base URL "http://localhost.evil.example/selsup" must use https://; plain http:// is allowed only for a loopback host`)},
+		{name: "base_url with userinfo", config: providerBad(sellfernWith(fmt.Sprintf("    token = %q\n    base_url = \"https://user:pw@api.sellfern.com\"", mockserver.DemoSellfernToken))),
+			want: errorContaining(`Invalid base_url`, `The base URL must not contain a user name or password; credentials go in their own attribute.`)},
+		{name: "base_url ftp", config: providerBad(selsupWith(fmt.Sprintf("    api_key = %q\n    base_url = \"ftp://api.selsup.ru\"", mockserver.DemoSelSupKey))),
+			want: errorContaining(`Invalid base_url`, `The base URL "ftp://api.selsup.ru" must use https://.`)},
+		{name: "base_url empty", config: providerBad(sellfernWith(fmt.Sprintf("    token = %q\n    base_url = \"\"", mockserver.DemoSellfernToken))),
+			want: errorContaining(`Invalid base_url`, `The base URL is empty.`)},
+		{name: "base_url with query", config: providerBad(sellfernWith(fmt.Sprintf("    token = %q\n    base_url = \"https://api.sellfern.com/?debug=1\"", mockserver.DemoSellfernToken))),
+			want: errorContaining(`Invalid base_url`, `The base URL "https://api.sellfern.com/?debug=1" must not have a query or fragment.`)},
+		{name: "token empty", config: providerBad(func(m *mockserver.Server) string {
+			return sellfernWith(fmt.Sprintf("    token = \"\"\n    base_url = %q", m.SellfernBaseURL()))(m)
+		}), want: errorContaining(`Invalid token`, `The value must not be empty or white space only.`)},
+		{name: "token whitespace only", config: providerBad(func(m *mockserver.Server) string {
+			return sellfernWith(fmt.Sprintf("    token = \"   \"\n    base_url = %q", m.SellfernBaseURL()))(m)
+		}), want: errorContaining(`Invalid token`, `The value must not be empty or white space only.`)},
+		{name: "token with newline", config: providerBad(func(m *mockserver.Server) string {
+			return sellfernWith(fmt.Sprintf("    token = \"sk_live_abc\\n\"\n    base_url = %q", m.SellfernBaseURL()))(m)
+		}), want: errorContaining(`Invalid token`, `The value must not contain control characters (such as a newline or tab).`)},
+		{name: "api_key with NUL", config: providerBad(func(m *mockserver.Server) string {
+			return selsupWith(fmt.Sprintf("    api_key = \"key\\u0000\"\n    base_url = %q", m.SelSupBaseURL()))(m)
+		}), want: errorContaining(`Invalid api_key`, `The value must not contain control characters (such as a newline or tab).`)},
+		{name: "api_key empty", config: providerBad(func(m *mockserver.Server) string {
+			return selsupWith(fmt.Sprintf("    api_key = \"\"\n    base_url = %q", m.SelSupBaseURL()))(m)
+		}), want: errorContaining(`Invalid api_key`, `The value must not be empty or white space only.`)},
+		{name: "max_retries too many", config: providerBad(func(m *mockserver.Server) string {
+			return badSellfernBlock(m) + badSelSupBlock(m) + "  max_retries = 11\n"
+		}), want: errorContaining(`Attribute max_retries value must be between 0 and 10, got: 11`)},
+		{name: "max_retries negative", config: providerBad(func(m *mockserver.Server) string {
+			return badSellfernBlock(m) + badSelSupBlock(m) + "  max_retries = -1\n"
+		}), want: errorContaining(`Attribute max_retries value must be between 0 and 10, got: -1`)},
+		{name: "request_timeout not a duration", config: providerBad(func(m *mockserver.Server) string {
+			return badSellfernBlock(m) + badSelSupBlock(m) + "  request_timeout = \"fast\"\n"
+		}), want: errorContaining(`Invalid request_timeout`, `"fast" is not a duration; write it like 30s, 90s or 2m.`)},
+		{name: "request_timeout zero", config: providerBad(func(m *mockserver.Server) string {
+			return badSellfernBlock(m) + badSelSupBlock(m) + "  request_timeout = \"0s\"\n"
+		}), want: errorContaining(`Invalid request_timeout`, `The duration must be between 1s and 10m; got 0s.`)},
+		{name: "request_timeout an hour", config: providerBad(func(m *mockserver.Server) string {
+			return badSellfernBlock(m) + badSelSupBlock(m) + "  request_timeout = \"1h\"\n"
+		}), want: errorContaining(`Invalid request_timeout`, `The duration must be between 1s and 10m; got 1h.`)},
+		{name: "missing sellfern block", config: providerBad(badSelSupBlock),
+			want: errorContaining(`Missing Sellfern token`, `This configuration uses Sellfern resources or data sources, so the provider needs a Sellfern token.`,
+				`Set sellfern.token in the provider "webhooks" block, or the SELLFERN_TOKEN environment variable.`)},
+		{name: "sellfern block without token", config: providerBad(func(m *mockserver.Server) string {
+			return sellfernWith(fmt.Sprintf("    base_url = %q", m.SellfernBaseURL()))(m)
+		}), want: errorContaining(`Missing Sellfern token`, `sellfern.token`, `SELLFERN_TOKEN`)},
+		{name: "missing selsup block", config: providerBad(badSellfernBlock),
+			want: errorContaining(`Missing SelSup API key`, `This configuration uses SelSup resources or data sources, so the provider needs a SelSup API key.`,
+				`Set selsup.api_key in the provider "webhooks" block, or the SELSUP_API_KEY environment variable.`)},
+		{name: "missing credentials for a data source", config: func(m *mockserver.Server) string {
+			return badProvider(badSellfernBlock(m)) + `
+data "selsup_webhooks" "all" {
+  provider = webhooks
+}
+`
+		}, want: errorContaining(`Missing SelSup API key`, `selsup.api_key`, `SELSUP_API_KEY`)},
+		{name: "unknown provider attribute", config: providerBad(func(m *mockserver.Server) string {
+			return badSellfernBlock(m) + badSelSupBlock(m) + fmt.Sprintf("  token = %q\n", mockserver.DemoSellfernToken)
+		}), want: errorContaining(`Unsupported argument`, `An argument named "token" is not expected here.`)},
+	}
+}
+
+// TestAccBadInput is the catalogue of wrong and hostile inputs: each is refused with the error the user sees
+// (naming the attribute and, where there is a list, the allowed values), at plan time wherever Terraform allows,
+// before any request reaches a service unless only the service can judge it, and nothing is ever created.
+func TestAccBadInput(t *testing.T) {
+	for _, tc := range badInputs() {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			m := accMock(t, mockserver.Options{})
+			step := resource.TestStep{Config: tc.config(m), ExpectError: tc.want}
+			if tc.importID != "" {
+				step.ResourceName, step.ImportState, step.ImportStateId = tc.resourceName, true, tc.importID
+			} else {
+				step.PlanOnly = true
+			}
+			resource.Test(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccFactories,
+				Steps:                    []resource.TestStep{step},
+			})
+			st := m.Stats()
+			if n := st.Requests["sellfern.create"] + st.Requests["selsup.create"]; n != 0 {
+				t.Errorf("bad input led to %d create requests", n)
+			}
+			if len(m.SellfernWebhooks())+len(m.SelSupWebhooks()) != 0 {
+				t.Errorf("the mock holds webhooks after bad input")
+			}
+			if !tc.reads && st.Total != 0 {
+				t.Errorf("bad input reached the API: %v", st.Requests)
+			}
+		})
+	}
+}
+
+// TestAccBadInput_duplicatesInSetLiterals: Terraform makes a set of a list literal by dropping repeated
+// elements, so a duplicate event or type is no error: it is accepted, the service gets each once, and the next
+// plan shows no difference.
+func TestAccBadInput_duplicatesInSetLiterals(t *testing.T) {
+	m := accMock(t, mockserver.Options{})
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccFactories,
+		Steps: []resource.TestStep{{
+			Config: providerConfig(m) + `
+resource "sellfern_webhook" "dup" {
+  provider = webhooks
+  url      = "https://hooks.example.com/dup"
+  events   = ["order.created", "order.created", "ticket.created", "order.created"]
+}
+
+resource "selsup_webhook" "dup" {
+  provider = webhooks
+  url      = "https://hooks.example.com/dup"
+  types    = ["ORDER", "ORDER", "CREATE_ORDER"]
+}
+`,
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectKnownValue("sellfern_webhook.dup", tfjsonpath.New("events"), knownvalue.SetExact([]knownvalue.Check{
+						knownvalue.StringExact("order.created"), knownvalue.StringExact("ticket.created"),
+					})),
+					plancheck.ExpectKnownValue("selsup_webhook.dup", tfjsonpath.New("types"), knownvalue.SetExact([]knownvalue.Check{
+						knownvalue.StringExact("CREATE_ORDER"), knownvalue.StringExact("ORDER"),
+					})),
+				},
+				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+			},
+			ConfigStateChecks: []statecheck.StateCheck{
+				sellfernMatchesMock(m, "sellfern_webhook.dup", true),
+				selsupMatchesMock(m, "selsup_webhook.dup"),
+				mockHolds(m, 1, 1),
+				mockCounts(m, map[string]int{"sellfern.create": 1, "selsup.create": 1}),
+			},
+		}},
+		CheckDestroy: func(*terraform.State) error {
+			if n := len(m.SellfernWebhooks()) + len(m.SelSupWebhooks()); n != 0 {
+				return fmt.Errorf("%d webhooks left after destroy", n)
+			}
+			return nil
+		},
+	})
+}
+
+// TestBadInput_hugeSetIsOneError: what the provider itself does with the catalogue's 10 000-element sets. A set
+// larger than the list of allowed values cannot be valid; it must be refused at once with one error that says so,
+// not with one error per element (10 000 diagnostics, megabytes of output, and tens of seconds before the user
+// sees anything). Terraform's own evaluation of such a set is not counted here.
+func TestBadInput_hugeSetIsOneError(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		res       fwresource.Resource
+		attribute string
+		allowed   int
+	}{
+		{NewSellfernWebhookResource(), "events", 8},
+		{NewSelSupWebhookResource(), "types", 4},
+	} {
+		t.Run(tc.attribute, func(t *testing.T) {
+			var sresp fwresource.SchemaResponse
+			tc.res.Schema(ctx, fwresource.SchemaRequest{}, &sresp)
+			setAttr, ok := sresp.Schema.Attributes[tc.attribute].(schema.SetAttribute)
+			if !ok {
+				t.Fatalf("%s is a %T, want a set", tc.attribute, sresp.Schema.Attributes[tc.attribute])
+			}
+			elems := make([]attr.Value, 10000)
+			for i := range elems {
+				elems[i] = types.StringValue(fmt.Sprintf("order.created-%d", i))
+			}
+			req := validator.SetRequest{Path: path.Root(tc.attribute), PathExpression: path.MatchRoot(tc.attribute),
+				ConfigValue: types.SetValueMust(types.StringType, elems)}
+			var diags diag.Diagnostics
+			started := time.Now()
+			for _, v := range setAttr.Validators {
+				resp := &validator.SetResponse{}
+				v.ValidateSet(ctx, req, resp)
+				diags.Append(resp.Diagnostics...)
+			}
+			elapsed := time.Since(started)
+			if n := diags.ErrorsCount(); n != 1 {
+				first := ""
+				if n > 0 {
+					first = diags.Errors()[0].Detail()
+				}
+				t.Errorf("a 10 000-element %s set gives %d errors, want 1 saying it may hold at most %d (first: %s)",
+					tc.attribute, n, tc.allowed, first)
+			} else if d := diags.Errors()[0].Detail(); !strings.Contains(d, fmt.Sprintf("at most %d", tc.allowed)) || !strings.Contains(d, "10000") {
+				t.Errorf("the error does not give the limit and the size: %s", d)
+			}
+			if elapsed > time.Second {
+				t.Errorf("validating took %s", elapsed)
+			}
+		})
+	}
+}

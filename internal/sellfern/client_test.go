@@ -1,0 +1,927 @@
+package sellfern
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/seed/terraform-provider-webhooks/internal/inventory"
+	"github.com/seed/terraform-provider-webhooks/internal/mockserver"
+)
+
+// testToken is the token every test client sends. It is long and distinctive so that finding it in an error
+// message can only mean the message leaks it.
+const (
+	testToken     = "sk_test_CLIENTTEST_7d1e9b52"
+	noScopeToken  = "sk_test_CLIENTTEST_noscope"
+	testUserAgent = "terraform-provider-webhooks/1.2.3-test"
+)
+
+// recorded is one request as a server saw it.
+type recorded struct {
+	Method, Path, RawQuery string
+	Header                 http.Header
+	Body                   []byte
+}
+
+// recorder remembers every request, then hands it to next.
+type recorder struct {
+	next http.Handler
+	mu   sync.Mutex
+	reqs []recorded
+}
+
+func (rec *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	rec.mu.Lock()
+	rec.reqs = append(rec.reqs, recorded{Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery, Header: r.Header.Clone(), Body: body})
+	rec.mu.Unlock()
+	rec.next.ServeHTTP(w, r)
+}
+
+func (rec *recorder) requests() []recorded {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	return slices.Clone(rec.reqs)
+}
+
+// newMock returns a mock that accepts testToken (with the scope) and noScopeToken (without), behind a recorder,
+// and the Sellfern base URL to reach it.
+func newMock(t *testing.T) (*mockserver.Server, *recorder, string) {
+	t.Helper()
+	m := mockserver.New(mockserver.Options{Seed: 11, SellfernTokens: map[string]bool{testToken: true, noScopeToken: false}})
+	rec := &recorder{next: m}
+	srv := httptest.NewServer(rec)
+	t.Cleanup(srv.Close)
+	return m, rec, srv.URL + "/sellfern"
+}
+
+// startedMock is the mock listening by itself on a loopback port, as the acceptance tests use it.
+func startedMock(t *testing.T, opts mockserver.Options) *mockserver.Server {
+	t.Helper()
+	opts.SellfernTokens = map[string]bool{testToken: true, noScopeToken: false}
+	m := mockserver.New(opts)
+	if err := m.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(m.Close)
+	return m
+}
+
+func newClient(t *testing.T, baseURL, token string, maxRetries int) *Client {
+	t.Helper()
+	c, err := New(Config{BaseURL: baseURL, Token: token, UserAgent: testUserAgent, MaxRetries: maxRetries})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	return c
+}
+
+// serve starts an httptest server with h and returns a client for it that never retries.
+func serve(t *testing.T, h http.HandlerFunc) *Client {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return newClient(t, srv.URL, testToken, -1)
+}
+
+// checkMessage asserts what every error a user may see must satisfy.
+func checkMessage(t *testing.T, err error) string {
+	t.Helper()
+	if err == nil {
+		t.Fatal("want an error, got nil")
+	}
+	msg := err.Error()
+	if strings.TrimSpace(msg) == "" {
+		t.Fatalf("empty error message (%T)", err)
+	}
+	for _, secret := range []string{testToken, "Bearer " + testToken, noScopeToken} {
+		if strings.Contains(msg, secret) {
+			t.Errorf("error message leaks the token: %q", msg)
+		}
+	}
+	if !utf8.ValidString(msg) {
+		t.Errorf("error message is not valid UTF-8: %q", msg)
+	}
+	if i := strings.IndexFunc(msg, unicode.IsControl); i >= 0 {
+		t.Errorf("error message has a control character at byte %d: %q", i, msg)
+	}
+	if len(msg) >= 2048 {
+		t.Errorf("error message is %d bytes long, want < 2048: %.300q…", len(msg), msg)
+	}
+	return msg
+}
+
+func wantFragments(t *testing.T, msg string, want, notWant []string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(msg, w) {
+			t.Errorf("error message lacks %q:\n%s", w, msg)
+		}
+	}
+	for _, w := range notWant {
+		if strings.Contains(msg, w) {
+			t.Errorf("error message should not contain %q:\n%s", w, msg)
+		}
+	}
+}
+
+// TestRoundTripAgainstMock: every call, typed, against the mock: the secret comes from create only and equals the
+// one the mock issued; the list never carries it; update, send-test, deliveries and delete (with confirm=<id>) do
+// what they say; every request carries the bearer token, the user agent and asks for JSON.
+func TestRoundTripAgainstMock(t *testing.T) {
+	m, rec, base := newMock(t)
+	c := newClient(t, base, testToken, 0)
+	ctx := context.Background()
+
+	created, err := c.CreateWebhook(ctx, CreateRequest{URL: "https://hooks.example.com/a", Events: []string{"order.updated", "order.created"}})
+	if err != nil {
+		t.Fatalf("CreateWebhook: %v", err)
+	}
+	held, ok := m.SellfernWebhook(created.ID)
+	if !ok {
+		t.Fatalf("mock does not hold created id %q", created.ID)
+	}
+	if !strings.HasPrefix(created.ID, "wh_") || created.Secret == "" || created.Secret != held.Secret {
+		t.Fatalf("created %+v: want a wh_ id and the secret the mock issued", created)
+	}
+	if created.URL != "https://hooks.example.com/a" || !created.Enabled {
+		t.Errorf("created %+v", created)
+	}
+	if got := sortedCopy(created.Events); !slices.Equal(got, []string{"order.created", "order.updated"}) {
+		t.Errorf("created events %v", got)
+	}
+	if _, err := time.Parse(time.RFC3339, created.CreatedAt); err != nil {
+		t.Errorf("created_at %q is not RFC 3339: %v", created.CreatedAt, err)
+	}
+
+	m.SellfernPut(mockserver.SellfernWebhook{URL: "https://other.example.com/", Events: []string{"ticket.created"}, Enabled: true})
+	list, err := c.ListWebhooks(ctx)
+	if err != nil {
+		t.Fatalf("ListWebhooks: %v", err)
+	}
+	if len(list) != 2 {
+		t.Fatalf("listed %d webhooks, want 2", len(list))
+	}
+	for _, w := range list {
+		if w.Secret != "" {
+			t.Errorf("list carries a secret for %s", w.ID)
+		}
+	}
+	got, err := c.GetWebhook(ctx, created.ID)
+	if err != nil || got.ID != created.ID || got.Secret != "" || got.URL != created.URL {
+		t.Fatalf("GetWebhook: %+v, %v", got, err)
+	}
+
+	newURL, disabled := "https://hooks.example.com/b", false
+	updated, err := c.UpdateWebhook(ctx, created.ID, UpdateRequest{URL: &newURL, Events: []string{"ticket.updated"}, Enabled: &disabled})
+	if err != nil {
+		t.Fatalf("UpdateWebhook: %v", err)
+	}
+	if updated == nil || updated.URL != newURL || updated.Enabled || !slices.Equal(updated.Events, []string{"ticket.updated"}) || updated.Secret != "" {
+		t.Fatalf("updated %+v", updated)
+	}
+	if held, _ := m.SellfernWebhook(created.ID); held.URL != newURL || held.Enabled || held.Secret != created.Secret {
+		t.Errorf("mock after update %+v", held)
+	}
+	// The read after a write lists again.
+	if got, err := c.GetWebhook(ctx, created.ID); err != nil || got.URL != newURL {
+		t.Errorf("GetWebhook after update: %+v, %v", got, err)
+	}
+
+	d, err := c.SendTest(ctx, created.ID)
+	if err != nil || d == nil || d.WebhookID != created.ID || d.StatusCode != http.StatusOK || !d.Success {
+		t.Fatalf("SendTest: %+v, %v", d, err)
+	}
+	ds, err := c.ListDeliveries(ctx, created.ID)
+	if err != nil || len(ds) != 1 || ds[0].ID != d.ID {
+		t.Fatalf("ListDeliveries: %+v, %v", ds, err)
+	}
+
+	if err := c.DeleteWebhook(ctx, created.ID); err != nil {
+		t.Fatalf("DeleteWebhook: %v", err)
+	}
+	if _, ok := m.SellfernWebhook(created.ID); ok {
+		t.Fatal("mock still holds the deleted webhook")
+	}
+	err = c.DeleteWebhook(ctx, created.ID)
+	if !IsNotFound(err) {
+		t.Fatalf("second delete: want not found, got %v", err)
+	}
+	wantFragments(t, checkMessage(t, err), []string{`Sellfern has no webhook with id "` + created.ID + `"`, "HTTP 404"}, nil)
+	if _, err := c.GetWebhook(ctx, created.ID); !IsNotFound(err) {
+		t.Fatalf("GetWebhook after delete: want not found, got %v", err)
+	}
+
+	var deletes int
+	for _, r := range rec.requests() {
+		if got := r.Header.Get("Authorization"); got != "Bearer "+testToken {
+			t.Errorf("%s %s: Authorization %q", r.Method, r.Path, got)
+		}
+		if got := r.Header.Get("User-Agent"); got != testUserAgent {
+			t.Errorf("%s %s: User-Agent %q, want %q", r.Method, r.Path, got, testUserAgent)
+		}
+		if got := r.Header.Get("Accept"); !strings.Contains(got, "application/json") {
+			t.Errorf("%s %s: Accept %q", r.Method, r.Path, got)
+		}
+		switch r.Method {
+		case http.MethodDelete:
+			deletes++
+			if r.Path != "/sellfern/api/v2/webhooks/"+created.ID || r.RawQuery != "confirm="+created.ID {
+				t.Errorf("delete sent %s?%s, want confirm=<id>", r.Path, r.RawQuery)
+			}
+		case http.MethodPost:
+			if r.Path == "/sellfern/api/v2/webhooks" && string(r.Body) != `{"url":"https://hooks.example.com/a","events":["order.updated","order.created"]}` {
+				t.Errorf("create body %s", r.Body)
+			}
+		case http.MethodPatch:
+			if string(r.Body) != `{"url":"https://hooks.example.com/b","events":["ticket.updated"],"enabled":false}` {
+				t.Errorf("update body %s", r.Body)
+			}
+		}
+	}
+	if deletes != 2 {
+		t.Errorf("%d deletes sent, want 2", deletes)
+	}
+}
+
+// TestAgainstStartedMock: the client works against the mock listening by itself on 127.0.0.1:0, as in the
+// acceptance tests, and its errors for the two kinds of bad token are the documented ones.
+func TestAgainstStartedMock(t *testing.T) {
+	m := startedMock(t, mockserver.Options{Seed: 3})
+	ctx := context.Background()
+	w, err := newClient(t, m.SellfernBaseURL(), testToken, 0).CreateWebhook(ctx, CreateRequest{URL: "https://h.example.com/x", Events: []string{"expense.created"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if held, _ := m.SellfernWebhook(w.ID); held.Secret != w.Secret {
+		t.Fatal("secret differs from the mock's")
+	}
+
+	_, err = newClient(t, m.SellfernBaseURL(), "sk_test_revoked_0000", 0).ListWebhooks(ctx)
+	if !IsAuth(err) {
+		t.Fatalf("bad token: %v", err)
+	}
+	wantFragments(t, checkMessage(t, err), []string{"Sellfern rejected the token (HTTP 401 unauthorized): it is invalid or has been revoked"}, []string{"sk_test_revoked_0000"})
+
+	_, err = newClient(t, m.SellfernBaseURL(), noScopeToken, 0).ListWebhooks(ctx)
+	if !IsAuth(err) {
+		t.Fatalf("token without scope: %v", err)
+	}
+	wantFragments(t, checkMessage(t, err), []string{"HTTP 403 missing_scope", "webhooks:manage"}, nil)
+
+	// A create the server refuses as invalid shows the server's own words.
+	_, err = newClient(t, m.SellfernBaseURL(), testToken, 0).CreateWebhook(ctx, CreateRequest{URL: "https://h.example.com/y", Events: []string{"order.deleted"}})
+	wantFragments(t, checkMessage(t, err), []string{"Sellfern rejected the request as invalid (HTTP 400 validation_error)", `unknown event "order.deleted"`}, nil)
+	if n := len(m.SellfernWebhooks()); n != 1 {
+		t.Errorf("mock holds %d webhooks, want 1", n)
+	}
+}
+
+// TestUpdateCopesWithoutBody: the documents show no body for PATCH's 200; whatever comes back without a webhook
+// is success with nothing to report, and a body with the webhook is decoded.
+func TestUpdateCopesWithoutBody(t *testing.T) {
+	cases := []struct {
+		name, body  string
+		status      int
+		contentType string
+		want        *Webhook
+	}{
+		{name: "empty 200", status: 200},
+		{name: "empty 200 claiming JSON", status: 200, contentType: "application/json"},
+		{name: "204", status: 204},
+		{name: "envelope without data", status: 200, body: `{"success":true}`},
+		{name: "envelope with null data", status: 200, body: `{"success":true,"data":null}`},
+		{name: "envelope with empty object", status: 200, body: `{"success":true,"data":{}}`},
+		{name: "updated object", status: 200, body: `{"success":true,"data":{"id":"wh_1","url":"https://x.example.com","events":["order.created"],"enabled":false,"created_at":"2026-05-22T10:00:00Z","etag":"abc"}}`,
+			want: &Webhook{ID: "wh_1", URL: "https://x.example.com", Events: []string{"order.created"}, Enabled: false, CreatedAt: "2026-05-22T10:00:00Z"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var method, path string
+			c := serve(t, func(w http.ResponseWriter, r *http.Request) {
+				method, path = r.Method, r.URL.Path
+				if tc.contentType != "" {
+					w.Header().Set("Content-Type", tc.contentType)
+				}
+				w.WriteHeader(tc.status)
+				io.WriteString(w, tc.body)
+			})
+			enabled := false
+			got, err := c.UpdateWebhook(context.Background(), "wh_1", UpdateRequest{Enabled: &enabled})
+			if err != nil {
+				t.Fatalf("UpdateWebhook: %v", err)
+			}
+			if method != http.MethodPatch || path != "/api/v2/webhooks/wh_1" {
+				t.Errorf("sent %s %s", method, path)
+			}
+			if tc.want == nil && got != nil {
+				t.Errorf("got %+v, want nil", got)
+			}
+			if tc.want != nil && (got == nil || got.ID != tc.want.ID || got.URL != tc.want.URL || got.Enabled != tc.want.Enabled || !slices.Equal(got.Events, tc.want.Events)) {
+				t.Errorf("got %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestUnknownFieldsIgnored: fields the documents do not name, at every level, change nothing.
+func TestUnknownFieldsIgnored(t *testing.T) {
+	c := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch {
+		case r.Method == http.MethodGet && r.URL.Path == "/api/v2/webhooks":
+			io.WriteString(w, `{"success":true,"meta":{"page":1,"next":null},"data":[
+				{"id":"wh_1","url":"https://a.example.com","events":["order.created","ticket.updated"],"enabled":true,
+				 "created_at":"2026-05-22T10:00:00Z","description":"x","headers":{"X":"y"},"failures":[1,2],"version":2}],
+				"request_id":"r1"}`)
+		case r.Method == http.MethodPost && r.URL.Path == "/api/v2/webhooks":
+			w.WriteHeader(http.StatusCreated)
+			io.WriteString(w, `{"success":true,"data":{"id":"wh_2","url":"https://b.example.com","events":["order.created"],
+				"secret":"whsec_abc","enabled":true,"created_at":"2026-05-22T10:00:01Z","signing":{"alg":"sha256"}},"warnings":[]}`)
+		case strings.HasSuffix(r.URL.Path, "/deliveries"):
+			io.WriteString(w, `{"success":true,"data":[{"id":"dl_1","webhook_id":"wh_1","event":"order.created","status_code":500,
+				"success":false,"error":"timeout","created_at":"2026-05-22T10:00:02Z","duration_ms":1234,"attempt":3}]}`)
+		default:
+			http.NotFound(w, r)
+		}
+	})
+	ctx := context.Background()
+	list, err := c.ListWebhooks(ctx)
+	if err != nil || len(list) != 1 || list[0].ID != "wh_1" || len(list[0].Events) != 2 || list[0].CreatedAt != "2026-05-22T10:00:00Z" {
+		t.Fatalf("list: %+v, %v", list, err)
+	}
+	w, err := c.CreateWebhook(ctx, CreateRequest{URL: "https://b.example.com", Events: []string{"order.created"}})
+	if err != nil || w.ID != "wh_2" || w.Secret != "whsec_abc" {
+		t.Fatalf("create: %+v, %v", w, err)
+	}
+	ds, err := c.ListDeliveries(ctx, "wh_1")
+	if err != nil || len(ds) != 1 || ds[0].StatusCode != 500 || ds[0].Error != "timeout" || ds[0].Success {
+		t.Fatalf("deliveries: %+v, %v", ds, err)
+	}
+}
+
+// errorCase is one error answer and what the user must (not) read about it.
+type errorCase struct {
+	name        string
+	status      int
+	contentType string
+	body        string
+	call        string // "list", "update", "delete", "test", "deliveries"
+	want        []string
+	notWant     []string
+	notFound    bool
+	auth        bool
+}
+
+func runCall(ctx context.Context, c *Client, call string) error {
+	var err error
+	switch call {
+	case "list":
+		_, err = c.ListWebhooks(ctx)
+	case "update":
+		on := true
+		_, err = c.UpdateWebhook(ctx, "wh_abc123", UpdateRequest{Enabled: &on})
+	case "delete":
+		err = c.DeleteWebhook(ctx, "wh_abc123")
+	case "test":
+		_, err = c.SendTest(ctx, "wh_abc123")
+	case "deliveries":
+		_, err = c.ListDeliveries(ctx, "wh_abc123")
+	default:
+		panic(call)
+	}
+	return err
+}
+
+// TestErrorMessages: each documented status has its own human message, and every shape of error body (the
+// documented envelope, other JSON, HTML, empty, binary junk, huge) gives a clear, bounded, printable one.
+func TestErrorMessages(t *testing.T) {
+	huge := strings.Repeat("A", 1<<20)
+	cases := []errorCase{
+		{name: "401 envelope", status: 401, body: `{"success":false,"error":{"code":"unauthorized","message":"token is invalid or revoked"}}`, call: "list",
+			want: []string{"Sellfern rejected the token (HTTP 401 unauthorized): it is invalid or has been revoked", "token is invalid or revoked"}, auth: true},
+		{name: "401 empty", status: 401, call: "list",
+			want: []string{"Sellfern rejected the token (HTTP 401): it is invalid or has been revoked", "empty response body"}, auth: true},
+		{name: "403 missing_scope envelope", status: 403, body: `{"success":false,"error":{"code":"missing_scope","message":"token lacks the required scope"}}`, call: "list",
+			want: []string{"Sellfern refused the call (HTTP 403 missing_scope)", "the token does not have the webhooks:manage scope", "issue a token with webhooks:manage"}, auth: true},
+		{name: "403 missing_scope flat", status: 403, body: `{"error":"missing_scope","message":"scope"}`, call: "update",
+			want: []string{"HTTP 403 missing_scope", "webhooks:manage"}, auth: true},
+		{name: "403 other", status: 403, body: `{"success":false,"error":{"code":"account_suspended","message":"Account suspended for non-payment"}}`, call: "list",
+			want: []string{"Sellfern refused the call (HTTP 403 account_suspended): Account suspended for non-payment"}, notWant: []string{"webhooks:manage"}, auth: true},
+		{name: "403 HTML", status: 403, contentType: "text/html; charset=utf-8", body: "<html><body><h1>Forbidden</h1>by WAF</body></html>", call: "list",
+			want: []string{"Sellfern refused the call (HTTP 403)", "an HTML page (50 bytes) instead of JSON"}, notWant: []string{"<html", "webhooks:manage"}, auth: true},
+		{name: "404 names the id on update", status: 404, body: `{"success":false,"error":{"code":"not_found","message":"webhook \"wh_abc123\" not found"}}`, call: "update",
+			want: []string{`Sellfern has no webhook with id "wh_abc123" (HTTP 404 not_found)`}, notFound: true},
+		{name: "404 names the id on delete, empty body", status: 404, call: "delete",
+			want: []string{`Sellfern has no webhook with id "wh_abc123" (HTTP 404)`}, notFound: true},
+		{name: "404 names the id on deliveries", status: 404, body: `{"message":"no such hook"}`, call: "deliveries",
+			want: []string{`Sellfern has no webhook with id "wh_abc123"`}, notFound: true},
+		{name: "404 without an id", status: 404, body: `{"success":false,"error":{"code":"not_found","message":"no route for GET /api/v2/webhooks"}}`, call: "list",
+			want: []string{"Sellfern answered HTTP 404 not_found: no route for GET /api/v2/webhooks"}, notFound: true},
+		{name: "400 envelope shows the server's message", status: 400, body: `{"success":false,"error":{"code":"validation_error","message":"events[0]: unknown event \"order.deleted\""}}`, call: "update",
+			want: []string{`Sellfern rejected the request as invalid (HTTP 400 validation_error): events[0]: unknown event "order.deleted"`}},
+		{name: "400 error and message strings", status: 400, body: `{"error":"x","message":"y is wrong"}`, call: "update",
+			want: []string{"Sellfern rejected the request as invalid (HTTP 400 x): y is wrong"}},
+		{name: "400 message only", status: 400, body: `{"message":"url must be https"}`, call: "update",
+			want: []string{"Sellfern rejected the request as invalid (HTTP 400): url must be https"}},
+		{name: "400 code and detail", status: 400, body: `{"code":"E42","detail":"bad events"}`, call: "update",
+			want: []string{"(HTTP 400 E42): bad events"}},
+		{name: "400 error_description", status: 400, body: `{"error":"invalid_request","error_description":"malformed"}`, call: "update",
+			want: []string{"(HTTP 400 invalid_request): malformed"}},
+		{name: "400 error of another type", status: 400, body: `{"error":42,"message":["a","b"]}`, call: "update",
+			want: []string{"Sellfern rejected the request as invalid (HTTP 400)", `the response was "{\"error\":42,\"message\":[\"a\",\"b\"]}"`}},
+		{name: "400 JSON string body", status: 400, body: `"nope"`, call: "update",
+			want: []string{"(HTTP 400)", `the response was "\"nope\""`}},
+		{name: "400 JSON array body", status: 400, body: `[{"code":"x"}]`, call: "update",
+			want: []string{"(HTTP 400)", "the response was"}},
+		{name: "400 plain text", status: 400, contentType: "text/plain", body: "bad request\r\n", call: "update",
+			want: []string{`(HTTP 400); the response was "bad request"`}},
+		{name: "400 control characters in message", status: 400, body: "{\"error\":{\"code\":\"bad\\u0007code\",\"message\":\"line1\\nline2\\u0000\\u001b[31mred\\r\\t\\u0085x\"}}", call: "update",
+			want: []string{"bad code", "line1 line2 [31mred x"}},
+		{name: "400 invalid UTF-8 in message", status: 400, body: "{\"message\":\"caf\xe9 \xff\xfe\"}", call: "update",
+			want: []string{"(HTTP 400): caf"}},
+		{name: "422 envelope", status: 422, body: `{"success":false,"error":{"code":"unprocessable","message":"cannot"}}`, call: "update",
+			want: []string{"Sellfern API error (HTTP 422 unprocessable): cannot"}},
+		{name: "500 HTML page", status: 500, contentType: "text/html", body: "<!DOCTYPE html><html><head><title>500</title></head><body>" + strings.Repeat("<p>stack</p>", 100) + "</body></html>", call: "delete",
+			want: []string{"Sellfern API error (HTTP 500)", "an HTML page", "instead of JSON"}, notWant: []string{"<p>", "stack"}},
+		{name: "500 empty", status: 500, call: "delete",
+			want: []string{"Sellfern API error (HTTP 500); the response was empty response body"}},
+		{name: "502 binary junk", status: 502, contentType: "application/octet-stream", body: "\x00\x01\x02\xff\xfe\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", call: "delete",
+			want: []string{"Sellfern API error (HTTP 502)", "the response was"}},
+		{name: "huge text body", status: 400, contentType: "text/plain", body: huge, call: "update",
+			want: []string{"(HTTP 400); the response was \"AAAA", "…"}},
+		{name: "huge JSON message", status: 400, body: `{"error":{"code":"validation_error","message":"` + huge + `"}}`, call: "update",
+			want: []string{"(HTTP 400 validation_error): AAAA", "…"}},
+		{name: "huge JSON code", status: 400, body: `{"error":"` + huge + `","message":"m"}`, call: "update",
+			want: []string{"(HTTP 400 AAAA", "…"}},
+		{name: "long Cyrillic code and message", status: 400,
+			body: `{"error":{"code":"` + strings.Repeat("ошибка", 200) + `","message":"` + strings.Repeat("сообщение", 200) + `"}}`, call: "update",
+			want: []string{"(HTTP 400 ошибка", "сообщение"}},
+		{name: "long escaped text body", status: 400, contentType: "text/plain", body: strings.Repeat("\U000e0001", 300), call: "update",
+			want: []string{"(HTTP 400); the response was"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := serve(t, func(w http.ResponseWriter, r *http.Request) {
+				if tc.contentType != "" {
+					w.Header().Set("Content-Type", tc.contentType)
+				} else if tc.body != "" {
+					w.Header().Set("Content-Type", "application/json")
+				}
+				w.WriteHeader(tc.status)
+				io.WriteString(w, tc.body)
+			})
+			err := runCall(context.Background(), c, tc.call)
+			msg := checkMessage(t, err)
+			wantFragments(t, msg, tc.want, tc.notWant)
+			var ae *APIError
+			if !errors.As(err, &ae) {
+				t.Fatalf("want an *APIError, got %T: %v", err, err)
+			}
+			if ae.StatusCode != tc.status {
+				t.Errorf("StatusCode %d, want %d", ae.StatusCode, tc.status)
+			}
+			if IsNotFound(err) != tc.notFound {
+				t.Errorf("IsNotFound = %v, want %v", IsNotFound(err), tc.notFound)
+			}
+			if IsAuth(err) != tc.auth {
+				t.Errorf("IsAuth = %v, want %v", IsAuth(err), tc.auth)
+			}
+		})
+	}
+}
+
+// TestStatusMessagesAreDistinct: 401, 403 missing_scope, other 403, 404 and 400 each read differently, even with
+// the code left out of the comparison.
+func TestStatusMessagesAreDistinct(t *testing.T) {
+	seen := map[string]string{}
+	for _, e := range []*APIError{
+		{StatusCode: 401, Code: "unauthorized"},
+		{StatusCode: 403, Code: "missing_scope"},
+		{StatusCode: 403, Code: "forbidden"},
+		{StatusCode: 404, Code: "not_found", WebhookID: "wh_1"},
+		{StatusCode: 400, Code: "validation_error"},
+	} {
+		msg := strings.ReplaceAll(e.Error(), " "+e.Code+")", ")")
+		if other, dup := seen[msg]; dup {
+			t.Errorf("HTTP %d %s reads like %s: %q", e.StatusCode, e.Code, other, e.Error())
+		}
+		seen[msg] = fmt.Sprint(e.StatusCode, " ", e.Code)
+	}
+}
+
+// TestTokenNeverInErrors: a server that echoes the request back (headers, token, in any encoding) never makes the
+// token appear in an error.
+func TestTokenNeverInErrors(t *testing.T) {
+	escaped := strings.ReplaceAll(testToken, "_", `\u005f`) // the same JSON string, spelt differently
+	cases := []struct {
+		name        string
+		status      int
+		contentType string
+		body        func(r *http.Request) string
+	}{
+		{"envelope echoes the Authorization header", 401, "application/json", func(r *http.Request) string {
+			return `{"success":false,"error":{"code":"unauthorized","message":"bad header: ` + r.Header.Get("Authorization") + `"}}`
+		}},
+		{"flat JSON echoes the bare token", 403, "application/json", func(*http.Request) string {
+			return `{"error":"` + testToken + `","message":"token ` + testToken + ` lacks scope"}`
+		}},
+		{"plain text dump of the request", 400, "text/plain", func(r *http.Request) string {
+			var b strings.Builder
+			_ = r.Header.Write(&b)
+			return b.String()
+		}},
+		{"HTML echo", 500, "text/html", func(r *http.Request) string {
+			return "<html><body>Authorization: " + r.Header.Get("Authorization") + "</body></html>"
+		}},
+		{"JSON-escaped token in the message", 400, "application/json", func(*http.Request) string {
+			return `{"success":false,"error":{"code":"validation_error","message":"token ` + escaped + ` is not allowed here"}}`
+		}},
+		{"JSON-escaped token in the code", 403, "application/json", func(*http.Request) string {
+			return `{"error":"` + escaped + `"}`
+		}},
+		{"2xx answer that is not JSON echoes the token", 200, "text/plain", func(r *http.Request) string {
+			return "hello " + r.Header.Get("Authorization")
+		}},
+		{"2xx answer that is not JSON echoes the bare token", 200, "application/json", func(*http.Request) string {
+			return `{"success":true,"data":` + testToken + `}`
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := serve(t, func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", tc.contentType)
+				w.WriteHeader(tc.status)
+				io.WriteString(w, tc.body(r))
+			})
+			checkMessage(t, runCall(context.Background(), c, "list"))
+		})
+	}
+}
+
+// TestTokenNeverInErrorsFromBrokenServer: a server that answers the request with raw bytes that are not HTTP, the
+// request's own Authorization line among them, gets a network error that does not repeat them.
+func TestTokenNeverInErrorsFromBrokenServer(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer conn.Close()
+				br := bufio.NewReader(conn)
+				var auth string
+				for {
+					line, err := br.ReadString('\n')
+					if err != nil {
+						return
+					}
+					if strings.HasPrefix(strings.ToLower(line), "authorization:") {
+						fields := strings.Fields(line)
+						auth = fields[len(fields)-1] // the credential itself
+					}
+					if line == "\r\n" {
+						break
+					}
+				}
+				fmt.Fprintf(conn, "%s\r\n\r\n", auth) // not a status line: Go quotes it in its error
+			}()
+		}
+	}()
+	c := newClient(t, "http://"+ln.Addr().String(), testToken, -1)
+	t.Log(checkMessage(t, runCall(context.Background(), c, "list")))
+}
+
+// TestContextCancellation: a call blocked on a slow server returns as soon as its context is cancelled, with an
+// error that says so; a context already done sends nothing.
+func TestContextCancellation(t *testing.T) {
+	arrived := make(chan string, 10)
+	release := make(chan struct{})
+	c := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && r.URL.Path == "/api/v2/webhooks" {
+			arrived <- r.Method
+			// Hold the answer until the client goes away (or the test ends: the shared list a cancelled caller
+			// leaves behind is detached from its context and would otherwise run to the request timeout).
+			select {
+			case <-r.Context().Done():
+			case <-release:
+			}
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"success":true,"data":[]}`)
+	})
+
+	t.Cleanup(func() { close(release) }) // runs before the server's Close
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.ListWebhooks(ctx)
+		done <- err
+	}()
+	<-arrived
+	cancel()
+	err := <-done
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("want context.Canceled, got %v", err)
+	}
+	checkMessage(t, err)
+
+	ctx, cancel = context.WithCancel(context.Background())
+	cancel()
+	if _, err := c.ListWebhooks(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("already cancelled: want context.Canceled, got %v", err)
+	}
+	ctx, cancel = context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer cancel()
+	if err := c.DeleteWebhook(ctx, "wh_1"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("past deadline: want context.DeadlineExceeded, got %v", err)
+	}
+	select {
+	case m := <-arrived:
+		t.Fatalf("a call with a context already done reached the server (%s)", m)
+	default:
+	}
+}
+
+// TestCreateCancelledLeavesNothing: a create interrupted while the server holds the answer is cleaned up: the
+// webhook the server made is deleted and the error says the call was interrupted.
+func TestCreateCancelledLeavesNothing(t *testing.T) {
+	m, _, _ := newMock(t)
+	arrived := make(chan struct{}, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && r.URL.Path == "/sellfern/api/v2/webhooks" {
+			rec := httptest.NewRecorder()
+			m.ServeHTTP(rec, r) // made on the server...
+			arrived <- struct{}{}
+			<-r.Context().Done() // ...but the answer never comes
+			return
+		}
+		m.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	c := newClient(t, srv.URL+"/sellfern", testToken, 0)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.CreateWebhook(ctx, CreateRequest{URL: "https://h.example.com/c", Events: []string{"order.created"}})
+		done <- err
+	}()
+	<-arrived
+	cancel()
+	err := <-done
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("want context.Canceled, got %v", err)
+	}
+	var ie *inventory.InterruptedError
+	if !errors.As(err, &ie) {
+		t.Fatalf("want *inventory.InterruptedError, got %T: %v", err, err)
+	}
+	checkMessage(t, err)
+	if n := len(m.SellfernWebhooks()); n != 0 {
+		t.Fatalf("mock holds %d webhooks after an interrupted create, want 0", n)
+	}
+}
+
+// TestCreateExactlyOnceUnderFaults: with half the requests failing (429, half of the create faults after the
+// webhook was stored), every CreateWebhook that succeeds made exactly one webhook and returned its secret, and one
+// that fails left nothing behind.
+func TestCreateExactlyOnceUnderFaults(t *testing.T) {
+	m := startedMock(t, mockserver.Options{Seed: 20260522, Faults: mockserver.FaultOptions{
+		Rate: 0.5, Kinds: []mockserver.FaultKind{mockserver.Fault429}, AfterCommitRatio: 0.5,
+	}})
+	exactlyOnce(t, m, 24, 0)
+}
+
+// TestCreateExactlyOnceUnderMixedFaults: the same with dropped connections and 503s, which the client waits out
+// with backoff; fewer creates keep it quick.
+func TestCreateExactlyOnceUnderMixedFaults(t *testing.T) {
+	m := startedMock(t, mockserver.Options{Seed: 7, Faults: mockserver.FaultOptions{Rate: 0.25, AfterCommitRatio: 0.5}})
+	exactlyOnce(t, m, 6, 10)
+}
+
+func exactlyOnce(t *testing.T, m *mockserver.Server, n, maxRetries int) {
+	t.Helper()
+	c := newClient(t, m.SellfernBaseURL(), testToken, maxRetries)
+	ctx := context.Background()
+	succeeded := map[string]*Webhook{}
+	orphans := map[string]string{} // url -> id reported in an *inventory.OrphanError
+	for i := range n {
+		url := fmt.Sprintf("https://hooks.example.com/eo/%d", i)
+		w, err := c.CreateWebhook(ctx, CreateRequest{URL: url, Events: []string{"order.created", "ticket.created"}})
+		switch {
+		case err == nil:
+			if w == nil || w.ID == "" || w.Secret == "" {
+				t.Fatalf("create %d: success without id or secret: %+v", i, w)
+			}
+			succeeded[url] = w
+		case inventory.IsOrphan(err):
+			// The budget ran out while deleting what a lost attempt made: acceptable only if the error names it
+			// and the webhook is returned for the caller to record.
+			checkMessage(t, err)
+			if w == nil || !strings.Contains(err.Error(), w.ID) {
+				t.Fatalf("create %d: orphan error without the orphan: %+v, %v", i, w, err)
+			}
+			orphans[url] = w.ID
+		default:
+			checkMessage(t, err)
+			var gu *inventory.GaveUpError
+			if !errors.As(err, &gu) && !strings.Contains(err.Error(), "listing existing webhooks before creating") {
+				t.Errorf("create %d: unexpected error %T: %v", i, err, err)
+			}
+		}
+	}
+	byURL := map[string][]mockserver.SellfernWebhook{}
+	for _, h := range m.SellfernWebhooks() {
+		byURL[h.URL] = append(byURL[h.URL], h)
+	}
+	for url, held := range byURL {
+		w, ok := succeeded[url]
+		switch {
+		case orphans[url] != "":
+			if len(held) != 1 || held[0].ID != orphans[url] {
+				t.Errorf("%s: the error reported orphan %s, the server holds %d webhooks", url, orphans[url], len(held))
+			}
+		case !ok:
+			t.Errorf("%s: %d webhooks on the server for a create that failed (orphans)", url, len(held))
+		case len(held) != 1:
+			t.Errorf("%s: %d webhooks on the server, want exactly 1", url, len(held))
+		case held[0].ID != w.ID || held[0].Secret != w.Secret:
+			t.Errorf("%s: client got id %s and a secret that is not what the mock holds (%s)", url, w.ID, held[0].ID)
+		}
+	}
+	for url := range succeeded {
+		if len(byURL[url]) == 0 {
+			t.Errorf("%s: create succeeded but the server holds nothing", url)
+		}
+	}
+	st := m.Stats()
+	t.Logf("%d/%d creates succeeded, %d reported as orphans; mock saw %d requests, faults %v, %d after commit", len(succeeded), n, len(orphans), st.Total, st.Faults, st.FaultsAfterCommit)
+	if st.FaultsAfterCommit == 0 {
+		t.Errorf("no fault hit a create after commit: the test proves nothing; change the seed")
+	}
+	if len(succeeded) < n/2 {
+		t.Errorf("only %d of %d creates succeeded", len(succeeded), n)
+	}
+}
+
+// TestCreateBudgetExhausted: when every create attempt is stored but its answer lost, the client deletes each one
+// and finally fails saying nothing is left; the server indeed holds nothing.
+func TestCreateBudgetExhausted(t *testing.T) {
+	m, _, _ := newMock(t)
+	var creates int
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && r.URL.Path == "/sellfern/api/v2/webhooks" {
+			creates++
+			m.ServeHTTP(httptest.NewRecorder(), r)
+			w.Header().Set("Retry-After", "0")
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusTooManyRequests)
+			io.WriteString(w, `{"success":false,"error":{"code":"rate_limited","message":"slow down"}}`)
+			return
+		}
+		m.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	c := newClient(t, srv.URL+"/sellfern", testToken, 2)
+	_, err := c.CreateWebhook(context.Background(), CreateRequest{URL: "https://h.example.com/budget", Events: []string{"order.created"}})
+	var gu *inventory.GaveUpError
+	if !errors.As(err, &gu) {
+		t.Fatalf("want *inventory.GaveUpError, got %T: %v", err, err)
+	}
+	wantFragments(t, checkMessage(t, err), []string{"gave up creating", "after 3 attempts", "nothing is left on the server", "HTTP 429 rate_limited"}, nil)
+	if creates != 3 {
+		t.Errorf("%d create requests, want 3", creates)
+	}
+	if n := len(m.SellfernWebhooks()); n != 0 {
+		t.Errorf("mock holds %d webhooks, want 0", n)
+	}
+}
+
+// TestCreateWithUnreadableAnswerLeavesNoOrphan: the server makes the webhook and answers 201, but with a body the
+// client cannot read (truncated JSON, no id). The secret is lost, so the webhook is useless: the client must not
+// leave it on the server unknown to anyone (the next apply would make a second one).
+func TestCreateWithUnreadableAnswerLeavesNoOrphan(t *testing.T) {
+	for name, answer := range map[string]string{
+		"truncated JSON": `{"success":true,"data":{"id":"wh_`,
+		"no id":          `{"success":true,"data":{"url":"https://h.example.com/u"}}`,
+		"HTML":           `<html>Created</html>`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			m, _, _ := newMock(t)
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Method == http.MethodPost && r.URL.Path == "/sellfern/api/v2/webhooks" {
+					m.ServeHTTP(httptest.NewRecorder(), r)
+					w.Header().Set("Content-Type", "application/json")
+					w.WriteHeader(http.StatusCreated)
+					io.WriteString(w, answer)
+					return
+				}
+				m.ServeHTTP(w, r)
+			}))
+			t.Cleanup(srv.Close)
+			c := newClient(t, srv.URL+"/sellfern", testToken, 1)
+			w, err := c.CreateWebhook(context.Background(), CreateRequest{URL: "https://h.example.com/u", Events: []string{"order.created"}})
+			if err == nil {
+				t.Fatalf("want an error, got %+v", w)
+			}
+			checkMessage(t, err)
+			if held := m.SellfernWebhooks(); len(held) != 0 && !IsOrphanReported(err, held) {
+				t.Errorf("the server holds %d webhook(s) (%s) that the failed create made, and the error does not say so: %v",
+					len(held), held[0].ID, err)
+			}
+		})
+	}
+}
+
+// IsOrphanReported reports whether err tells the user about every webhook the server holds (the acceptable
+// alternative to deleting them).
+func IsOrphanReported(err error, held []mockserver.SellfernWebhook) bool {
+	if !inventory.IsOrphan(err) {
+		return false
+	}
+	for _, h := range held {
+		if !strings.Contains(err.Error(), h.ID) {
+			return false
+		}
+	}
+	return true
+}
+
+// TestBaseURLRules: the client refuses to send the token in clear text to a remote host.
+func TestBaseURLRules(t *testing.T) {
+	for _, base := range []string{"http://api.sellfern.com", "ftp://api.sellfern.com", "https://user:pw@api.sellfern.com", "api.sellfern.com", " https://api.sellfern.com"} {
+		_, err := New(Config{BaseURL: base, Token: testToken})
+		if err == nil {
+			t.Errorf("New accepted base URL %q", base)
+			continue
+		}
+		checkMessage(t, err)
+	}
+	for _, base := range []string{"", "https://api.sellfern.com", "http://127.0.0.1:1", "http://localhost:8080/sellfern", "http://[::1]:9"} {
+		if _, err := New(Config{BaseURL: base, Token: testToken}); err != nil {
+			t.Errorf("New refused base URL %q: %v", base, err)
+		}
+	}
+}
+
+// TestSigningSecretNeverQuoted: a webhook signing secret (whsec_…) in any answer the client cannot read, or in
+// an error's text, is never quoted in the error: the client cannot know which secret a server might echo, but
+// it knows what one looks like.
+func TestSigningSecretNeverQuoted(t *testing.T) {
+	const secret = "whsec_0123456789abcdef0123456789abcdef"
+	for name, tc := range map[string]struct {
+		status int
+		body   string
+		call   func(*Client) error
+	}{
+		"error message echoes a secret": {400, `{"success":false,"error":{"code":"validation_error","message":"secret ` + secret + ` cannot be reused"}}`,
+			func(c *Client) error { return runCall(context.Background(), c, "update") }},
+		"truncated list with a secret": {200, `{"success":true,"data":[{"id":"wh_1","secret":"` + secret + `"`,
+			func(c *Client) error { return runCall(context.Background(), c, "list") }},
+		"truncated update answer with a secret": {200, `{"success":true,"data":{"id":"wh_abc123","secret":"` + secret + `","url":`,
+			func(c *Client) error { return runCall(context.Background(), c, "update") }},
+		"truncated create answer with a secret": {201, `{"success":true,"data":{"id":"wh_2","secret":"` + secret + `","url":`,
+			func(c *Client) error {
+				_, err := c.CreateWebhook(context.Background(), CreateRequest{URL: "https://h.example.com/s", Events: []string{"order.created"}})
+				return err
+			}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			c := serve(t, func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				if r.Method == http.MethodGet && tc.status == 201 {
+					io.WriteString(w, `{"success":true,"data":[]}`) // the lists around a create
+					return
+				}
+				w.WriteHeader(tc.status)
+				io.WriteString(w, tc.body)
+			})
+			if msg := checkMessage(t, tc.call(c)); strings.Contains(msg, secret) || strings.Contains(msg, "0123456789abcdef0123") {
+				t.Errorf("error message quotes the signing secret: %q", msg)
+			}
+		})
+	}
+}

@@ -1,0 +1,191 @@
+package sellfern
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/seed/terraform-provider-webhooks/internal/transport"
+)
+
+// In fuzzed bodies, TOKEN stands for the client's token and SECRET for a webhook signing secret, so that the
+// fuzzer can place either anywhere (the seeds show how). Neither may ever reach an error message.
+const (
+	fuzzToken  = "sk_test_FUZZ_0a1b2c3d4e"
+	fuzzSecret = "whsec_FUZZ_5f6a7b8c9d"
+)
+
+// cannedTransport answers every request without a network: GET with getBody (when set), anything else with the
+// fuzzed status, content type and body.
+type cannedTransport struct {
+	status      int
+	contentType string
+	body        []byte
+	getBody     []byte
+}
+
+func (c cannedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Body != nil {
+		io.Copy(io.Discard, r.Body)
+		r.Body.Close()
+	}
+	status, body, contentType := c.status, c.body, c.contentType
+	if r.Method == http.MethodGet && c.getBody != nil {
+		status, body, contentType = http.StatusOK, c.getBody, "application/json"
+	}
+	h := http.Header{}
+	if contentType != "" {
+		h.Set("Content-Type", contentType)
+	}
+	return &http.Response{
+		Status: fmt.Sprintf("%d fuzz", status), StatusCode: status, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: h, Body: io.NopCloser(bytes.NewReader(body)), ContentLength: int64(len(body)), Request: r,
+	}, nil
+}
+
+func fuzzClient(t *testing.T, rt http.RoundTripper) *Client {
+	c, err := New(Config{
+		BaseURL:    "http://127.0.0.1:9", // never dialled: the transport answers
+		Token:      fuzzToken,
+		UserAgent:  "terraform-provider-webhooks/fuzz",
+		MaxRetries: -1,
+		HTTPClient: &http.Client{Transport: rt},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func withPlaceholders(body []byte) []byte {
+	body = bytes.ReplaceAll(body, []byte("TOKEN"), []byte(fuzzToken))
+	return bytes.ReplaceAll(body, []byte("SECRET"), []byte(fuzzSecret))
+}
+
+// checkFuzzMessage holds every error to the rules for what a user may read: a message, printable, valid UTF-8,
+// under 2 KB, and free of the token and the secret whatever the server sent.
+func checkFuzzMessage(t *testing.T, err error) string {
+	t.Helper()
+	msg := err.Error()
+	switch {
+	case strings.TrimSpace(msg) == "":
+		t.Fatalf("empty error message (%T)", err)
+	case strings.Contains(msg, fuzzToken):
+		t.Fatalf("error message leaks the token: %q", msg)
+	case strings.Contains(msg, fuzzSecret):
+		t.Fatalf("error message leaks a webhook secret: %q", msg)
+	case !utf8.ValidString(msg):
+		t.Fatalf("error message is not valid UTF-8: %q", msg)
+	case strings.ContainsFunc(msg, unicode.IsControl):
+		t.Fatalf("error message has control characters: %q", msg)
+	case len(msg) >= 2048:
+		t.Fatalf("error message is %d bytes, want < 2048: %.200q…", len(msg), msg)
+	}
+	return msg
+}
+
+// callWithID runs one of the calls about a webhook, or the list.
+func callOp(ctx context.Context, c *Client, op uint8) (hasID bool, err error) {
+	switch op % 5 {
+	case 0:
+		_, err = c.ListWebhooks(ctx)
+		return false, err
+	case 1:
+		on := false
+		_, err = c.UpdateWebhook(ctx, "wh_fuzz", UpdateRequest{Enabled: &on})
+	case 2:
+		err = c.DeleteWebhook(ctx, "wh_fuzz")
+	case 3:
+		_, err = c.SendTest(ctx, "wh_fuzz")
+	default:
+		_, err = c.ListDeliveries(ctx, "wh_fuzz")
+	}
+	return true, err
+}
+
+// FuzzErrorBody: whatever error answer the server gives (status 300–599, any content type, any body), the call
+// fails with an *APIError of that status whose message follows checkFuzzMessage; and a documented envelope with a
+// plain message is shown with that message.
+func FuzzErrorBody(f *testing.F) {
+	f.Add(uint16(100), "application/json", []byte(`{"success":false,"error":{"code":"validation_error","message":"url must be https"}}`), uint8(1))
+	f.Add(uint16(101), "application/json", []byte(`{"success":false,"error":{"code":"unauthorized","message":"bad token TOKEN"}}`), uint8(0))
+	f.Fuzz(func(t *testing.T, status uint16, contentType string, body []byte, op uint8) {
+		st := 300 + int(status)%300
+		body = withPlaceholders(body)
+		c := fuzzClient(t, cannedTransport{status: st, contentType: contentType, body: body})
+		hasID, err := callOp(context.Background(), c, op)
+		if err == nil {
+			t.Fatalf("HTTP %d answered with success", st)
+		}
+		msg := checkFuzzMessage(t, err)
+		var ae *APIError
+		if !errors.As(err, &ae) {
+			t.Fatalf("HTTP %d gave %T, want *APIError: %v", st, err, err)
+		}
+		if ae.StatusCode != st {
+			t.Fatalf("StatusCode %d, want %d", ae.StatusCode, st)
+		}
+		if !strings.Contains(msg, fmt.Sprint(st)) {
+			t.Fatalf("message does not give the status %d: %q", st, msg)
+		}
+		if hasID && st == http.StatusNotFound && !strings.Contains(msg, `"wh_fuzz"`) {
+			t.Fatalf("404 message does not name the id: %q", msg)
+		}
+		// The documented envelope with a short, plain message: the message is shown as sent.
+		var env struct {
+			Error struct {
+				Code    string `json:"code"`
+				Message string `json:"message"`
+			} `json:"error"`
+		}
+		if json.Unmarshal(body, &env) == nil && plain(env.Error.Message) && !(hasID && st == http.StatusNotFound) {
+			if !strings.Contains(msg, env.Error.Message) {
+				t.Fatalf("message %q does not show the server's %q", msg, env.Error.Message)
+			}
+		}
+	})
+}
+
+// plain reports whether s would be shown unchanged: short, printable, single-spaced, and no secret.
+func plain(s string) bool {
+	return s != "" && utf8.RuneCountInString(s) <= 80 && transport.CleanText(s, 100) == s &&
+		!strings.Contains(s, fuzzToken) && !strings.Contains(s, fuzzSecret)
+}
+
+// FuzzSuccessBody: whatever a 2xx answer's body (the list, a create, an update, a delivery), the client returns a
+// result or a clear error, never panics, never quotes the token or the create's secret; a create that succeeds has
+// an id.
+func FuzzSuccessBody(f *testing.F) {
+	f.Add(uint16(0), "application/json", []byte(`{"success":true,"data":[{"id":"wh_1","url":"https://a","events":["order.created"],"enabled":true}]}`), uint8(0))
+	f.Add(uint16(1), "application/json", []byte(`{"success":true,"data":{"id":"wh_2","secret":"SECRET","enabled":true}}`), uint8(5))
+	f.Fuzz(func(t *testing.T, status uint16, contentType string, body []byte, op uint8) {
+		st := 200 + int(status)%100
+		body = withPlaceholders(body)
+		ctx := context.Background()
+		if op%6 == 5 {
+			// A create: the list before it and any reconciling list find nothing.
+			c := fuzzClient(t, cannedTransport{status: st, contentType: contentType, body: body, getBody: []byte(`{"success":true,"data":[]}`)})
+			w, err := c.CreateWebhook(ctx, CreateRequest{URL: "https://h.example.com/f", Events: []string{"order.created"}})
+			if err != nil {
+				checkFuzzMessage(t, err)
+				return
+			}
+			if w == nil || w.ID == "" {
+				t.Fatalf("create succeeded without an id: %+v", w)
+			}
+			return
+		}
+		c := fuzzClient(t, cannedTransport{status: st, contentType: contentType, body: body})
+		if _, err := callOp(ctx, c, op); err != nil {
+			checkFuzzMessage(t, err)
+		}
+	})
+}

@@ -1,0 +1,246 @@
+package selsup
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/seed/terraform-provider-webhooks/internal/transport"
+)
+
+// In fuzzed bodies, TOKEN stands for the client's API key, so that the fuzzer can place it anywhere.
+const fuzzKey = "ss-fuzz-KEY-9e8d7c6b"
+
+// cannedTransport answers every request without a network: GET with getBody (when set), anything else with the
+// fuzzed status, content type and body.
+type cannedTransport struct {
+	status      int
+	contentType string
+	body        []byte
+	getBody     []byte
+}
+
+func (c cannedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Body != nil {
+		io.Copy(io.Discard, r.Body)
+		r.Body.Close()
+	}
+	status, body, contentType := c.status, c.body, c.contentType
+	if r.Method == http.MethodGet && c.getBody != nil {
+		status, body, contentType = http.StatusOK, c.getBody, "application/json"
+	}
+	h := http.Header{}
+	if contentType != "" {
+		h.Set("Content-Type", contentType)
+	}
+	return &http.Response{
+		Status: fmt.Sprintf("%d fuzz", status), StatusCode: status, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: h, Body: io.NopCloser(bytes.NewReader(body)), ContentLength: int64(len(body)), Request: r,
+	}, nil
+}
+
+func fuzzClient(t *testing.T, rt http.RoundTripper) *Client {
+	c, err := New(Config{
+		BaseURL:    "http://127.0.0.1:9", // never dialled: the transport answers
+		APIKey:     fuzzKey,
+		UserAgent:  "terraform-provider-webhooks/fuzz",
+		MaxRetries: -1,
+		HTTPClient: &http.Client{Transport: rt},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// checkFuzzMessage holds every error to the rules for what a user may read: a message, printable, valid UTF-8,
+// under 2 KB, and free of the API key whatever the server sent.
+func checkFuzzMessage(t *testing.T, err error) string {
+	t.Helper()
+	msg := err.Error()
+	switch {
+	case strings.TrimSpace(msg) == "":
+		t.Fatalf("empty error message (%T)", err)
+	case strings.Contains(msg, fuzzKey):
+		t.Fatalf("error message leaks the API key: %q", msg)
+	case !utf8.ValidString(msg):
+		t.Fatalf("error message is not valid UTF-8: %q", msg)
+	case strings.ContainsFunc(msg, unicode.IsControl):
+		t.Fatalf("error message has control characters: %q", msg)
+	case len(msg) >= 2048:
+		t.Fatalf("error message is %d bytes, want < 2048: %.200q…", len(msg), msg)
+	}
+	return msg
+}
+
+// plain reports whether s would be shown unchanged: short, printable, single-spaced, and not the key.
+func plain(s string) bool {
+	return s != "" && utf8.RuneCountInString(s) <= 80 && transport.CleanText(s, 100) == s && !strings.Contains(s, fuzzKey)
+}
+
+// FuzzErrorBody: whatever error answer SelSup gives (status 300–599, any content type, any body), list and delete
+// fail with an *APIError of that status whose message follows checkFuzzMessage; the documented bodies with plain
+// text are shown with their code and localMessage (Russian included) as sent.
+func FuzzErrorBody(f *testing.F) {
+	f.Add(uint16(100), "application/json", []byte(`{"error":"VALIDATION_ERROR","localMessage":"Организация не найдена","params":{"field":"organizationId"}}`), false)
+	f.Add(uint16(103), "application/json", []byte(`{"error":"ACCESS_DENIED","localMessage":"Ключ TOKEN неверен"}`), true)
+	f.Fuzz(func(t *testing.T, status uint16, contentType string, body []byte, del bool) {
+		st := 300 + int(status)%300
+		body = bytes.ReplaceAll(body, []byte("TOKEN"), []byte(fuzzKey))
+		c := fuzzClient(t, cannedTransport{status: st, contentType: contentType, body: body})
+		var err error
+		if del {
+			err = c.DeleteWebhook(context.Background(), 1001)
+		} else {
+			_, err = c.ListWebhooks(context.Background())
+		}
+		if err == nil {
+			t.Fatalf("HTTP %d answered with success", st)
+		}
+		msg := checkFuzzMessage(t, err)
+		var ae *APIError
+		if !errors.As(err, &ae) {
+			t.Fatalf("HTTP %d gave %T, want *APIError: %v", st, err, err)
+		}
+		if ae.StatusCode != st || !strings.Contains(msg, "HTTP "+strconv.Itoa(st)) {
+			t.Fatalf("status %d, message %q; want HTTP %d", ae.StatusCode, msg, st)
+		}
+		var doc struct {
+			Error        string `json:"error"`
+			LocalMessage string `json:"localMessage"`
+			Message      string `json:"message"`
+		}
+		if json.Unmarshal(body, &doc) == nil {
+			for _, s := range []string{doc.Error, doc.LocalMessage, doc.Message} {
+				if plain(s) && !strings.Contains(msg, s) {
+					t.Fatalf("message %q does not show the server's %q", msg, s)
+				}
+			}
+		}
+	})
+}
+
+// FuzzSuccessBody: whatever a 2xx answer to the list or a create holds, the client returns webhooks or a clear
+// error, never panics or quotes the key; a create that succeeds has a positive id.
+func FuzzSuccessBody(f *testing.F) {
+	f.Add(uint16(0), []byte(`[{"id":1001,"name":"Заказы","url":"https://a","clientId":4242,"organizationId":7,"types":["ORDER"]}]`), false)
+	f.Add(uint16(0), []byte(`{"id":"1002","url":"https://h.example.com/f","types":["ORDER"]}`), true)
+	f.Fuzz(func(t *testing.T, status uint16, body []byte, create bool) {
+		st := 200 + int(status)%100
+		body = bytes.ReplaceAll(body, []byte("TOKEN"), []byte(fuzzKey))
+		ctx := context.Background()
+		if create {
+			c := fuzzClient(t, cannedTransport{status: st, contentType: "application/json", body: body, getBody: []byte(`[]`)})
+			w, err := c.CreateWebhook(ctx, CreateRequest{URL: "https://h.example.com/f", Types: []string{"ORDER"}})
+			if err != nil {
+				checkFuzzMessage(t, err)
+				return
+			}
+			if w == nil || w.ID == 0 {
+				t.Fatalf("create succeeded without an id: %+v", w)
+			}
+			return
+		}
+		c := fuzzClient(t, cannedTransport{status: st, contentType: "application/json", body: body})
+		if _, err := c.ListWebhooks(ctx); err != nil {
+			checkFuzzMessage(t, err)
+		}
+	})
+}
+
+// FuzzWebhookJSON: the wire decoding of one webhook never panics; an integer, given as a JSON number or as a
+// numeric string, is read as that integer in every numeric field; Types is nil exactly when "types" is absent or
+// null.
+func FuzzWebhookJSON(f *testing.F) {
+	f.Add([]byte(`{"id":"1042","name":"Иван","url":"https://x","clientId":"4242","organizationId":"7","types":["ORDER"]}`), int64(1042))
+	f.Add([]byte(`{"id":null,"types":null}`), int64(-1))
+	f.Fuzz(func(t *testing.T, body []byte, n int64) {
+		var w wireWebhook
+		if json.Unmarshal(body, &w) == nil {
+			got := w.webhook()
+			var raw map[string]json.RawMessage
+			if json.Unmarshal(body, &raw) == nil {
+				typesRaw, present := raw["types"]
+				absent := !present || strings.TrimSpace(string(typesRaw)) == "null"
+				// encoding/json matches keys case-insensitively: only judge when no other spelling is there.
+				if onlyExactKey(raw, "types") && absent != (got.Types == nil) {
+					t.Fatalf("types %s read as %#v", typesRaw, got.Types)
+				}
+			}
+		}
+		var list []wireWebhook
+		_ = json.Unmarshal(body, &list)
+		for _, w := range list {
+			_ = w.webhook()
+		}
+
+		num := strconv.FormatInt(n, 10)
+		for _, doc := range []string{
+			`{"id":` + num + `,"clientId":` + num + `,"organizationId":` + num + `}`,
+			`{"id":"` + num + `","clientId":"` + num + `","organizationId":"` + num + `"}`,
+		} {
+			var w wireWebhook
+			if err := json.Unmarshal([]byte(doc), &w); err != nil {
+				t.Fatalf("%s: %v", doc, err)
+			}
+			if got := w.webhook(); got.ID != n || got.ClientID != n || got.OrganizationID != n {
+				t.Fatalf("%s read as %+v", doc, got)
+			}
+		}
+
+		// A single value: whatever flexInt accepts is an integer that strconv agrees with.
+		var f flexInt
+		if err := json.Unmarshal(body, &f); err == nil {
+			s := strings.TrimSpace(string(body))
+			if unq, err := strconv.Unquote(s); err == nil {
+				s = unq
+			}
+			if s != "null" && s != "" {
+				if v, err := strconv.ParseInt(s, 10, 64); err != nil || v != int64(f) {
+					t.Fatalf("flexInt read %q as %d; strconv says %d, %v", body, f, v, err)
+				}
+			}
+		}
+	})
+}
+
+func onlyExactKey(raw map[string]json.RawMessage, key string) bool {
+	for k := range raw {
+		if k != key && strings.EqualFold(k, key) {
+			return false
+		}
+	}
+	return true
+}
+
+// FuzzParseID: an id ParseID accepts is positive and prints back as the same integer; one it refuses gets a
+// message naming it.
+func FuzzParseID(f *testing.F) {
+	for _, s := range []string{"1042", "0", "-1", "wh_abc123", " 1", "1 ", "+7", "007", "9223372036854775808", "١٢٣"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		id, err := ParseID(s)
+		if err != nil {
+			if !strings.Contains(err.Error(), fmt.Sprintf("%q", s)) {
+				t.Fatalf("ParseID(%q): %v does not name the input", s, err)
+			}
+			return
+		}
+		if id <= 0 {
+			t.Fatalf("ParseID(%q) = %d", s, id)
+		}
+		if back, err := ParseID(FormatID(id)); err != nil || back != id {
+			t.Fatalf("FormatID(%d) = %q parses back to %d, %v", id, FormatID(id), back, err)
+		}
+	})
+}
