@@ -37,41 +37,38 @@ type clientSettings struct {
 }
 
 func (cs clientSettings) sellfern(token, baseURL setting) serviceClient[*sellfern.Client] {
-	var out serviceClient[*sellfern.Client]
-	tok, base, errDiag := resolveCredentials("Sellfern", "token", token, baseURL)
-	if errDiag != nil {
-		out.err = errDiag
-		return out
-	}
-	c, err := sellfern.New(sellfern.Config{
-		BaseURL:        base,
-		Token:          tok,
-		UserAgent:      cs.userAgent,
-		MaxRetries:     retries(cs.maxRetries),
-		RequestTimeout: cs.requestTimeout,
+	return newServiceClient("Sellfern", "token", token, baseURL, func(tok, base string) (*sellfern.Client, error) {
+		return sellfern.New(sellfern.Config{
+			BaseURL:        base,
+			Token:          tok,
+			UserAgent:      cs.userAgent,
+			MaxRetries:     retries(cs.maxRetries),
+			RequestTimeout: cs.requestTimeout,
+		})
 	})
-	if err != nil {
-		out.err = invalidBaseURL(baseURL, err)
-		return out
-	}
-	out.client = c
-	return out
 }
 
 func (cs clientSettings) selsup(apiKey, baseURL setting) serviceClient[*selsup.Client] {
-	var out serviceClient[*selsup.Client]
-	key, base, errDiag := resolveCredentials("SelSup", "API key", apiKey, baseURL)
+	return newServiceClient("SelSup", "API key", apiKey, baseURL, func(key, base string) (*selsup.Client, error) {
+		return selsup.New(selsup.Config{
+			BaseURL:        base,
+			APIKey:         key,
+			UserAgent:      cs.userAgent,
+			MaxRetries:     retries(cs.maxRetries),
+			RequestTimeout: cs.requestTimeout,
+		})
+	})
+}
+
+// newServiceClient resolves a service's credential and base URL and builds its client, or records why it cannot.
+func newServiceClient[C any](service, what string, credential, baseURL setting, build func(credential, base string) (C, error)) serviceClient[C] {
+	var out serviceClient[C]
+	cred, base, errDiag := resolveCredentials(service, what, credential, baseURL)
 	if errDiag != nil {
 		out.err = errDiag
 		return out
 	}
-	c, err := selsup.New(selsup.Config{
-		BaseURL:        base,
-		APIKey:         key,
-		UserAgent:      cs.userAgent,
-		MaxRetries:     retries(cs.maxRetries),
-		RequestTimeout: cs.requestTimeout,
-	})
+	c, err := build(cred, base)
 	if err != nil {
 		out.err = invalidBaseURL(baseURL, err)
 		return out
