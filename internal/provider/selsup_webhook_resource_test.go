@@ -315,3 +315,46 @@ resource "selsup_webhook" "test" {
 		t.Errorf("mock holds %d webhooks after failed steps, want 0", n)
 	}
 }
+
+// TestAccSelSupWebhook_singleServiceLocalName: a team that uses only SelSup declares the provider under the local
+// name "selsup" and writes no provider lines.
+func TestAccSelSupWebhook_singleServiceLocalName(t *testing.T) {
+	m := accMock(t, mockserver.Options{})
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccFactories,
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf(`
+terraform {
+  required_providers {
+    selsup = {
+      source = "seed/webhooks"
+    }
+  }
+}
+
+provider "selsup" {
+  selsup = {
+    api_key  = %q
+    base_url = %q
+  }
+}
+
+resource "selsup_webhook" "test" {
+  url   = "https://hooks.example.com/local-name"
+  types = ["ORDER"]
+}
+
+data "selsup_webhooks" "all" {
+  depends_on = [selsup_webhook.test]
+}
+`, mockserver.DemoSelSupKey, m.SelSupBaseURL()),
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+			},
+			ConfigStateChecks: []statecheck.StateCheck{
+				selsupMatchesMock(m, selsupAddr),
+				statecheck.ExpectKnownValue("data.selsup_webhooks.all", tfjsonpath.New("webhooks"), knownvalue.ListSizeExact(1)),
+			},
+		}},
+	})
+}
