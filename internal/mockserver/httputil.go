@@ -152,7 +152,8 @@ func readJSONObject(w http.ResponseWriter, r *http.Request) (map[string]json.Raw
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 	if err != nil {
-		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
 			return nil, bodyTooLarge
 		}
 		return nil, bodyMalformed
