@@ -6,12 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
-	"unicode"
 	"unicode/utf8"
+
+	"github.com/seed/terraform-provider-webhooks/internal/apitest"
 
 	"github.com/seed/terraform-provider-webhooks/internal/transport"
 )
@@ -22,34 +22,6 @@ const (
 	fuzzToken  = "sk_test_FUZZ_0a1b2c3d4e"
 	fuzzSecret = "whsec_FUZZ_5f6a7b8c9d"
 )
-
-// cannedTransport answers every request without a network: GET with getBody (when set), anything else with the
-// fuzzed status, content type and body.
-type cannedTransport struct {
-	status      int
-	contentType string
-	body        []byte
-	getBody     []byte
-}
-
-func (c cannedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.Body != nil {
-		io.Copy(io.Discard, r.Body)
-		r.Body.Close()
-	}
-	status, body, contentType := c.status, c.body, c.contentType
-	if r.Method == http.MethodGet && c.getBody != nil {
-		status, body, contentType = http.StatusOK, c.getBody, "application/json"
-	}
-	h := http.Header{}
-	if contentType != "" {
-		h.Set("Content-Type", contentType)
-	}
-	return &http.Response{
-		Status: fmt.Sprintf("%d fuzz", status), StatusCode: status, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-		Header: h, Body: io.NopCloser(bytes.NewReader(body)), ContentLength: int64(len(body)), Request: r,
-	}, nil
-}
 
 func fuzzClient(t *testing.T, rt http.RoundTripper) *Client {
 	c, err := New(Config{
@@ -75,19 +47,8 @@ func withPlaceholders(body []byte) []byte {
 func checkFuzzMessage(t *testing.T, err error) string {
 	t.Helper()
 	msg := err.Error()
-	switch {
-	case strings.TrimSpace(msg) == "":
-		t.Fatalf("empty error message (%T)", err)
-	case strings.Contains(msg, fuzzToken):
-		t.Fatalf("error message leaks the token: %q", msg)
-	case strings.Contains(msg, fuzzSecret):
-		t.Fatalf("error message leaks a webhook secret: %q", msg)
-	case !utf8.ValidString(msg):
-		t.Fatalf("error message is not valid UTF-8: %q", msg)
-	case strings.ContainsFunc(msg, unicode.IsControl):
-		t.Fatalf("error message has control characters: %q", msg)
-	case len(msg) >= 2048:
-		t.Fatalf("error message is %d bytes, want < 2048: %.200q…", len(msg), msg)
+	if problem := apitest.MessageProblem(msg, fuzzToken, fuzzSecret); problem != "" {
+		t.Fatal(problem)
 	}
 	return msg
 }
@@ -120,7 +81,7 @@ func FuzzErrorBody(f *testing.F) {
 	f.Fuzz(func(t *testing.T, status uint16, contentType string, body []byte, op uint8) {
 		st := 300 + int(status)%300
 		body = withPlaceholders(body)
-		c := fuzzClient(t, cannedTransport{status: st, contentType: contentType, body: body})
+		c := fuzzClient(t, apitest.CannedTransport{Status: st, ContentType: contentType, Body: body})
 		hasID, err := callOp(context.Background(), c, op)
 		if err == nil {
 			t.Fatalf("HTTP %d answered with success", st)
@@ -172,7 +133,7 @@ func FuzzSuccessBody(f *testing.F) {
 		ctx := context.Background()
 		if op%6 == 5 {
 			// A create: the list before it and any reconciling list find nothing.
-			c := fuzzClient(t, cannedTransport{status: st, contentType: contentType, body: body, getBody: []byte(`{"success":true,"data":[]}`)})
+			c := fuzzClient(t, apitest.CannedTransport{Status: st, ContentType: contentType, Body: body, GetBody: []byte(`{"success":true,"data":[]}`)})
 			w, err := c.CreateWebhook(ctx, CreateRequest{URL: "https://h.example.com/f", Events: []string{"order.created"}})
 			if err != nil {
 				checkFuzzMessage(t, err)
@@ -183,7 +144,7 @@ func FuzzSuccessBody(f *testing.F) {
 			}
 			return
 		}
-		c := fuzzClient(t, cannedTransport{status: st, contentType: contentType, body: body})
+		c := fuzzClient(t, apitest.CannedTransport{Status: st, ContentType: contentType, Body: body})
 		if _, err := callOp(ctx, c, op); err != nil {
 			checkFuzzMessage(t, err)
 		}

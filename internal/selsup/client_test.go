@@ -13,8 +13,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"unicode"
 	"unicode/utf8"
+
+	"github.com/seed/terraform-provider-webhooks/internal/apitest"
 
 	"github.com/seed/terraform-provider-webhooks/internal/inventory"
 	"github.com/seed/terraform-provider-webhooks/internal/mockserver"
@@ -102,20 +103,8 @@ func checkMessage(t *testing.T, err error) string {
 		t.Fatal("want an error, got nil")
 	}
 	msg := err.Error()
-	if strings.TrimSpace(msg) == "" {
-		t.Fatalf("empty error message (%T)", err)
-	}
-	if strings.Contains(msg, testKey) {
-		t.Errorf("error message leaks the API key: %q", msg)
-	}
-	if !utf8.ValidString(msg) {
-		t.Errorf("error message is not valid UTF-8: %q", msg)
-	}
-	if i := strings.IndexFunc(msg, unicode.IsControl); i >= 0 {
-		t.Errorf("error message has a control character at byte %d: %q", i, msg)
-	}
-	if len(msg) >= 2048 {
-		t.Errorf("error message is %d bytes long, want < 2048: %.300q…", len(msg), msg)
+	if problem := apitest.MessageProblem(msg, testKey); problem != "" {
+		t.Error(problem)
 	}
 	return msg
 }

@@ -6,47 +6,19 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"testing"
-	"unicode"
 	"unicode/utf8"
+
+	"github.com/seed/terraform-provider-webhooks/internal/apitest"
 
 	"github.com/seed/terraform-provider-webhooks/internal/transport"
 )
 
 // In fuzzed bodies, TOKEN stands for the client's API key, so that the fuzzer can place it anywhere.
 const fuzzKey = "ss-fuzz-KEY-9e8d7c6b"
-
-// cannedTransport answers every request without a network: GET with getBody (when set), anything else with the
-// fuzzed status, content type and body.
-type cannedTransport struct {
-	status      int
-	contentType string
-	body        []byte
-	getBody     []byte
-}
-
-func (c cannedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.Body != nil {
-		io.Copy(io.Discard, r.Body)
-		r.Body.Close()
-	}
-	status, body, contentType := c.status, c.body, c.contentType
-	if r.Method == http.MethodGet && c.getBody != nil {
-		status, body, contentType = http.StatusOK, c.getBody, "application/json"
-	}
-	h := http.Header{}
-	if contentType != "" {
-		h.Set("Content-Type", contentType)
-	}
-	return &http.Response{
-		Status: fmt.Sprintf("%d fuzz", status), StatusCode: status, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-		Header: h, Body: io.NopCloser(bytes.NewReader(body)), ContentLength: int64(len(body)), Request: r,
-	}, nil
-}
 
 func fuzzClient(t *testing.T, rt http.RoundTripper) *Client {
 	c, err := New(Config{
@@ -67,17 +39,8 @@ func fuzzClient(t *testing.T, rt http.RoundTripper) *Client {
 func checkFuzzMessage(t *testing.T, err error) string {
 	t.Helper()
 	msg := err.Error()
-	switch {
-	case strings.TrimSpace(msg) == "":
-		t.Fatalf("empty error message (%T)", err)
-	case strings.Contains(msg, fuzzKey):
-		t.Fatalf("error message leaks the API key: %q", msg)
-	case !utf8.ValidString(msg):
-		t.Fatalf("error message is not valid UTF-8: %q", msg)
-	case strings.ContainsFunc(msg, unicode.IsControl):
-		t.Fatalf("error message has control characters: %q", msg)
-	case len(msg) >= 2048:
-		t.Fatalf("error message is %d bytes, want < 2048: %.200q…", len(msg), msg)
+	if problem := apitest.MessageProblem(msg, fuzzKey); problem != "" {
+		t.Fatal(problem)
 	}
 	return msg
 }
@@ -96,7 +59,7 @@ func FuzzErrorBody(f *testing.F) {
 	f.Fuzz(func(t *testing.T, status uint16, contentType string, body []byte, del bool) {
 		st := 300 + int(status)%300
 		body = bytes.ReplaceAll(body, []byte("TOKEN"), []byte(fuzzKey))
-		c := fuzzClient(t, cannedTransport{status: st, contentType: contentType, body: body})
+		c := fuzzClient(t, apitest.CannedTransport{Status: st, ContentType: contentType, Body: body})
 		var err error
 		if del {
 			err = c.DeleteWebhook(context.Background(), 1001)
@@ -139,7 +102,7 @@ func FuzzSuccessBody(f *testing.F) {
 		body = bytes.ReplaceAll(body, []byte("TOKEN"), []byte(fuzzKey))
 		ctx := context.Background()
 		if create {
-			c := fuzzClient(t, cannedTransport{status: st, contentType: "application/json", body: body, getBody: []byte(`[]`)})
+			c := fuzzClient(t, apitest.CannedTransport{Status: st, ContentType: "application/json", Body: body, GetBody: []byte(`[]`)})
 			w, err := c.CreateWebhook(ctx, CreateRequest{URL: "https://h.example.com/f", Types: []string{"ORDER"}})
 			if err != nil {
 				checkFuzzMessage(t, err)
@@ -150,7 +113,7 @@ func FuzzSuccessBody(f *testing.F) {
 			}
 			return
 		}
-		c := fuzzClient(t, cannedTransport{status: st, contentType: "application/json", body: body})
+		c := fuzzClient(t, apitest.CannedTransport{Status: st, ContentType: "application/json", Body: body})
 		if _, err := c.ListWebhooks(ctx); err != nil {
 			checkFuzzMessage(t, err)
 		}

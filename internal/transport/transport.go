@@ -174,9 +174,6 @@ func setDefault(d *time.Duration, v time.Duration) {
 	}
 }
 
-// Service returns the configured service name.
-func (c *Client) Service() string { return c.cfg.Service }
-
 // Redact replaces every configured secret in s. Clients use it on any text a server sent back, in case the server
 // echoes the request.
 func (c *Client) Redact(s string) string {
