@@ -108,32 +108,35 @@ const (
 )
 
 func decodeErrorBody(body []byte) (code, message string) {
-	var raw map[string]json.RawMessage
+	// Each field is decoded on its own (a RawMessage takes any JSON value), so that one of an unexpected type does
+	// not hide the others; keys match case-insensitively, as encoding/json does for structs.
+	var raw struct {
+		Error, Code, Message, Detail json.RawMessage
+		ErrorDescription             json.RawMessage `json:"error_description"`
+	}
 	if json.Unmarshal(body, &raw) != nil {
 		return "", ""
 	}
-	text := func(key string) string {
+	text := func(v json.RawMessage) string {
 		var s string
-		if json.Unmarshal(raw[key], &s) == nil {
-			return s
-		}
-		return ""
+		_ = json.Unmarshal(v, &s)
+		return s
 	}
 	// The documented envelope: "error" is an object.
 	var nested struct {
 		Code    string `json:"code"`
 		Message string `json:"message"`
 	}
-	if json.Unmarshal(raw["error"], &nested) == nil && (nested.Code != "" || nested.Message != "") {
+	if json.Unmarshal(raw.Error, &nested) == nil && (nested.Code != "" || nested.Message != "") {
 		return nested.Code, nested.Message
 	}
 	// Other shapes seen in the wild: {"error":"code","message":"…"}, {"code":…,"message":…}, {"detail":…}.
-	code = text("error")
+	code = text(raw.Error)
 	if code == "" {
-		code = text("code")
+		code = text(raw.Code)
 	}
-	for _, key := range []string{"message", "error_description", "detail"} {
-		if message = text(key); message != "" {
+	for _, v := range []json.RawMessage{raw.Message, raw.ErrorDescription, raw.Detail} {
+		if message = text(v); message != "" {
 			break
 		}
 	}

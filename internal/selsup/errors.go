@@ -119,30 +119,33 @@ func asAPIError(err error) error {
 		return err
 	}
 	ae := &APIError{StatusCode: se.StatusCode, status: se}
+	// Every field is decoded on its own, so that one of an unexpected type (say "params": 1) does not cost the
+	// user the code and localMessage beside it.
 	var body struct {
-		Error        json.RawMessage `json:"error"`
-		LocalMessage string          `json:"localMessage"`
-		Message      string          `json:"message"`
-		System       string          `json:"system"`
-		Params       map[string]any  `json:"params"`
+		Error, LocalMessage, Message, System, Params json.RawMessage
 	}
 	if json.Unmarshal(se.Body, &body) == nil {
-		var code string
-		if json.Unmarshal(body.Error, &code) != nil {
+		text := func(raw json.RawMessage) string {
+			var s string
+			_ = json.Unmarshal(raw, &s)
+			return s
+		}
+		code, message := text(body.Error), text(body.Message)
+		if code == "" {
 			// Not the documented string: perhaps {"error": {"code": …, "message": …}}.
-			var nested struct{ Code, Message string }
+			var nested struct{ Code, Message json.RawMessage }
 			if json.Unmarshal(body.Error, &nested) == nil {
-				code = nested.Code
-				if body.Message == "" {
-					body.Message = nested.Message
+				code = text(nested.Code)
+				if message == "" {
+					message = text(nested.Message)
 				}
 			}
 		}
 		ae.Code = se.Text(code, maxCode)
-		ae.LocalMessage = se.Text(body.LocalMessage, maxLocalMessage)
-		ae.Message = se.Text(body.Message, maxMessage)
-		ae.System = se.Text(body.System, maxSystem)
-		ae.Params = body.Params
+		ae.LocalMessage = se.Text(text(body.LocalMessage), maxLocalMessage)
+		ae.Message = se.Text(message, maxMessage)
+		ae.System = se.Text(text(body.System), maxSystem)
+		_ = json.Unmarshal(body.Params, &ae.Params) // only an object is shown
 	}
 	if ae.Code == "" && ae.LocalMessage == "" && ae.Message == "" {
 		ae.Detail = transport.BodySnippet(se.Header, se.Body)

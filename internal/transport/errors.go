@@ -121,15 +121,15 @@ func CleanText(s string, maxLen int) string {
 	return s
 }
 
-// maxMessageBytes bounds an error message built from a server's answer, whatever its script or size.
-const maxMessageBytes = 1800
+// MaxMessageBytes bounds an error message built from a server's answer, whatever its script or size.
+const MaxMessageBytes = 1800
 
-// BoundMessage cuts msg to maxMessageBytes at a character boundary.
+// BoundMessage cuts msg to MaxMessageBytes at a character boundary.
 func BoundMessage(msg string) string {
-	if len(msg) <= maxMessageBytes {
+	if len(msg) <= MaxMessageBytes {
 		return msg
 	}
-	cut := maxMessageBytes
+	cut := MaxMessageBytes
 	for cut > 0 && !utf8.RuneStart(msg[cut]) {
 		cut--
 	}
