@@ -1,5 +1,6 @@
-// Package apitest holds what the two API clients' tests share: the rule for what an error message shown to a user
-// may contain, and an http.RoundTripper that answers with canned responses. Only tests import it.
+// Package apitest holds what the API clients', provider and end-to-end tests share: the rule for what an error
+// message shown to a user may contain, an http.RoundTripper that answers with canned responses, and a mock server
+// started on loopback for one test. Only tests import it.
 package apitest
 
 import (

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seed/terraform-provider-webhooks/internal/apitest"
 	"github.com/seed/terraform-provider-webhooks/internal/mockserver"
 	"github.com/seed/terraform-provider-webhooks/internal/tfrun"
 )
@@ -51,16 +52,6 @@ func requireAcc(t *testing.T) {
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("set TF_ACC=1 to run tests that drive the real Terraform CLI")
 	}
-}
-
-func startMock(t *testing.T, opts mockserver.Options) *mockserver.Server {
-	t.Helper()
-	m := mockserver.New(opts)
-	if err := m.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(m.Close)
-	return m
 }
 
 // workspace installs the provider and points it at the mock through the environment, as the docs describe.
@@ -116,7 +107,7 @@ func terraform(t *testing.T, ws *tfrun.Workspace, transcript *strings.Builder, w
 // the token, the API key and every webhook secret.
 func TestNoSecretInTraceLogOrOutput(t *testing.T) {
 	requireAcc(t)
-	m := startMock(t, mockserver.Options{Seed: 99})
+	m := apitest.StartMock(t, mockserver.Options{Seed: 99})
 	ws := workspace(t, m, mockserver.DemoSellfernToken)
 	traceLog := filepath.Join(t.TempDir(), "trace.log")
 	ws.Env = append(ws.Env, "TF_LOG=TRACE", "TF_LOG_PATH="+traceLog)
@@ -233,7 +224,7 @@ func checkAbsent(t *testing.T, name, value, output, trace string) {
 func TestInterruptedApplyConverges(t *testing.T) {
 	requireAcc(t)
 	const sellfern, selsup = 5, 3
-	m := startMock(t, mockserver.Options{Seed: 5})
+	m := apitest.StartMock(t, mockserver.Options{Seed: 5})
 	ws := workspace(t, m, mockserver.DemoSellfernToken)
 	var out strings.Builder
 	writeConfig(t, ws, fmt.Sprintf(`

@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 
+	"github.com/seed/terraform-provider-webhooks/internal/apitest"
 	"github.com/seed/terraform-provider-webhooks/internal/mockserver"
 )
 
@@ -49,12 +50,7 @@ func accMock(t *testing.T, opts mockserver.Options) *mockserver.Server {
 	if opts.Seed == 0 {
 		opts.Seed = int64(len(t.Name())) + 1
 	}
-	m := mockserver.New(opts)
-	if err := m.Start("127.0.0.1:0"); err != nil {
-		t.Fatalf("starting mock server: %v", err)
-	}
-	t.Cleanup(m.Close)
-	return m
+	return apitest.StartMock(t, opts)
 }
 
 // providerConfig is the terraform and provider blocks pointing both services at the mock.

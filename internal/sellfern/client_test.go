@@ -74,12 +74,7 @@ func newMock(t *testing.T) (*mockserver.Server, *recorder, string) {
 func startedMock(t *testing.T, opts mockserver.Options) *mockserver.Server {
 	t.Helper()
 	opts.SellfernTokens = map[string]bool{testToken: true, noScopeToken: false}
-	m := mockserver.New(opts)
-	if err := m.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(m.Close)
-	return m
+	return apitest.StartMock(t, opts)
 }
 
 func newClient(t *testing.T, baseURL, token string, maxRetries int) *Client {

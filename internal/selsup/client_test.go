@@ -72,12 +72,7 @@ func newMock(t *testing.T, opts mockserver.Options) (*mockserver.Server, *record
 func startedMock(t *testing.T, opts mockserver.Options) *mockserver.Server {
 	t.Helper()
 	opts.SelSupKeys = map[string]int64{testKey: testClientID}
-	m := mockserver.New(opts)
-	if err := m.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(m.Close)
-	return m
+	return apitest.StartMock(t, opts)
 }
 
 func newClient(t *testing.T, baseURL, key string, maxRetries int) *Client {
