@@ -72,15 +72,7 @@ func workspace(t *testing.T, m *mockserver.Server, token string) *tfrun.Workspac
 
 func writeConfig(t *testing.T, ws *tfrun.Workspace, body string) {
 	t.Helper()
-	cfg := `
-terraform {
-  required_providers {
-    webhooks = {
-      source = "seed/webhooks"
-    }
-  }
-}
-
+	cfg := tfrun.RequiredProviders("webhooks") + `
 provider "webhooks" {}
 ` + body
 	if err := os.WriteFile(filepath.Join(ws.ConfigDir, "main.tf"), []byte(cfg), 0o644); err != nil {

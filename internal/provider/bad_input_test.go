@@ -23,6 +23,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/seed/terraform-provider-webhooks/internal/mockserver"
+	"github.com/seed/terraform-provider-webhooks/internal/tfrun"
 )
 
 // badInput is one wrong or hostile input and the error the user sees for it.
@@ -41,15 +42,7 @@ type badInput struct {
 
 // badProvider is the terraform block and a provider block with the given service blocks and settings.
 func badProvider(body string) string {
-	return `
-terraform {
-  required_providers {
-    webhooks = {
-      source = "seed/webhooks"
-    }
-  }
-}
-
+	return tfrun.RequiredProviders("webhooks") + `
 provider "webhooks" {
 ` + body + `
 }

@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/seed/terraform-provider-webhooks/internal/apitest"
 	"github.com/seed/terraform-provider-webhooks/internal/mockserver"
+	"github.com/seed/terraform-provider-webhooks/internal/tfrun"
 )
 
 // testAccFactories serves the provider in-process under the local name "webhooks". With
@@ -59,27 +59,7 @@ func providerConfig(m *mockserver.Server) string {
 }
 
 func providerConfigWith(m *mockserver.Server, token, key, extra string) string {
-	return fmt.Sprintf(`
-terraform {
-  required_providers {
-    webhooks = {
-      source = "seed/webhooks"
-    }
-  }
-}
-
-provider "webhooks" {
-  sellfern = {
-    token    = %q
-    base_url = %q
-  }
-  selsup = {
-    api_key  = %q
-    base_url = %q
-  }
-  %s
-}
-`, token, m.SellfernBaseURL(), key, m.SelSupBaseURL(), extra)
+	return tfrun.Services{SellfernToken: token, SellfernURL: m.SellfernBaseURL(), SelSupKey: key, SelSupURL: m.SelSupBaseURL()}.Config(extra)
 }
 
 // errorContaining matches a Terraform error whose text contains every fragment, whatever line breaks Terraform

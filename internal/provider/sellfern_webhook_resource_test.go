@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/seed/terraform-provider-webhooks/internal/mockserver"
+	"github.com/seed/terraform-provider-webhooks/internal/tfrun"
 )
 
 const sellfernAddr = "sellfern_webhook.test"
@@ -383,15 +384,7 @@ func TestAccSellfernWebhook_singleServiceLocalName(t *testing.T) {
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccFactories,
 		Steps: []resource.TestStep{{
-			Config: fmt.Sprintf(`
-terraform {
-  required_providers {
-    sellfern = {
-      source = "seed/webhooks"
-    }
-  }
-}
-
+			Config: tfrun.RequiredProviders("sellfern") + fmt.Sprintf(`
 provider "sellfern" {
   sellfern = {
     token    = %q

@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/seed/terraform-provider-webhooks/internal/mockserver"
+	"github.com/seed/terraform-provider-webhooks/internal/tfrun"
 )
 
 const selsupAddr = "selsup_webhook.test"
@@ -323,15 +324,7 @@ func TestAccSelSupWebhook_singleServiceLocalName(t *testing.T) {
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccFactories,
 		Steps: []resource.TestStep{{
-			Config: fmt.Sprintf(`
-terraform {
-  required_providers {
-    selsup = {
-      source = "seed/webhooks"
-    }
-  }
-}
-
+			Config: tfrun.RequiredProviders("selsup") + fmt.Sprintf(`
 provider "selsup" {
   selsup = {
     api_key  = %q

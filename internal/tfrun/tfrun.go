@@ -1,7 +1,7 @@
 // Package tfrun runs the real Terraform CLI against a locally built provider, installed the way a user's
 // Terraform would find it offline: through a filesystem mirror named in a CLI configuration of its own (this
 // machine points TF_CLI_CONFIG_FILE at a file that does not exist, and dev_overrides would skip `terraform init`).
-// The demo and the benchmark use it; the provider does not.
+// The demo, the benchmark, validate-examples and the tests use it; the provider does not.
 package tfrun
 
 import (

@@ -353,26 +353,12 @@ func held(m *mockserver.Server, service string) int {
 	return len(m.SelSupWebhooks())
 }
 
+// providerBlock points both services at the mock with its demo credentials.
 func providerBlock(m *mockserver.Server) string {
-	return fmt.Sprintf(`terraform {
-  required_providers {
-    webhooks = {
-      source = "seed/webhooks"
-    }
-  }
-}
-
-provider "webhooks" {
-  sellfern = {
-    token    = %q
-    base_url = %q
-  }
-  selsup = {
-    api_key  = %q
-    base_url = %q
-  }
-}
-`, mockserver.DemoSellfernToken, m.SellfernBaseURL(), mockserver.DemoSelSupKey, m.SelSupBaseURL())
+	return tfrun.Services{
+		SellfernToken: mockserver.DemoSellfernToken, SellfernURL: m.SellfernBaseURL(),
+		SelSupKey: mockserver.DemoSelSupKey, SelSupURL: m.SelSupBaseURL(),
+	}.Config("")
 }
 
 // webhooksConfig is N webhooks of one service with distinct URLs, the way a real configuration would use count.

@@ -185,8 +185,7 @@ func validateOne(ctx context.Context, ws *tfrun.Workspace, dir string) string {
 		if err != nil {
 			return err.Error()
 		}
-		block := fmt.Sprintf("# Added by validate-examples: the example has no terraform block.\n"+
-			"terraform {\n  required_providers {\n    %s = {\n      source = %q\n    }\n  }\n}\n", name, "seed/webhooks")
+		block := "# Added by validate-examples: the example has no terraform block.\n" + tfrun.RequiredProviders(name)
 		if err := os.WriteFile(filepath.Join(ws.ConfigDir, "zz_required_providers.tf"), []byte(block), 0o644); err != nil {
 			return err.Error()
 		}

@@ -29,7 +29,7 @@ func writeDocsSchema(ctx context.Context, ws *tfrun.Workspace, dest string) erro
 	if err := os.MkdirAll(ws.ConfigDir, 0o755); err != nil {
 		return err
 	}
-	cfg := fmt.Sprintf("terraform {\n  required_providers {\n    %s = {\n      source = %q\n    }\n  }\n}\n", docsProviderName, tfrun.ProviderSource)
+	cfg := tfrun.RequiredProviders(docsProviderName)
 	if err := os.WriteFile(filepath.Join(ws.ConfigDir, "main.tf"), []byte(cfg), 0o644); err != nil {
 		return err
 	}
