@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"unicode/utf8"
 )
 
@@ -79,10 +78,8 @@ type selsupAPI struct {
 	orgs  []int64          // read-only; nil = any positive organization id exists
 	table []route
 
-	mu     sync.Mutex
-	order  []int64 // webhook ids in creation order
-	hooks  map[int64]*SelSupWebhook
-	nextID int64
+	hooks  *store[int64, SelSupWebhook]
+	nextID int64 // touched only by fill, under the store's lock
 }
 
 // selsupHandler is a route handler that knows the caller's client id.
@@ -93,7 +90,7 @@ func newSelSupAPI(srv *Server, keys map[string]int64, orgs []int64) *selsupAPI {
 		srv:    srv,
 		keys:   keys,
 		orgs:   orgs,
-		hooks:  map[int64]*SelSupWebhook{},
+		hooks:  newStore(func(h *SelSupWebhook) int64 { return h.ID }, cloneSelSup),
 		nextID: selsupFirstID,
 	}
 	a.table = []route{
@@ -159,16 +156,11 @@ func (a *selsupAPI) authed(h selsupHandler) handlerFunc {
 
 func (a *selsupAPI) list(w http.ResponseWriter, _ *http.Request, clientID int64, _ string) {
 	cfg := a.srv.config()
-	a.mu.Lock()
-	var views []selsupWebhookJSON
-	for _, id := range a.order {
-		if h := a.hooks[id]; h.ClientID == clientID {
+	views := []selsupWebhookJSON{} // an empty array, never null
+	for _, h := range a.hooks.all() {
+		if h.ClientID == clientID {
 			views = append(views, selsupView(h, !cfg.omitTypes))
 		}
-	}
-	a.mu.Unlock()
-	if views == nil {
-		views = []selsupWebhookJSON{} // an empty array, never null
 	}
 	if cfg.shuffle {
 		shuffle(a.srv.rng, views)
@@ -202,9 +194,7 @@ func (a *selsupAPI) create(w http.ResponseWriter, r *http.Request, clientID int6
 	}
 	// "id" and "clientId" in the body are ignored: the service sets them.
 	h.ClientID = clientID
-	a.mu.Lock()
-	view := selsupView(a.insertLocked(h), true)
-	a.mu.Unlock()
+	view := selsupView(a.hooks.add(h, a.fill), true)
 	if a.srv.config().shuffle {
 		shuffle(a.srv.rng, *view.Types)
 	}
@@ -282,12 +272,11 @@ func selsupURLMessage(p urlProblem) string {
 	}
 }
 
-// --- state (callers hold a.mu where the name says Locked) ---
+// --- state ---
 
-// insertLocked stores h under a new id (or its own, when set) and returns the
-// stored webhook. Ids come from one counter shared by all clients, like a
-// database sequence, and are never reused.
-func (a *selsupAPI) insertLocked(h SelSupWebhook) *SelSupWebhook {
+// fill completes a webhook being stored: ids come from one counter shared by all clients, like a database
+// sequence, and are never reused; a webhook stored with its own id moves the counter past it.
+func (a *selsupAPI) fill(h *SelSupWebhook, _ func(int64) bool) {
 	if h.ID == 0 {
 		h.ID = a.nextID
 	}
@@ -295,36 +284,23 @@ func (a *selsupAPI) insertLocked(h SelSupWebhook) *SelSupWebhook {
 	if h.ClientID == 0 {
 		h.ClientID = DemoSelSupClientID
 	}
-	h.Types = slices.Clone(h.Types)
-	a.order = append(a.order, h.ID)
-	a.hooks[h.ID] = &h
-	return &h
 }
 
 // remove deletes webhook id if it belongs to clientID (0 = any client).
 func (a *selsupAPI) remove(id, clientID int64) bool {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	h, ok := a.hooks[id]
-	if !ok || (clientID != 0 && h.ClientID != clientID) {
-		return false
-	}
-	delete(a.hooks, id)
-	a.order = slices.DeleteFunc(a.order, func(x int64) bool { return x == id })
-	return true
+	return a.hooks.remove(id, func(h SelSupWebhook) bool { return clientID == 0 || h.ClientID == clientID })
 }
 
 func (a *selsupAPI) stateView() []selsupWebhookJSON {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	views := make([]selsupWebhookJSON, 0, len(a.order))
-	for _, id := range a.order {
-		views = append(views, selsupView(a.hooks[id], true))
+	hooks := a.hooks.all()
+	views := make([]selsupWebhookJSON, len(hooks))
+	for i := range hooks {
+		views[i] = selsupView(hooks[i], true)
 	}
 	return views
 }
 
-func selsupView(h *SelSupWebhook, withTypes bool) selsupWebhookJSON {
+func selsupView(h SelSupWebhook, withTypes bool) selsupWebhookJSON {
 	v := selsupWebhookJSON{
 		ID:             h.ID,
 		Name:           h.Name,
@@ -342,56 +318,30 @@ func selsupView(h *SelSupWebhook, withTypes bool) selsupWebhookJSON {
 	return v
 }
 
-func cloneSelSup(h *SelSupWebhook) SelSupWebhook {
-	c := *h
-	c.Types = slices.Clone(h.Types)
-	return c
+func cloneSelSup(h SelSupWebhook) SelSupWebhook {
+	h.Types = slices.Clone(h.Types)
+	return h
 }
 
 // --- state access for tests ---
 
 // SelSupWebhooks returns copies of all SelSup webhooks (of every client) in
 // creation order.
-func (s *Server) SelSupWebhooks() []SelSupWebhook {
-	a := s.selsup
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	out := make([]SelSupWebhook, 0, len(a.order))
-	for _, id := range a.order {
-		out = append(out, cloneSelSup(a.hooks[id]))
-	}
-	return out
-}
+func (s *Server) SelSupWebhooks() []SelSupWebhook { return s.selsup.hooks.all() }
 
 // SelSupWebhook returns a copy of one webhook.
-func (s *Server) SelSupWebhook(id int64) (SelSupWebhook, bool) {
-	a := s.selsup
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	h, ok := a.hooks[id]
-	if !ok {
-		return SelSupWebhook{}, false
-	}
-	return cloneSelSup(h), true
-}
+func (s *Server) SelSupWebhook(id int64) (SelSupWebhook, bool) { return s.selsup.hooks.get(id) }
 
 // SelSupPut stores w as if changed outside Terraform. ID 0 inserts under the
 // next id; a known ID replaces that webhook in place; an unknown ID is
 // inserted under that ID (and later ids continue after it). ClientID 0 means
 // DemoSelSupClientID. No validation is done.
 func (s *Server) SelSupPut(w SelSupWebhook) SelSupWebhook {
-	a := s.selsup
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if old, ok := a.hooks[w.ID]; ok {
+	return s.selsup.hooks.put(w, func(_ SelSupWebhook, w *SelSupWebhook) {
 		if w.ClientID == 0 {
 			w.ClientID = DemoSelSupClientID
 		}
-		w.Types = slices.Clone(w.Types)
-		*old = w
-		return cloneSelSup(old)
-	}
-	return cloneSelSup(a.insertLocked(w))
+	}, s.selsup.fill)
 }
 
 // SelSupDelete removes a webhook of any client; it reports whether it existed.

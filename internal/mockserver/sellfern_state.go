@@ -1,0 +1,180 @@
+package mockserver
+
+// Sellfern's state: webhooks in a store, deliveries and issued secrets beside them, and the accessors tests use.
+
+import (
+	"net/http"
+	"slices"
+	"time"
+)
+
+// IssuedSellfernSecrets returns every secret the mock has held, including those of deleted webhooks, so that
+// tests can search logs and output for any of them.
+func (s *Server) IssuedSellfernSecrets() []string {
+	s.sellfern.mu.Lock()
+	defer s.sellfern.mu.Unlock()
+	return slices.Clone(s.sellfern.issued)
+}
+
+// fill completes a webhook being stored: a new id, secret and creation time where they are empty.
+func (a *sellfernAPI) fill(h *SellfernWebhook, taken func(string) bool) {
+	for h.ID == "" {
+		if id := "wh_" + a.srv.rng.hex(16); !taken(id) {
+			h.ID = id
+		}
+	}
+	if h.Secret == "" {
+		h.Secret = "whsec_" + a.srv.rng.hex(32)
+	}
+	a.mu.Lock()
+	a.issued = append(a.issued, h.Secret)
+	a.mu.Unlock()
+	if h.CreatedAt.IsZero() {
+		h.CreatedAt = nowSecond()
+	}
+}
+
+// patch applies a validated update and returns the updated webhook's view.
+func (a *sellfernAPI) patch(id string, p sellfernPatch) (sellfernWebhookJSON, bool) {
+	h, ok := a.hooks.update(id, func(h *SellfernWebhook) {
+		if p.url != nil {
+			h.URL = *p.url
+		}
+		if p.events != nil {
+			h.Events = p.events
+		}
+		if p.enabled != nil {
+			h.Enabled = *p.enabled
+		}
+	})
+	return sellfernView(h, false), ok
+}
+
+// recordTest records the delivery of a test event. The mock never calls out:
+// the test is recorded as delivered with the webhook's first event, as if the
+// endpoint had answered 200.
+func (a *sellfernAPI) recordTest(id string) (SellfernDelivery, bool) {
+	h, ok := a.hooks.get(id)
+	if !ok {
+		return SellfernDelivery{}, false
+	}
+	d := SellfernDelivery{
+		ID:         "dl_" + a.srv.rng.hex(16),
+		WebhookID:  id,
+		StatusCode: http.StatusOK,
+		Success:    true,
+		CreatedAt:  nowSecond(),
+	}
+	if len(h.Events) > 0 {
+		d.Event = h.Events[0]
+	}
+	a.mu.Lock()
+	a.deliveries[id] = append(a.deliveries[id], d)
+	a.mu.Unlock()
+	return d, true
+}
+
+func (a *sellfernAPI) remove(id string) bool {
+	if !a.hooks.remove(id, anyItem) {
+		return false
+	}
+	a.mu.Lock()
+	delete(a.deliveries, id)
+	a.mu.Unlock()
+	return true
+}
+
+func (a *sellfernAPI) deliveriesNewestFirst(id string) ([]SellfernDelivery, bool) {
+	if _, ok := a.hooks.get(id); !ok {
+		return nil, false
+	}
+	a.mu.Lock()
+	ds := slices.Clone(a.deliveries[id])
+	a.mu.Unlock()
+	slices.Reverse(ds)
+	return ds, true
+}
+
+func (a *sellfernAPI) stateView() []sellfernWebhookJSON {
+	hooks := a.hooks.all()
+	views := make([]sellfernWebhookJSON, len(hooks))
+	for i := range hooks {
+		views[i] = sellfernView(hooks[i], true)
+	}
+	return views
+}
+
+func sellfernView(h SellfernWebhook, withSecret bool) sellfernWebhookJSON {
+	v := sellfernWebhookJSON{
+		ID:        h.ID,
+		URL:       h.URL,
+		Events:    slices.Clone(h.Events),
+		Enabled:   h.Enabled,
+		CreatedAt: formatTime(h.CreatedAt),
+	}
+	if v.Events == nil {
+		v.Events = []string{} // an array, never null
+	}
+	if withSecret {
+		v.Secret = h.Secret
+	}
+	return v
+}
+
+func deliveryView(d SellfernDelivery) sellfernDeliveryJSON {
+	return sellfernDeliveryJSON{
+		ID:         d.ID,
+		WebhookID:  d.WebhookID,
+		Event:      d.Event,
+		StatusCode: d.StatusCode,
+		Success:    d.Success,
+		Error:      d.Error,
+		CreatedAt:  formatTime(d.CreatedAt),
+	}
+}
+
+// nowSecond is the creation time of new records: UTC, whole seconds, as the API
+// shows it.
+func nowSecond() time.Time { return time.Now().UTC().Truncate(time.Second) }
+
+func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+func cloneSellfern(h SellfernWebhook) SellfernWebhook {
+	h.Events = slices.Clone(h.Events)
+	return h
+}
+
+// --- state access for tests ---
+
+// SellfernWebhooks returns copies of all Sellfern webhooks in creation order.
+func (s *Server) SellfernWebhooks() []SellfernWebhook { return s.sellfern.hooks.all() }
+
+// SellfernWebhook returns a copy of one webhook.
+func (s *Server) SellfernWebhook(id string) (SellfernWebhook, bool) { return s.sellfern.hooks.get(id) }
+
+// SellfernPut stores w as if changed outside Terraform. An empty ID inserts a
+// new webhook (with a new id, and a new secret and created_at where those are
+// empty); a known ID replaces that webhook in place (keeping its secret and
+// created_at when w leaves them empty); an unknown ID is inserted under that
+// ID. No validation is done: tests may store what the API would refuse.
+func (s *Server) SellfernPut(w SellfernWebhook) SellfernWebhook {
+	return s.sellfern.hooks.put(w, func(old SellfernWebhook, w *SellfernWebhook) {
+		if w.Secret == "" {
+			w.Secret = old.Secret
+		}
+		if w.CreatedAt.IsZero() {
+			w.CreatedAt = old.CreatedAt
+		}
+	}, s.sellfern.fill)
+}
+
+// SellfernDelete removes a webhook and its deliveries; it reports whether the
+// webhook existed.
+func (s *Server) SellfernDelete(id string) bool { return s.sellfern.remove(id) }
+
+// SellfernDeliveries returns the deliveries of a webhook, newest first (nil
+// for an unknown webhook).
+func (s *Server) SellfernDeliveries(id string) []SellfernDelivery {
+	ds, _ := s.sellfern.deliveriesNewestFirst(id)
+	return ds
+}
