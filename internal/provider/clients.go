@@ -109,22 +109,3 @@ func invalidBaseURL(baseURL setting, err error) diag.Diagnostic {
 	return diag.NewErrorDiagnostic("Invalid "+baseURL.path,
 		fmt.Sprintf("%s (from %s in the provider block or the %s environment variable).", capitalize(err.Error()), baseURL.path, baseURL.env))
 }
-
-// clientFrom is the common body of every resource's and data source's Configure. ok is false when the provider is
-// not configured yet (validation runs before Configure), in which case there is nothing to do.
-func clientFrom[C any](providerDataAny any, pick func(*providerData) serviceClient[C]) (client C, ok bool, diags diag.Diagnostics) {
-	if providerDataAny == nil {
-		return client, false, nil
-	}
-	data, isData := providerDataAny.(*providerData)
-	if !isData {
-		diags.AddError("Unexpected provider data",
-			fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider; please report it.", providerDataAny))
-		return client, false, diags
-	}
-	client, diags = pick(data).get()
-	return client, !diags.HasError(), diags
-}
-
-func pickSellfern(d *providerData) serviceClient[*sellfern.Client] { return d.sellfern }
-func pickSelSup(d *providerData) serviceClient[*selsup.Client]     { return d.selsup }

@@ -19,7 +19,7 @@ var _ datasource.DataSourceWithConfigure = &sellfernWebhookDataSource{}
 func NewSellfernWebhookDataSource() datasource.DataSource { return &sellfernWebhookDataSource{} }
 
 type sellfernWebhookDataSource struct {
-	client *sellfern.Client
+	dataSourceBase[*sellfern.Client]
 }
 
 // sellfernWebhookDataModel is one webhook as the data sources show it: never with a secret, which Sellfern lists
@@ -72,14 +72,6 @@ func (d *sellfernWebhookDataSource) Schema(_ context.Context, _ datasource.Schem
 		MarkdownDescription: "Reads one Sellfern webhook by id. The signing secret is never available here: Sellfern " +
 			"returns it only to the create call.",
 		Attributes: sellfernWebhookDataAttributes(true),
-	}
-}
-
-func (d *sellfernWebhookDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	client, ok, diags := clientFrom(req.ProviderData, pickSellfern)
-	resp.Diagnostics.Append(diags...)
-	if ok {
-		d.client = client
 	}
 }
 

@@ -22,7 +22,7 @@ func NewSellfernWebhookDeliveriesDataSource() datasource.DataSource {
 }
 
 type sellfernWebhookDeliveriesDataSource struct {
-	client *sellfern.Client
+	dataSourceBase[*sellfern.Client]
 }
 
 type sellfernDeliveriesModel struct {
@@ -66,14 +66,6 @@ func (d *sellfernWebhookDeliveriesDataSource) Schema(_ context.Context, _ dataso
 				}},
 			},
 		},
-	}
-}
-
-func (d *sellfernWebhookDeliveriesDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	client, ok, diags := clientFrom(req.ProviderData, pickSellfern)
-	resp.Diagnostics.Append(diags...)
-	if ok {
-		d.client = client
 	}
 }
 

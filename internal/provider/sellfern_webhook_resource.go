@@ -27,7 +27,7 @@ var (
 func NewSellfernWebhookResource() resource.Resource { return &sellfernWebhookResource{} }
 
 type sellfernWebhookResource struct {
-	client *sellfern.Client
+	resourceBase[*sellfern.Client]
 }
 
 type sellfernWebhookModel struct {
@@ -97,14 +97,6 @@ func (r *sellfernWebhookResource) Schema(_ context.Context, _ resource.SchemaReq
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 		},
-	}
-}
-
-func (r *sellfernWebhookResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	client, ok, diags := clientFrom(req.ProviderData, pickSellfern)
-	resp.Diagnostics.Append(diags...)
-	if ok {
-		r.client = client
 	}
 }
 

@@ -17,7 +17,7 @@ var _ datasource.DataSourceWithConfigure = &sellfernWebhooksDataSource{}
 func NewSellfernWebhooksDataSource() datasource.DataSource { return &sellfernWebhooksDataSource{} }
 
 type sellfernWebhooksDataSource struct {
-	client *sellfern.Client
+	dataSourceBase[*sellfern.Client]
 }
 
 type sellfernWebhooksModel struct {
@@ -40,14 +40,6 @@ func (d *sellfernWebhooksDataSource) Schema(_ context.Context, _ datasource.Sche
 				NestedObject: schema.NestedAttributeObject{Attributes: sellfernWebhookDataAttributes(false)},
 			},
 		},
-	}
-}
-
-func (d *sellfernWebhooksDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	client, ok, diags := clientFrom(req.ProviderData, pickSellfern)
-	resp.Diagnostics.Append(diags...)
-	if ok {
-		d.client = client
 	}
 }
 

@@ -20,7 +20,7 @@ var _ datasource.DataSourceWithConfigure = &selsupWebhookDataSource{}
 func NewSelSupWebhookDataSource() datasource.DataSource { return &selsupWebhookDataSource{} }
 
 type selsupWebhookDataSource struct {
-	client *selsup.Client
+	dataSourceBase[*selsup.Client]
 }
 
 type selsupWebhookDataModel struct {
@@ -76,14 +76,6 @@ func (d *selsupWebhookDataSource) Schema(_ context.Context, _ datasource.SchemaR
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Reads one SelSup webhook by id.",
 		Attributes:          selsupWebhookDataAttributes(true),
-	}
-}
-
-func (d *selsupWebhookDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	client, ok, diags := clientFrom(req.ProviderData, pickSelSup)
-	resp.Diagnostics.Append(diags...)
-	if ok {
-		d.client = client
 	}
 }
 

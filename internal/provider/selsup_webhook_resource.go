@@ -32,7 +32,7 @@ const maxSelSupName = 255
 func NewSelSupWebhookResource() resource.Resource { return &selsupWebhookResource{} }
 
 type selsupWebhookResource struct {
-	client *selsup.Client
+	resourceBase[*selsup.Client]
 }
 
 type selsupWebhookModel struct {
@@ -99,14 +99,6 @@ func (r *selsupWebhookResource) Schema(_ context.Context, _ resource.SchemaReque
 				PlanModifiers:       []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
 			},
 		},
-	}
-}
-
-func (r *selsupWebhookResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	client, ok, diags := clientFrom(req.ProviderData, pickSelSup)
-	resp.Diagnostics.Append(diags...)
-	if ok {
-		r.client = client
 	}
 }
 

@@ -17,7 +17,7 @@ var _ datasource.DataSourceWithConfigure = &selsupWebhooksDataSource{}
 func NewSelSupWebhooksDataSource() datasource.DataSource { return &selsupWebhooksDataSource{} }
 
 type selsupWebhooksDataSource struct {
-	client *selsup.Client
+	dataSourceBase[*selsup.Client]
 }
 
 type selsupWebhooksModel struct {
@@ -39,14 +39,6 @@ func (d *selsupWebhooksDataSource) Schema(_ context.Context, _ datasource.Schema
 				NestedObject: schema.NestedAttributeObject{Attributes: selsupWebhookDataAttributes(false)},
 			},
 		},
-	}
-}
-
-func (d *selsupWebhooksDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	client, ok, diags := clientFrom(req.ProviderData, pickSelSup)
-	resp.Diagnostics.Append(diags...)
-	if ok {
-		d.client = client
 	}
 }
 
