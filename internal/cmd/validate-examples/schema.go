@@ -21,7 +21,8 @@ const docsProviderName = "webhooks"
 // tfplugindocs matches a template file to a schema by prepending the provider name: templates/resources/X.md.tmpl
 // renders the schema named "webhooks_X". Our types are named after the service (sellfern_webhook, selsup_webhook),
 // not the provider, so they would never match. The file written here therefore stores each resource and data source
-// under "webhooks_" + its real name, and the provider under "webhooks" (the key tfplugindocs looks up). Nothing
+// under "webhooks_" + its real name (resources, data sources, and on newer Terraform their identities, list
+// resources and actions alike), and the provider under "webhooks" (the key tfplugindocs looks up). Nothing
 // else changes: attributes and descriptions are Terraform's own output. The templates name the types themselves
 // and embed their examples by path, so the prefix never reaches a page; `tfplugindocs validate` accepts the same
 // file, since docs/resources/sellfern_webhook.md matches "webhooks_sellfern_webhook" by the same rule.
@@ -70,7 +71,10 @@ func docsSchema(in []byte) ([]byte, error) {
 	if !ok {
 		return nil, fmt.Errorf("terraform providers schema -json has no schema for %s", tfrun.ProviderSource)
 	}
-	for _, kind := range []string{"resource_schemas", "data_source_schemas"} {
+	// Every map keyed by type name, including those that only newer Terraform exports (identity, list resources,
+	// actions); a kind this Terraform does not export is simply absent.
+	for _, kind := range []string{"resource_schemas", "data_source_schemas", "resource_identity_schemas",
+		"list_resource_schemas", "action_schemas", "ephemeral_resource_schemas"} {
 		raw, ok := ours[kind]
 		if !ok {
 			continue
