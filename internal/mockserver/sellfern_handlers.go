@@ -138,7 +138,17 @@ func (a *sellfernAPI) create(w http.ResponseWriter, r *http.Request, _ string) {
 		a.fail(w, http.StatusBadRequest, sfValidationError, msg)
 		return
 	}
-	h := a.hooks.add(SellfernWebhook{URL: *p.url, Events: p.events, Enabled: true}, a.fill)
+	cfg := a.srv.config()
+	stored := *p.url
+	if cfg.normalizeURLs {
+		stored = normalizeURL(stored)
+	}
+	if cfg.twin {
+		twin := a.hooks.add(SellfernWebhook{URL: stored, Events: p.events, Enabled: true,
+			CreatedAt: nowSecond().Add(-cfg.twinAge)}, a.fill)
+		a.srv.noteTwin(twin.ID)
+	}
+	h := a.hooks.add(SellfernWebhook{URL: stored, Events: p.events, Enabled: true}, a.fill)
 	view := sellfernView(h, true) // the only response that ever carries the secret
 	a.respondWebhook(w, http.StatusCreated, view)
 }
@@ -154,6 +164,10 @@ func (a *sellfernAPI) update(w http.ResponseWriter, r *http.Request, id string) 
 	if msg != "" {
 		a.fail(w, http.StatusBadRequest, sfValidationError, msg)
 		return
+	}
+	if p.url != nil && a.srv.config().normalizeURLs {
+		stored := normalizeURL(*p.url)
+		p.url = &stored
 	}
 	view, found := a.patch(id, p)
 	if !found {

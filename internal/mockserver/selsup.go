@@ -194,6 +194,14 @@ func (a *selsupAPI) create(w http.ResponseWriter, r *http.Request, clientID int6
 	}
 	// "id" and "clientId" in the body are ignored: the service sets them.
 	h.ClientID = clientID
+	cfg := a.srv.config()
+	if cfg.normalizeURLs {
+		h.URL = normalizeURL(h.URL)
+	}
+	if cfg.twin {
+		twin := h
+		a.srv.noteTwin(strconv.FormatInt(a.hooks.add(twin, a.fill).ID, 10))
+	}
 	view := selsupView(a.hooks.add(h, a.fill), true)
 	if a.srv.config().shuffle {
 		shuffle(a.srv.rng, *view.Types)

@@ -59,6 +59,12 @@ type runtimeConfig struct {
 	faults        FaultOptions
 	shuffle       bool
 	omitTypes     bool
+	answers       map[string]Answer // route -> canned answer (modes.go)
+	stalls        map[string]bool
+	normalizeURLs bool
+	cleanPaths    bool
+	twin          bool
+	twinAge       time.Duration
 }
 
 // Server is the mock. It implements http.Handler, so it can be mounted in an
@@ -74,6 +80,9 @@ type Server struct {
 	sellfern *sellfernAPI
 	selsup   *selsupAPI
 	mounts   []mount
+
+	twinMu sync.Mutex
+	twins  []string // ids of the webhooks SetTwin made
 
 	lifeMu  sync.Mutex
 	started bool
@@ -126,15 +135,20 @@ func New(opts Options) *Server {
 	return s
 }
 
-// ServeHTTP handles one request. For API requests the order is fixed by the
-// spec: count -> latency -> fault decision -> (auth and) handler.
+// ServeHTTP handles one request. For API requests the order is fixed: count -> latency -> stall -> fault
+// decision -> canned answer -> (auth and) handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, controlPrefix) {
 		s.serveControl(w, r)
 		return
 	}
 
-	svc, rest := s.serviceFor(r.URL.EscapedPath())
+	cfg := s.config()
+	routed := r.URL.EscapedPath()
+	if cfg.cleanPaths {
+		routed = cleanPath(r)
+	}
+	svc, rest := s.serviceFor(routed)
 	if svc == nil {
 		// Outside both APIs there is no vendor error shape to speak, so such
 		// requests get neither latency nor faults: just a counted 404.
@@ -149,7 +163,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	m := matchRoute(svc.routes(), r.Method, rest)
 	s.stats.request(m.key())
 
-	cfg := s.config()
 	if cfg.onRequest != nil {
 		cfg.onRequest(m.key())
 	}
@@ -161,6 +174,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if m.route != nil {
 		routeKey = m.route.key
 	}
+	if cfg.stalls[routeKey] {
+		stall(r)
+		return
+	}
 	if f, hit := s.pickFault(cfg.faults, routeKey, m.route != nil && m.route.create); hit {
 		committed := false
 		if f.afterCommit {
@@ -169,8 +186,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			m.route.handle(dw, r, m.param)
 			committed = dw.succeeded()
 		}
-		s.stats.fault(f.kind, committed)
+		s.stats.fault(routeKey, f.kind, committed)
 		deliverFault(w, svc, f.kind, cfg.faults.RetryAfter)
+		return
+	}
+
+	if a, ok := cfg.answers[routeKey]; ok {
+		answerWith(w, a)
 		return
 	}
 

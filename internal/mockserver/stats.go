@@ -22,10 +22,12 @@ const (
 // Stats counts what the mock saw, so tests can assert how many API calls a
 // client made (for example that a refresh of N webhooks costs one list call).
 type Stats struct {
-	Requests          map[string]int    `json:"requests"`            // per route key, counts EVERY request that reached the route (incl. faulted ones)
-	Faults            map[FaultKind]int `json:"faults"`              // faults injected, by kind
-	FaultsAfterCommit int               `json:"faults_after_commit"` // create faults that happened after the webhook was stored
-	Total             int               `json:"total"`               // all API requests
+	Requests           map[string]int    `json:"requests"`              // per route key, counts EVERY request that reached the route (incl. faulted ones)
+	Faults             map[FaultKind]int `json:"faults"`                // faults injected, by kind
+	FaultsByRoute      map[string]int    `json:"faults_by_route"`       // faults injected, by route key
+	FaultsAfterCommit  int               `json:"faults_after_commit"`   // create faults that happened after the webhook was stored
+	AfterCommitByRoute map[string]int    `json:"after_commit_by_route"` // the same, by route key
+	Total              int               `json:"total"`                 // all API requests
 }
 
 // statsRecorder guards Stats with its own mutex so counting never waits on a
@@ -41,7 +43,7 @@ func newStatsRecorder() statsRecorder {
 
 // emptyStats has non-nil maps so that the JSON form is {} rather than null.
 func emptyStats() Stats {
-	return Stats{Requests: map[string]int{}, Faults: map[FaultKind]int{}}
+	return Stats{Requests: map[string]int{}, Faults: map[FaultKind]int{}, FaultsByRoute: map[string]int{}, AfterCommitByRoute: map[string]int{}}
 }
 
 func (r *statsRecorder) request(key string) {
@@ -51,12 +53,14 @@ func (r *statsRecorder) request(key string) {
 	r.s.Total++
 }
 
-func (r *statsRecorder) fault(kind FaultKind, afterCommit bool) {
+func (r *statsRecorder) fault(route string, kind FaultKind, afterCommit bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.s.Faults[kind]++
+	r.s.FaultsByRoute[route]++
 	if afterCommit {
 		r.s.FaultsAfterCommit++
+		r.s.AfterCommitByRoute[route]++
 	}
 }
 
@@ -67,6 +71,8 @@ func (s *Server) Stats() Stats {
 	c := s.stats.s
 	c.Requests = maps.Clone(c.Requests)
 	c.Faults = maps.Clone(c.Faults)
+	c.FaultsByRoute = maps.Clone(c.FaultsByRoute)
+	c.AfterCommitByRoute = maps.Clone(c.AfterCommitByRoute)
 	return c
 }
 
