@@ -11,13 +11,13 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/seed/terraform-provider-webhooks/internal/transport"
 )
 
-// MaxMessageBytes is the size an error message must stay under, whatever a server sent.
-const MaxMessageBytes = 2048
-
 // MessageProblem says why msg is unfit for a user to read, or returns "": it must not be empty, must be valid
-// UTF-8 without control characters, must stay under MaxMessageBytes, and must not contain any of secrets.
+// UTF-8 without control characters, must hold at most transport.MaxMessageBytes bytes, and must not contain any of
+// secrets.
 func MessageProblem(msg string, secrets ...string) string {
 	for _, s := range secrets {
 		if s != "" && strings.Contains(msg, s) {
@@ -31,8 +31,8 @@ func MessageProblem(msg string, secrets ...string) string {
 		return fmt.Sprintf("error message is not valid UTF-8: %q", msg)
 	case strings.ContainsFunc(msg, unicode.IsControl):
 		return fmt.Sprintf("error message has a control character: %q", msg)
-	case len(msg) >= MaxMessageBytes:
-		return fmt.Sprintf("error message is %d bytes long, want < %d: %.300q…", len(msg), MaxMessageBytes, msg)
+	case len(msg) > transport.MaxMessageBytes:
+		return fmt.Sprintf("error message is %d bytes long, want at most %d: %.300q…", len(msg), transport.MaxMessageBytes, msg)
 	}
 	return ""
 }

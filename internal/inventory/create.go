@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync/atomic"
+	"strings"
 	"time"
 )
 
@@ -16,62 +16,63 @@ const CleanupTimeout = 30 * time.Second
 type Create[T any] struct {
 	// Key identifies creates that could be mistaken for each other (same URL and events); they run one at a time.
 	Key string
-	// Describe names the webhook in errors, e.g. `webhook for https://example.com/hook`.
+	// Describe names the webhook in errors, e.g. `Sellfern webhook for https://example.com/hook`.
 	Describe string
 	// Do sends one create request.
 	Do func(context.Context) (T, error)
 	// Matches reports whether a listed webhook looks like what Do would make.
 	Matches func(T) bool
+	// MadeSince, when set, reports whether a listed webhook was made at or after t, a time on the server's clock
+	// (for a service that says when each webhook was made). A webhook made before an attempt began is not its.
+	MadeSince func(w T, t time.Time) bool
 	// Delete removes a webhook made by an attempt whose answer was lost.
 	Delete func(context.Context, T) error
-	// Adopt keeps one such webhook instead of deleting it and trying again. Only for services whose create
-	// answer carries nothing that a list cannot give back (SelSup); Sellfern's secret rules it out.
+	// Adopt keeps such a webhook instead of deleting it and trying again. Only for services whose create answer
+	// carries nothing that a list cannot give back (SelSup); Sellfern's one-time secret rules it out.
 	Adopt bool
 	// Attempts bounds the create requests.
 	Attempts int
+	// Bound, when set, bounds the whole create: every attempt, every wait and the recovery after a lost answer.
+	Bound time.Duration
 	// Ambiguous reports whether a failed attempt may nevertheless have made the webhook.
 	Ambiguous func(error) bool
+	// Retry reports whether a failed attempt, once it is known to have left nothing behind, is worth another.
+	Retry func(error) bool
 	// Wait is the pause after a failed attempt (0-based) before the next.
 	Wait func(err error, attempt int) time.Duration
 }
 
-var (
-	metricReattempts atomic.Int64
-	metricOrphans    atomic.Int64
-	metricAdopted    atomic.Int64
-)
-
-// Metrics reports, for this process, how many create attempts followed a failed one, how many webhooks made by
-// attempts whose answer was lost were deleted, and how many were adopted.
-func Metrics() (reattempts, orphansDeleted, adopted int64) {
-	return metricReattempts.Load(), metricOrphans.Load(), metricAdopted.Load()
-}
-
 // CreateOnce makes exactly one webhook, or none, however the attempts fail. A create is never retried blindly:
-// when an attempt's outcome is unknown, the webhooks that match it and were not listed before it began are what
-// it made; they are deleted (or one is adopted) before anything else happens.
+// when an attempt's outcome is unknown, a list taken afterwards is compared with one taken at most JudgeAge before
+// the attempt. A matching webhook that appeared in between (and, where the service says when webhooks were made,
+// was made after the earlier list) is the attempt's own: it is deleted, or adopted, before anything else happens.
+// Two or more such webhooks cannot be told apart from someone else's identical one made meanwhile, so none is
+// touched and the create fails naming them.
 func (s *Store[T]) CreateOnce(ctx context.Context, c Create[T]) (T, error) {
 	var zero T
-	unlock, err := s.lock(ctx, c.Key)
+	bounded, cancel := withBound(ctx, c.Bound)
+	defer cancel()
+	// The attempts leave a share of the bound for the recovery after the last of them.
+	attemptsCtx, cancelAttempts := withBound(bounded, c.Bound-recoveryShare(c.Bound))
+	defer cancelAttempts()
+
+	unlock, err := s.lock(attemptsCtx, c.Key)
 	if err != nil {
-		return zero, err
+		return zero, s.stopped(ctx, c, err)
 	}
 	defer unlock()
 
-	// Reconciliation needs a list taken before the first attempt; one per process serves every create.
-	if s.mark() == 0 {
-		if _, err := s.List(ctx); err != nil {
-			return zero, fmt.Errorf("listing existing webhooks before creating the %s (needed to recover safely if the create's answer is lost): %w", c.Describe, err)
-		}
-	}
-
 	attempts := max(c.Attempts, 1)
 	for attempt := 0; ; attempt++ {
-		if attempt > 0 {
-			metricReattempts.Add(1)
+		j, err := s.judgeFor(attemptsCtx)
+		if err != nil {
+			if attemptsCtx.Err() != nil {
+				return zero, s.stopped(ctx, c, err)
+			}
+			return zero, fmt.Errorf("listing existing webhooks before creating the %s (needed to recover safely if "+
+				"the create's answer is lost): %w", c.Describe, err)
 		}
-		mark := s.mark()
-		made, err := c.Do(ctx)
+		made, err := c.Do(attemptsCtx)
 		s.Invalidate()
 		if err == nil {
 			s.noteMade(s.idOf(made))
@@ -81,73 +82,101 @@ func (s *Store[T]) CreateOnce(ctx context.Context, c Create[T]) (T, error) {
 			return zero, err
 		}
 
+		// The caller's interrupt leaves a short, detached time to clean up; otherwise recovery has what is left of
+		// the bound.
 		interrupted := ctx.Err() != nil
-		rctx := ctx
+		rctx := bounded
 		if interrupted {
 			var cancel context.CancelFunc
 			rctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), CleanupTimeout)
 			defer cancel()
 		}
-		kept, found, rerr := s.reconcile(rctx, c, mark, c.Adopt && !interrupted)
-		if rerr != nil {
+		kept, found, rerr := s.reconcile(rctx, c, j, c.Adopt && !interrupted)
+		switch {
+		case rerr != nil:
 			return kept, rerr
-		}
-		if found {
+		case found:
 			return kept, nil
-		}
-		if interrupted {
+		case interrupted:
 			return zero, &InterruptedError{Describe: c.Describe, Err: err}
-		}
-		if attempt+1 >= attempts {
+		case attemptsCtx.Err() != nil:
+			return zero, s.stopped(ctx, c, err)
+		case c.Retry != nil && !c.Retry(err):
+			return zero, err
+		case attempt+1 >= attempts:
 			return zero, &GaveUpError{Describe: c.Describe, Attempts: attempts, Err: err}
 		}
-		if !sleep(ctx, c.Wait(err, attempt)) {
-			return zero, &InterruptedError{Describe: c.Describe, Err: ctx.Err()}
+		if !sleep(attemptsCtx, c.Wait(err, attempt)) {
+			return zero, s.stopped(ctx, c, attemptsCtx.Err())
 		}
 	}
 }
 
-// reconcile finds what an attempt begun at mark made. With adopt it keeps one (found = true) and deletes any
-// others; otherwise it deletes them all. A webhook it cannot delete is returned with an *OrphanError so that the
-// caller can record it rather than forget it.
-func (s *Store[T]) reconcile(ctx context.Context, c Create[T], mark uint64, adopt bool) (kept T, found bool, err error) {
+// stopped explains why a create ended before any attempt was judged: the caller's interrupt, or the bound.
+func (s *Store[T]) stopped(ctx context.Context, c Create[T], err error) error {
+	if ctx.Err() != nil {
+		return &InterruptedError{Describe: c.Describe, Err: ctx.Err()}
+	}
+	return &BoundError{Describe: c.Describe, Bound: c.Bound, Err: err}
+}
+
+// withBound is context.WithTimeout for a positive bound, and the context itself otherwise.
+func withBound(ctx context.Context, bound time.Duration) (context.Context, context.CancelFunc) {
+	if bound <= 0 {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, bound)
+}
+
+// recoveryShare is the part of a create's bound kept for finding out what a lost last attempt made.
+func recoveryShare(bound time.Duration) time.Duration {
+	return min(bound/4, CleanupTimeout)
+}
+
+// reconcile finds what an attempt judged by j made. Exactly one candidate is the attempt's: with adopt it is kept
+// (found = true), otherwise deleted. A webhook it cannot delete is returned with an *OrphanError so that the
+// caller can record it rather than forget it. Several candidates give an *AmbiguousError and are left alone.
+func (s *Store[T]) reconcile(ctx context.Context, c Create[T], j judge, adopt bool) (kept T, found bool, err error) {
 	var zero T
 	items, lerr := s.Fresh(ctx)
 	// Without this list nobody can tell whether the attempt made a webhook, so it gets a budget of its own on
-	// top of the transport's retries.
-	for retry := 0; lerr != nil && c.Ambiguous(lerr) && retry < c.Attempts; retry++ {
+	// top of the transport's retries, within the create's bound.
+	for retry := 0; lerr != nil && c.Ambiguous(lerr) && retry < c.Attempts && ctx.Err() == nil; retry++ {
 		if !sleep(ctx, c.Wait(lerr, retry)) {
 			break
 		}
 		items, lerr = s.Fresh(ctx)
 	}
 	if lerr != nil {
-		return zero, false, &UnknownOutcomeError{Describe: c.Describe, ListErr: lerr}
+		return zero, false, &UnknownOutcomeError{Describe: c.Describe, Bound: c.Bound, ListErr: lerr}
 	}
-	var orphans []T
+	var candidates []T
 	for _, item := range items {
-		if c.Matches(item) && !s.knownAt(s.idOf(item), mark) {
-			orphans = append(orphans, item)
+		if c.Matches(item) && !s.knownAt(s.idOf(item), j.seq) &&
+			(c.MadeSince == nil || j.serverTime.IsZero() || c.MadeSince(item, j.serverTime)) {
+			candidates = append(candidates, item)
 		}
 	}
-	if adopt && len(orphans) > 0 {
-		kept, orphans = orphans[0], orphans[1:]
-		found = true
-		s.noteMade(s.idOf(kept))
-		metricAdopted.Add(1)
-	}
-	for _, orphan := range orphans {
-		if derr := c.Delete(ctx, orphan); derr != nil {
-			s.Invalidate()
-			s.noteMade(s.idOf(orphan))
-			return orphan, false, &OrphanError{Describe: c.Describe, ID: s.idOf(orphan), Err: derr}
+	switch {
+	case len(candidates) == 0:
+		return zero, false, nil
+	case len(candidates) > 1:
+		ids := make([]string, len(candidates))
+		for i, item := range candidates {
+			ids[i] = s.idOf(item)
 		}
-		metricOrphans.Add(1)
+		return zero, false, &AmbiguousError{Describe: c.Describe, IDs: ids, Adopt: c.Adopt}
+	case adopt:
+		s.noteMade(s.idOf(candidates[0]))
+		return candidates[0], true, nil
 	}
-	if len(orphans) > 0 {
-		s.Invalidate()
+	orphan := candidates[0]
+	defer s.Invalidate()
+	if derr := c.Delete(ctx, orphan); derr != nil {
+		s.noteMade(s.idOf(orphan))
+		return orphan, false, &OrphanError{Describe: c.Describe, ID: s.idOf(orphan), Err: derr}
 	}
-	return kept, found, nil
+	return zero, false, nil
 }
 
 // GaveUpError: every attempt failed; whatever they made was deleted.
@@ -163,6 +192,21 @@ func (e *GaveUpError) Error() string {
 }
 
 func (e *GaveUpError) Unwrap() error { return e.Err }
+
+// BoundError: the create's time bound ran out; whatever the attempts made was deleted.
+type BoundError struct {
+	Describe string
+	Bound    time.Duration
+	Err      error
+}
+
+func (e *BoundError) Error() string {
+	return fmt.Sprintf("gave up creating the %s: it did not succeed within %s, the time allowed for one create "+
+		"(attempts, waits and recovery together); any webhook the attempts made was found and deleted, so nothing "+
+		"is left on the server. Last error: %v", e.Describe, e.Bound, e.Err)
+}
+
+func (e *BoundError) Unwrap() error { return e.Err }
 
 // InterruptedError: the caller cancelled; whatever the attempt made was deleted.
 type InterruptedError struct {
@@ -180,16 +224,42 @@ func (e *InterruptedError) Unwrap() error { return e.Err }
 // UnknownOutcomeError: an attempt's outcome is unknown and listing to find out failed too.
 type UnknownOutcomeError struct {
 	Describe string
+	Bound    time.Duration
 	ListErr  error
 }
 
 func (e *UnknownOutcomeError) Error() string {
-	return fmt.Sprintf("the answer to the create request for the %s was lost, and listing the webhooks to see "+
+	within := ""
+	if e.Bound > 0 {
+		within = fmt.Sprintf(" within %s, the time allowed for one create,", e.Bound)
+	}
+	return fmt.Sprintf("the answer to the create request for the %s was lost, and listing the webhooks%s to see "+
 		"whether it was made failed as well: %v. A webhook matching it may exist on the server without being "+
-		"recorded; check for it and delete or import it", e.Describe, e.ListErr)
+		"recorded; check for it and delete or import it", e.Describe, within, e.ListErr)
 }
 
 func (e *UnknownOutcomeError) Unwrap() error { return e.ListErr }
+
+// AmbiguousError: after an attempt whose answer was lost, several matching webhooks appeared. At most one is the
+// attempt's; the others were made by someone else meanwhile, and nothing tells which is which.
+type AmbiguousError struct {
+	Describe string
+	IDs      []string
+	Adopt    bool // the service's webhooks can be imported whole (no one-time secret)
+}
+
+func (e *AmbiguousError) Error() string {
+	next := "If one of them is this configuration's, delete it (its one-time signing secret was lost with the " +
+		"answer) and apply again; the others belong to someone else"
+	if e.Adopt {
+		next = "If one of them is this configuration's, import it (terraform import ADDRESS ID, or an import " +
+			"block) or delete it, then apply again; the others belong to someone else"
+	}
+	return fmt.Sprintf("the answer to the create request for the %s was lost, and meanwhile %d identical webhooks "+
+		"appeared (ids %s): one may be the one this request made, the others were made by someone else, and "+
+		"nothing tells them apart, so the provider left them all alone. %s", e.Describe, len(e.IDs),
+		strings.Join(e.IDs, ", "), next)
+}
 
 // OrphanError: an attempt made webhook ID although its answer was lost, and deleting it failed.
 type OrphanError struct {

@@ -2,8 +2,9 @@
 //
 // Neither API can read one webhook by id, so every read is a list. Store shares one list between all the reads of
 // one Terraform operation (concurrent readers join the call in flight), forgets it on any write by this process
-// and after a short time, and remembers when each webhook was first listed. That memory is what lets CreateOnce
-// tell a webhook that an uncertain create attempt made from one that existed before it.
+// and after a short time, and remembers when each webhook was first listed and when each list was taken. That
+// memory is what lets CreateOnce tell a webhook that an uncertain create attempt made from one that existed
+// before it.
 package inventory
 
 import (
@@ -20,11 +21,26 @@ import (
 // the refresh of every resource.
 const DefaultTTL = 2 * time.Minute
 
+// JudgeAge bounds how long before a create attempt the list that judges it may have been requested. A webhook
+// that appears after that list and matches the attempt is taken for the attempt's own, so the shorter this is,
+// the less room for someone else's identical webhook to be taken for ours; a fresher list costs one more list
+// call every JudgeAge during a long apply of many creates.
+const JudgeAge = 5 * time.Second
+
+// Listing is one answer to a list call: the webhooks, and the server's clock when it answered (zero when the
+// server did not say), at the granularity of an HTTP Date header.
+type Listing[T any] struct {
+	Items      []T
+	ServerTime time.Time
+}
+
 // Store caches one service's list of webhooks of type T.
 type Store[T any] struct {
-	fetch func(context.Context) ([]T, error)
-	idOf  func(T) string
-	ttl   time.Duration
+	fetch    func(context.Context) (Listing[T], error)
+	idOf     func(T) string
+	ttl      time.Duration
+	judgeAge time.Duration
+	now      func() time.Time
 
 	mu        sync.Mutex
 	gen       uint64 // bumped by Invalidate; a fetch started in an older generation is not cached
@@ -33,7 +49,7 @@ type Store[T any] struct {
 	cached    bool
 	seq       uint64            // completed fetches
 	firstSeen map[string]uint64 // id -> seq of the first completed fetch that listed it; 0 = made by this process
-	fetches   int
+	newest    judge             // the completed list requested last
 	group     singleflight.Group
 
 	keysMu sync.Mutex
@@ -41,11 +57,9 @@ type Store[T any] struct {
 }
 
 // New returns a Store that lists with fetch and identifies items with idOf.
-func New[T any](fetch func(context.Context) ([]T, error), idOf func(T) string, ttl time.Duration) *Store[T] {
-	if ttl <= 0 {
-		ttl = DefaultTTL
-	}
-	return &Store[T]{fetch: fetch, idOf: idOf, ttl: ttl, firstSeen: map[string]uint64{}, keys: map[string]*keyLock{}}
+func New[T any](fetch func(context.Context) (Listing[T], error), idOf func(T) string) *Store[T] {
+	return &Store[T]{fetch: fetch, idOf: idOf, ttl: DefaultTTL, judgeAge: JudgeAge, now: time.Now,
+		firstSeen: map[string]uint64{}, keys: map[string]*keyLock{}}
 }
 
 // List returns every webhook, from the shared list when it is fresh. The slice is shared: callers must not modify it.
@@ -80,7 +94,7 @@ func (s *Store[T]) List(ctx context.Context) ([]T, error) {
 func (s *Store[T]) cachedList() ([]T, uint64, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.cached && time.Since(s.fetchedAt) < s.ttl {
+	if s.cached && s.now().Sub(s.fetchedAt) < s.ttl {
 		return s.items, s.gen, true
 	}
 	return nil, s.gen, false
@@ -93,23 +107,26 @@ func (s *Store[T]) Fresh(ctx context.Context) ([]T, error) {
 }
 
 func (s *Store[T]) load(ctx context.Context, gen uint64) ([]T, error) {
-	items, err := s.fetch(ctx)
+	requested := s.now()
+	listing, err := s.fetch(ctx)
 	if err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.fetches++
 	s.seq++
-	for _, item := range items {
+	for _, item := range listing.Items {
 		if _, ok := s.firstSeen[s.idOf(item)]; !ok {
 			s.firstSeen[s.idOf(item)] = s.seq
 		}
 	}
-	if gen == s.gen {
-		s.items, s.fetchedAt, s.cached = items, time.Now(), true
+	if !requested.Before(s.newest.requested) {
+		s.newest = judge{requested: requested, serverTime: listing.ServerTime}
 	}
-	return items, nil
+	if gen == s.gen {
+		s.items, s.fetchedAt, s.cached = listing.Items, s.now(), true
+	}
+	return listing.Items, nil
 }
 
 // Invalidate forgets the shared list; the next List asks the server again.
@@ -119,13 +136,6 @@ func (s *Store[T]) Invalidate() {
 	s.cached = false
 	s.items = nil
 	s.mu.Unlock()
-}
-
-// Fetches reports how many lists this Store has made.
-func (s *Store[T]) Fetches() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.fetches
 }
 
 // Find returns the webhook with the given id from the shared list.
@@ -143,12 +153,47 @@ func (s *Store[T]) Find(ctx context.Context, id string) (T, bool, error) {
 	return zero, false, nil
 }
 
-// mark returns the number of lists completed so far. A webhook first listed by a list counted in the mark existed
-// before anything started after the mark was taken.
-func (s *Store[T]) mark() uint64 {
+// judge is what a create attempt is judged by if its answer is lost: every webhook listed by the first seq
+// completed lists existed before the attempt; the newest of those lists was requested at requested (this
+// process's clock) and answered at serverTime (the server's, zero when unknown).
+type judge struct {
+	seq        uint64
+	requested  time.Time
+	serverTime time.Time
+}
+
+// judgeFor returns the judge of an attempt about to start, listing first when the newest list was requested more
+// than judgeAge ago. Concurrent creates share that list, so a long apply of many creates costs one list per
+// judgeAge, not one per create.
+func (s *Store[T]) judgeFor(ctx context.Context) (judge, error) {
+	s.mu.Lock()
+	j := s.newest
+	j.seq = s.seq
+	s.mu.Unlock()
+	if j.seq > 0 && s.now().Sub(j.requested) <= s.judgeAge {
+		return j, nil
+	}
+	// The key is fixed: a list already in flight for the same purpose began after its caller found the lists
+	// stale, moments ago, and serves this attempt as well.
+	ch := s.group.DoChan("judge", func() (any, error) {
+		s.mu.Lock()
+		gen := s.gen
+		s.mu.Unlock()
+		return s.load(context.WithoutCancel(ctx), gen)
+	})
+	select {
+	case <-ctx.Done():
+		return judge{}, ctx.Err()
+	case r := <-ch:
+		if r.Err != nil {
+			return judge{}, r.Err
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.seq
+	j = s.newest
+	j.seq = s.seq
+	return j, nil
 }
 
 func (s *Store[T]) knownAt(id string, mark uint64) bool {

@@ -4,58 +4,86 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 )
 
-// fakeService is an in-memory service: a list of ids with a URL each, and a switchboard of failures.
+// fakeService is an in-memory service: a list of ids with a URL and a creation time each, a clock of its own
+// that tests move, and a switchboard of failures.
 type fakeService struct {
 	mu      sync.Mutex
-	hooks   map[string]string // id -> url
+	hooks   map[string]hook
 	next    int
+	now     time.Time
 	lists   atomic.Int32
 	entered chan struct{} // receives once per list call, so tests can wait for a list to be in flight
 	gate    chan struct{} // when set, the first list call waits for it (to hold a list in flight)
+	stall   atomic.Bool   // when set, every list call hangs until its caller gives up
 	listErr error
 }
 
-type hook struct{ ID, URL string }
-
-func newFake() *fakeService {
-	return &fakeService{hooks: map[string]string{}, entered: make(chan struct{}, 1000)}
+type hook struct {
+	ID, URL string
+	Created time.Time
 }
 
-func (f *fakeService) add(url string) hook {
+func newFake() *fakeService {
+	return &fakeService{hooks: map[string]hook{}, entered: make(chan struct{}, 1000),
+		now: time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)}
+}
+
+func (f *fakeService) add(url string) hook { return f.addMadeAgo(url, 0) }
+
+// addMadeAgo adds a webhook whose creation time is ago before the service's clock.
+func (f *fakeService) addMadeAgo(url string, ago time.Duration) hook {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.next++
-	id := fmt.Sprintf("wh_%d", f.next)
-	f.hooks[id] = url
-	return hook{id, url}
+	h := hook{fmt.Sprintf("wh_%d", f.next), url, f.now.Add(-ago)}
+	f.hooks[h.ID] = h
+	return h
 }
 
-func (f *fakeService) list(ctx context.Context) ([]hook, error) {
+// Now is the one clock of the test: the service's and the Store's.
+func (f *fakeService) Now() time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.now
+}
+
+func (f *fakeService) advance(d time.Duration) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.now = f.now.Add(d)
+}
+
+func (f *fakeService) list(ctx context.Context) (Listing[hook], error) {
 	first := f.lists.Add(1) == 1
 	f.entered <- struct{}{}
+	if f.stall.Load() {
+		<-ctx.Done()
+		return Listing[hook]{}, ctx.Err()
+	}
 	if first && f.gate != nil {
 		select {
 		case <-f.gate:
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return Listing[hook]{}, ctx.Err()
 		}
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.listErr != nil {
-		return nil, f.listErr
+		return Listing[hook]{}, f.listErr
 	}
 	out := make([]hook, 0, len(f.hooks))
-	for id, url := range f.hooks {
-		out = append(out, hook{id, url})
+	for _, h := range f.hooks {
+		out = append(out, h)
 	}
-	return out, nil
+	return Listing[hook]{Items: out, ServerTime: f.now}, nil
 }
 
 func (f *fakeService) remove(id string) error {
@@ -69,16 +97,25 @@ func (f *fakeService) count(url string) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	n := 0
-	for _, u := range f.hooks {
-		if u == url {
+	for _, h := range f.hooks {
+		if h.URL == url {
 			n++
 		}
 	}
 	return n
 }
 
+func (f *fakeService) has(id string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	_, ok := f.hooks[id]
+	return ok
+}
+
 func newStore(f *fakeService) *Store[hook] {
-	return New(f.list, func(h hook) string { return h.ID }, time.Minute)
+	s := New(f.list, func(h hook) string { return h.ID })
+	s.now = f.Now
+	return s
 }
 
 func TestConcurrentReadsShareOneList(t *testing.T) {
@@ -148,11 +185,12 @@ func TestListInFlightDuringWriteIsNotCached(t *testing.T) {
 
 func TestTTLBoundsStaleness(t *testing.T) {
 	f := newFake()
-	s := New(f.list, func(h hook) string { return h.ID }, time.Nanosecond)
-	for range 2 { // the second time, a nanosecond has passed: the list is stale
+	s := newStore(f)
+	for range 2 { // the second time, the TTL has passed: the list is stale
 		if _, err := s.List(context.Background()); err != nil {
 			t.Fatal(err)
 		}
+		f.advance(DefaultTTL)
 	}
 
 	if n := f.lists.Load(); n != 2 {
@@ -210,6 +248,7 @@ func createSpec(f *fakeService, url string, script ...string) (Create[hook], *at
 			return f.add(url), nil
 		},
 		Matches:   func(h hook) bool { return h.URL == url },
+		MadeSince: func(h hook, t time.Time) bool { return !h.Created.Before(t) },
 		Delete:    func(_ context.Context, h hook) error { return f.remove(h.ID) },
 		Attempts:  5,
 		Ambiguous: ambiguous,
@@ -232,7 +271,7 @@ func TestCreateOnceDeletesWhatLostAttemptsMade(t *testing.T) {
 	if n := f.count("https://same"); n != 2 {
 		t.Fatalf("%d webhooks with the URL, want 2 (the old one and ours)", n)
 	}
-	if _, ok := f.hooks["wh_1"]; !ok {
+	if !f.has("wh_1") {
 		t.Fatal("the pre-existing identical webhook was deleted")
 	}
 	if got.ID == "wh_1" {
@@ -267,7 +306,7 @@ func TestCreateOnceNeverMistakesItsOwnEarlierCreate(t *testing.T) {
 	if _, err := s.CreateOnce(context.Background(), second); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := f.hooks[made.ID]; !ok {
+	if !f.has(made.ID) {
 		t.Fatal("the first resource's webhook was deleted as an orphan")
 	}
 	if n := f.count("https://twin"); n != 2 {
@@ -341,5 +380,142 @@ func TestCreateOnceCleansUpWhenInterrupted(t *testing.T) {
 	}
 	if f.count("https://interrupted") != 0 {
 		t.Fatal("an interrupted create left its webhook behind")
+	}
+}
+
+// A list taken long before an attempt does not judge it: someone else's identical webhook made since then would
+// look like the attempt's own. The attempt lists again first.
+func TestCreateOnceJudgesByAFreshList(t *testing.T) {
+	for _, adopt := range []bool{false, true} {
+		f := newFake()
+		s := newStore(f)
+		if _, err := s.List(context.Background()); err != nil { // the process's first list, early in a long apply
+			t.Fatal(err)
+		}
+		f.advance(time.Minute)
+		theirs := f.add("https://shared") // made by someone else, a minute later
+		f.advance(time.Minute)
+		spec, attempts := createSpec(f, "https://shared", "lost-before") // ours is lost before it was made
+		spec.Adopt = adopt
+		spec.MadeSince = nil // as for a service that does not say when webhooks were made
+		got, err := s.CreateOnce(context.Background(), spec)
+		if err != nil {
+			t.Fatalf("adopt=%v: %v", adopt, err)
+		}
+		if got.ID == theirs.ID || !f.has(theirs.ID) || attempts.Load() != 2 || f.count("https://shared") != 2 {
+			t.Fatalf("adopt=%v: got %s after %d attempts, theirs (%s) kept %v, %d webhooks; want a new one after 2, "+
+				"theirs untouched", adopt, got.ID, attempts.Load(), theirs.ID, f.has(theirs.ID), f.count("https://shared"))
+		}
+	}
+}
+
+// Where the service says when each webhook was made, a webhook made before the attempt began is not the
+// attempt's, even if no list had shown it yet (a list that lags behind the service).
+func TestCreateOnceIgnoresWebhooksMadeBeforeTheAttempt(t *testing.T) {
+	f := newFake()
+	s := newStore(f)
+	spec, attempts := createSpec(f, "https://lagging")
+	do := spec.Do
+	var theirs hook
+	spec.Do = func(ctx context.Context) (hook, error) {
+		if attempts.Load() == 0 {
+			attempts.Add(1)
+			theirs = f.addMadeAgo("https://lagging", 30*time.Second) // listed only now, made half a minute ago
+			return hook{}, errLost                                   // and ours was lost before it was made
+		}
+		return do(ctx)
+	}
+	got, err := s.CreateOnce(context.Background(), spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ID == theirs.ID || !f.has(theirs.ID) || f.count("https://lagging") != 2 {
+		t.Fatalf("got %s; theirs (%s) kept %v; %d webhooks; want ours beside theirs", got.ID, theirs.ID, f.has(theirs.ID),
+			f.count("https://lagging"))
+	}
+}
+
+// When an identical webhook appears beside the attempt's own, neither is touched: deleting or adopting the wrong
+// one would take someone else's. The error names both and what to do.
+func TestCreateOnceLeavesAmbiguousTwinsAlone(t *testing.T) {
+	for _, adopt := range []bool{false, true} {
+		f := newFake()
+		s := newStore(f)
+		spec, attempts := createSpec(f, "https://twins")
+		spec.Adopt = adopt
+		spec.Do = func(context.Context) (hook, error) {
+			attempts.Add(1)
+			f.add("https://twins") // another client's, at the same moment
+			f.add("https://twins") // ours, whose answer is lost
+			return hook{}, errLost
+		}
+		spec.Delete = func(context.Context, hook) error { t.Error("deleted a webhook it could not prove its own"); return nil }
+		got, err := s.CreateOnce(context.Background(), spec)
+		var amb *AmbiguousError
+		if !errors.As(err, &amb) || got.ID != "" || attempts.Load() != 1 || f.count("https://twins") != 2 {
+			t.Fatalf("adopt=%v: got %q, %v after %d attempts, %d webhooks; want an AmbiguousError, nothing returned, "+
+				"both left", adopt, got.ID, err, attempts.Load(), f.count("https://twins"))
+		}
+		for _, want := range []string{"wh_1", "wh_2", "left them all alone", "If one of them is this configuration's"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("adopt=%v: the error does not say %q: %v", adopt, want, err)
+			}
+		}
+	}
+}
+
+// A whole create, its recovery included, ends within its bound even when the service stops answering.
+func TestCreateOnceIsBoundedWhenTheListStalls(t *testing.T) {
+	f := newFake()
+	s := newStore(f)
+	if _, err := s.List(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	spec, attempts := createSpec(f, "https://stalled")
+	spec.Bound = 400 * time.Millisecond
+	spec.Do = func(ctx context.Context) (hook, error) {
+		attempts.Add(1)
+		f.add("https://stalled")
+		f.stall.Store(true) // from now on every list hangs until its caller gives up
+		<-ctx.Done()        // and the answer never comes
+		return hook{}, fmt.Errorf("%w: %w", errLost, ctx.Err())
+	}
+	_, err := s.CreateOnce(context.Background(), spec)
+	var unknown *UnknownOutcomeError
+	if !errors.As(err, &unknown) || attempts.Load() != 1 || !strings.Contains(err.Error(), "within 400ms, the time allowed for one create") {
+		t.Fatalf("want an UnknownOutcomeError naming the 400ms bound after 1 attempt, got %v after %d", err, attempts.Load())
+	}
+}
+
+// Concurrent creates judged by a stale list share one new list, so an apply of many creates costs one list per
+// JudgeAge, not one per create.
+func TestCreatesShareTheJudgingList(t *testing.T) {
+	f := newFake()
+	s := newStore(f)
+	if _, err := s.List(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	run := func(prefix string) {
+		var wg sync.WaitGroup
+		for i := range 20 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				spec, _ := createSpec(f, fmt.Sprintf("https://%s/%d", prefix, i))
+				if _, err := s.CreateOnce(context.Background(), spec); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	run("fresh") // judged by the list just taken
+	if n := f.lists.Load(); n != 1 {
+		t.Fatalf("%d lists for 20 creates judged by a fresh list, want the 1 taken before", n)
+	}
+	f.advance(JudgeAge + time.Second)
+	run("stale") // the list is too old now: one new list judges them all
+	if n := f.lists.Load(); n != 2 {
+		t.Fatalf("%d lists after 20 more creates judged by a stale list, want 2", n)
 	}
 }

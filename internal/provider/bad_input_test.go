@@ -166,6 +166,9 @@ resource "sellfern_webhook" "bad" {
 	typeNotOneOf := func(got string) *regexp.Regexp {
 		return errorContaining(fmt.Sprintf(`Attribute types[Value(%q)] value must be one of: [%s], got: %q`, got, selsupAllowed, got))
 	}
+	sfID := func(summary, id string) *regexp.Regexp {
+		return errorContaining(summary, fmt.Sprintf(`%q is not a Sellfern webhook id: an id is what Sellfern assigned, like wh_abc123,`, id))
+	}
 	ssImportID := func(id string) *regexp.Regexp {
 		return errorContaining(`Invalid SelSup webhook id`, fmt.Sprintf(`Cannot import %q: a SelSup webhook id is a positive whole number, like 1042; %q is not.`, id, id))
 	}
@@ -177,15 +180,21 @@ resource "sellfern_webhook" "bad" {
 		{name: "sellfern url whitespace only", config: sellfernBad(`"   "`, `["order.created"]`),
 			want: urlMust(`The URL must not be empty; give an absolute https URL such as https://example.com/webhooks.`)},
 		{name: "sellfern url http", config: sellfernBad(`"http://hooks.example.com/x"`, `["order.created"]`),
-			want: urlMust(`The URL "http://hooks.example.com/x" uses http://; it must use https.`)},
+			want: urlMust(`The URL "http://hooks.example.com/x" must be https: it uses http:, and webhooks are delivered over https only.`)},
 		{name: "sellfern url relative path", config: sellfernBad(`"/webhooks/sellfern"`, `["order.created"]`),
 			want: urlMust(`The URL "/webhooks/sellfern" is relative; give an absolute https URL such as https://example.com/webhooks.`)},
 		{name: "sellfern url without scheme", config: sellfernBad(`"hooks.example.com/x"`, `["order.created"]`),
 			want: urlMust(`The URL "hooks.example.com/x" is relative; give an absolute https URL`)},
 		{name: "sellfern url scheme only", config: sellfernBad(`"https://"`, `["order.created"]`),
-			want: urlMust(`The URL "https://" is relative; give an absolute https URL`)},
+			want: urlMust(`The URL "https://" has no host name; give one such as https://example.com/webhooks.`)},
 		{name: "sellfern url javascript scheme", config: sellfernBad(`"javascript:alert(1)"`, `["order.created"]`),
-			want: urlMust(`The URL "javascript:alert(1)" is relative; give an absolute https URL`)},
+			want: urlMust(`The URL "javascript:alert(1)" must be https: it uses javascript:`)},
+		{name: "sellfern url file scheme", config: sellfernBad(`"file:///etc/passwd"`, `["order.created"]`),
+			want: urlMust(`The URL "file:///etc/passwd" must be https: it uses file:`)},
+		{name: "sellfern url port 0", config: sellfernBad(`"https://hooks.example.com:0/x"`, `["order.created"]`),
+			want: urlMust(`The URL "https://hooks.example.com:0/x" has port 0; a port is a number from 1 to 65535.`)},
+		{name: "sellfern url port 99999", config: sellfernBad(`"https://hooks.example.com:99999/x"`, `["order.created"]`),
+			want: urlMust(`The URL "https://hooks.example.com:99999/x" has port 99999; a port is a number from 1 to 65535.`)},
 		{name: "sellfern url with userinfo", config: sellfernBad(`"https://admin:hunter2@hooks.example.com/x"`, `["order.created"]`),
 			want: urlMust(`The URL must not contain a user name or password.`)},
 		{name: "sellfern url 10 kB", config: sellfernBad(longURL, `["order.created"]`),
@@ -227,7 +236,9 @@ resource "sellfern_webhook" "bad" {
 		{name: "selsup url empty", config: selsupBad(`""`, `["ORDER"]`, ""),
 			want: urlMust(`The URL must not be empty; give an absolute https or http URL such as https://example.com/webhooks.`)},
 		{name: "selsup url ftp", config: selsupBad(`"ftp://hooks.example.com/x"`, `["ORDER"]`, ""),
-			want: urlMust(`The URL "ftp://hooks.example.com/x" uses ftp://; it must use https or http.`)},
+			want: urlMust(`The URL "ftp://hooks.example.com/x" must be https or http: it uses ftp:`)},
+		{name: "selsup url port 65536", config: selsupBad(`"http://hooks.example.com:65536/x"`, `["ORDER"]`, ""),
+			want: urlMust(`The URL "http://hooks.example.com:65536/x" has port 65536; a port is a number from 1 to 65535.`)},
 		{name: "selsup url relative", config: selsupBad(`"webhook"`, `["ORDER"]`, ""),
 			want: urlMust(`The URL "webhook" is relative; give an absolute https or http URL such as https://example.com/webhooks.`)},
 		{name: "selsup url with userinfo", config: selsupBad(`"http://user@hooks.example.com/x"`, `["ORDER"]`, ""),
@@ -262,6 +273,10 @@ resource "sellfern_webhook" "bad" {
 			want: errorContaining(`Invalid name`, `The name must not contain control characters (such as a newline or tab).`)},
 		{name: "selsup name DEL character", config: selsupBad(`"https://hooks.example.com/x"`, `["ORDER"]`, `name = "x\u007fy"`),
 			want: errorContaining(`Invalid name`, `The name must not contain control characters (such as a newline or tab).`)},
+		{name: "selsup name zero-width space only", config: selsupBad(`"https://hooks.example.com/x"`, `["ORDER"]`, `name = "\u200b"`),
+			want: errorContaining(`Invalid name`, `The name must contain at least one visible character; it has only spaces or invisible characters`)},
+		{name: "selsup name bidi override", config: selsupBad(`"https://hooks.example.com/x"`, `["ORDER"]`, `name = "Заказы \u202etxt.exe"`),
+			want: errorContaining(`Invalid name`, `The name must not contain bidirectional formatting characters (it holds U+202E)`)},
 
 		// imports
 		{name: "selsup import non-numeric", config: importCfg, resourceName: "selsup_webhook.bad", importID: "abc", want: ssImportID("abc")},
@@ -272,17 +287,18 @@ resource "sellfern_webhook" "bad" {
 		{name: "selsup import unknown id", config: importCfg, resourceName: "selsup_webhook.bad", importID: "999999", reads: true,
 			want: errorContaining(`Cannot import SelSup webhook`, `SelSup has no webhook with id 999999 in this account.`)},
 		{name: "sellfern import id with space", config: importCfg, resourceName: "sellfern_webhook.bad", importID: "wh abc",
-			want: errorContaining(`Invalid Sellfern webhook id`, `"wh abc" is not a Sellfern webhook id. Import takes the id Sellfern assigned, like wh_abc123.`)},
+			want: sfID(`Invalid Sellfern webhook id`, "wh abc")},
 		{name: "sellfern import id with slash", config: importCfg, resourceName: "sellfern_webhook.bad", importID: "wh_1/../wh_2",
-			want: errorContaining(`Invalid Sellfern webhook id`, `"wh_1/../wh_2" is not a Sellfern webhook id.`)},
+			want: sfID(`Invalid Sellfern webhook id`, "wh_1/../wh_2")},
+		{name: "sellfern import id dot-dot", config: importCfg, resourceName: "sellfern_webhook.bad", importID: "..",
+			want: sfID(`Invalid Sellfern webhook id`, "..")},
 		{name: "sellfern import SelSup id", config: importCfg, resourceName: "sellfern_webhook.bad", importID: "1001", reads: true,
 			want: errorContaining(`Cannot import Sellfern webhook`, `Sellfern has no webhook with id "1001" in this account.`)},
 
 		// data sources
-		{name: "sellfern data source empty id", config: dataBad("sellfern_webhook", `id = ""`),
-			want: errorContaining(`Invalid id`, `The value must not be empty or white space only.`)},
-		{name: "sellfern data source whitespace id", config: dataBad("sellfern_webhook", `id = "  "`),
-			want: errorContaining(`Invalid id`, `The value must not be empty or white space only.`)},
+		{name: "sellfern data source empty id", config: dataBad("sellfern_webhook", `id = ""`), want: sfID(`Invalid id`, "")},
+		{name: "sellfern data source whitespace id", config: dataBad("sellfern_webhook", `id = "  "`), want: sfID(`Invalid id`, "  ")},
+		{name: "sellfern data source id dot", config: dataBad("sellfern_webhook", `id = "."`), want: sfID(`Invalid id`, ".")},
 		{name: "sellfern data source unknown id", config: dataBad("sellfern_webhook", `id = "wh_nope"`), reads: true,
 			want: errorContaining(`Sellfern webhook not found`, `Sellfern has no webhook with id "wh_nope" in this account.`)},
 		{name: "selsup data source non-numeric id", config: dataBad("selsup_webhook", `id = "abc"`),
@@ -294,9 +310,9 @@ resource "sellfern_webhook" "bad" {
 		{name: "deliveries of an unknown webhook", config: dataBad("sellfern_webhook_deliveries", `webhook_id = "wh_nope"`), reads: true,
 			want: errorContaining(`Sellfern webhook not found`, `Sellfern has no webhook with id "wh_nope" in this account, so it has no deliveries to show.`)},
 		{name: "deliveries empty webhook_id", config: dataBad("sellfern_webhook_deliveries", `webhook_id = ""`),
-			want: errorContaining(`Invalid webhook_id`, `The value must not be empty or white space only.`)},
+			want: sfID(`Invalid webhook_id`, "")},
 		{name: "deliveries webhook_id with newline", config: dataBad("sellfern_webhook_deliveries", `webhook_id = "wh_1\n"`),
-			want: errorContaining(`Invalid webhook_id`, `The value must not contain control characters (such as a newline or tab).`)},
+			want: sfID(`Invalid webhook_id`, "wh_1\n")},
 
 		// provider configuration
 		{name: "sellfern base_url http to a remote host", config: providerBad(sellfernWith(fmt.Sprintf("    token = %q\n    base_url = \"http://api.sellfern.com\"", mockserver.DemoSellfernToken))),

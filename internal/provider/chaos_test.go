@@ -13,9 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
-	"github.com/seed/terraform-provider-webhooks/internal/inventory"
 	"github.com/seed/terraform-provider-webhooks/internal/mockserver"
-	"github.com/seed/terraform-provider-webhooks/internal/transport"
 )
 
 const (
@@ -102,10 +100,9 @@ func TestAccChaos(t *testing.T) {
 	faults := mockserver.FaultOptions{Rate: 0.2, AfterCommitRatio: 0.5, RetryAfter: time.Second}
 	// Ten retries make a spurious failure of this test (eleven faults in a row) a one-in-fifty-million event.
 	cfg := chaosConfig(m, 10, chaosSellfern, chaosSelSup)
-	requests0, retries0 := transport.Metrics()
-	reattempts0, orphans0, adopted0 := inventory.Metrics()
 	captured := 0
 	start := time.Now()
+	var applied mockserver.Stats // the mock's counters once the apply is done, before the plan and destroy add theirs
 
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccFactories,
@@ -117,6 +114,7 @@ func TestAccChaos(t *testing.T) {
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
+					stateCheckFunc(func(*tfjson.State) error { applied = m.Stats(); return nil }),
 					stateCheckFunc(func(*tfjson.State) error { return serverHoldsExactlyTheConfig(m, chaosSellfern, chaosSelSup) }),
 					everySecretCaptured(m, chaosSellfern, &captured),
 				},
@@ -130,24 +128,18 @@ func TestAccChaos(t *testing.T) {
 			},
 		},
 		CheckDestroy: func(*terraform.State) error {
-			stats := m.Stats()
-			requests, retries := transport.Metrics()
-			reattempts, orphans, adopted := inventory.Metrics()
-			faultTotal := 0
-			for _, n := range stats.Faults {
-				faultTotal += n
-			}
+			f := chaosFiguresOf(applied)
 			var kinds []string
 			for _, k := range []mockserver.FaultKind{mockserver.Fault503, mockserver.Fault429, mockserver.FaultDrop} {
-				kinds = append(kinds, fmt.Sprintf("%s=%d", k, stats.Faults[k]))
+				kinds = append(kinds, fmt.Sprintf("%s=%d", k, applied.Faults[k]))
 			}
-			t.Logf("CHAOS FIGURES: %d Sellfern + %d SelSup webhooks, %s in all; %d API requests, %d faults injected (%s), "+
+			t.Logf("CHAOS FIGURES (the apply): %d Sellfern + %d SelSup webhooks, %s in all; %d API requests, %d faults injected (%s), "+
 				"%d creates stored but answered with a fault; %d HTTP retries of idempotent calls, %d create re-attempts, "+
 				"%d webhooks of lost creates deleted, %d adopted; secrets captured %d/%d; duplicates 0, orphans 0 (server empty after destroy)",
-				chaosSellfern, chaosSelSup, time.Since(start).Round(time.Second), requests-requests0, faultTotal,
-				strings.Join(kinds, " "), stats.FaultsAfterCommit, retries-retries0, reattempts-reattempts0,
-				orphans-orphans0, adopted-adopted0, captured, chaosSellfern)
-			if stats.FaultsAfterCommit == 0 || faultTotal == 0 {
+				chaosSellfern, chaosSelSup, time.Since(start).Round(time.Second), applied.Total, f.faults,
+				strings.Join(kinds, " "), applied.FaultsAfterCommit, f.retries, f.reattempts, f.deleted, f.adopted,
+				captured, chaosSellfern)
+			if applied.FaultsAfterCommit == 0 || f.faults == 0 {
 				return fmt.Errorf("the run injected no faults after commit: it proved nothing")
 			}
 			return serverHoldsExactlyTheConfig(m, 0, 0)
@@ -190,4 +182,26 @@ func TestAccChaos_budgetExhausted(t *testing.T) {
 			},
 		},
 	})
+}
+
+// chaosFigures is what an apply that succeeded under faults cost, read off the mock's counters.
+type chaosFigures struct{ faults, retries, reattempts, deleted, adopted int }
+
+// chaosFiguresOf derives the figures from counters alone, which holds because the apply succeeded: every faulted
+// idempotent call was retried, every create beyond one per resource was a re-attempt, every delete during an apply
+// removed a lost create's webhook, and a SelSup webhook stored by a create whose answer was lost and not deleted
+// was adopted.
+func chaosFiguresOf(s mockserver.Stats) chaosFigures {
+	var f chaosFigures
+	for route, n := range s.FaultsByRoute {
+		f.faults += n
+		if route != "sellfern.create" && route != "selsup.create" {
+			f.retries += n
+		}
+	}
+	f.reattempts = s.Requests["sellfern.create"] + s.Requests["selsup.create"] - chaosSellfern - chaosSelSup
+	selsupDeleted := s.Requests["selsup.delete"] - s.FaultsByRoute["selsup.delete"]
+	f.deleted = s.Requests["sellfern.delete"] - s.FaultsByRoute["sellfern.delete"] + selsupDeleted
+	f.adopted = s.AfterCommitByRoute["selsup.create"] - selsupDeleted
+	return f
 }

@@ -42,7 +42,7 @@ func (cs clientSettings) sellfern(token, baseURL setting) serviceClient[*sellfer
 			BaseURL:        base,
 			Token:          tok,
 			UserAgent:      cs.userAgent,
-			MaxRetries:     retries(cs.maxRetries),
+			MaxRetries:     cs.maxRetries,
 			RequestTimeout: cs.requestTimeout,
 		})
 	})
@@ -54,7 +54,7 @@ func (cs clientSettings) selsup(apiKey, baseURL setting) serviceClient[*selsup.C
 			BaseURL:        base,
 			APIKey:         key,
 			UserAgent:      cs.userAgent,
-			MaxRetries:     retries(cs.maxRetries),
+			MaxRetries:     cs.maxRetries,
 			RequestTimeout: cs.requestTimeout,
 		})
 	})
@@ -75,14 +75,6 @@ func newServiceClient[C any](service, what string, credential, baseURL setting, 
 	}
 	out.client = c
 	return out
-}
-
-// retries maps the provider's "0 means no retries" onto the transport's "0 means the default".
-func retries(n int) int {
-	if n == 0 {
-		return -1
-	}
-	return n
 }
 
 func resolveCredentials(service, what string, credential, baseURL setting) (string, string, diag.Diagnostic) {

@@ -121,9 +121,12 @@ func (p *WebhooksProvider) Schema(_ context.Context, _ provider.SchemaRequest, r
 			"max_retries": schema.Int64Attribute{
 				Optional: true,
 				MarkdownDescription: fmt.Sprintf("How many times a failed call is retried (0 to %d, default %d) when the "+
-					"service answers 429, 502, 503 or 504 or the connection fails. Reads, updates and deletes are "+
-					"retried with exponential backoff and jitter, honouring `Retry-After`; a create is never repeated "+
-					"blindly, but first checks whether the failed attempt made the webhook.", maxMaxRetries, defaultMaxRetries),
+					"service answers 429 or a 5xx other than 501, or the connection fails or times out. Reads, updates "+
+					"and deletes are retried with exponential backoff and jitter, honouring `Retry-After`. A create is "+
+					"never repeated blindly: it first lists the webhooks to find out whether the failed attempt made "+
+					"one, and tries again only if it did not (also after a success answer that did not carry the new "+
+					"webhook). One call, a create with its recovery included, ends within 3 minutes, or "+
+					"`request_timeout` × (`max_retries` + 1) if that is longer.", maxMaxRetries, defaultMaxRetries),
 				Validators: []validator.Int64{int64validator.Between(0, maxMaxRetries)},
 			},
 			"request_timeout": schema.StringAttribute{

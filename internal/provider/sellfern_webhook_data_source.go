@@ -51,7 +51,7 @@ func sellfernWebhookDataAttributes(idArgument bool) map[string]schema.Attribute 
 		id = schema.StringAttribute{
 			Required:            true,
 			MarkdownDescription: "The id of the webhook to read, like `wh_abc123`.",
-			Validators:          []validator.String{notBlank()},
+			Validators:          []validator.String{sellfernWebhookID()},
 		}
 	}
 	return map[string]schema.Attribute{

@@ -51,7 +51,7 @@ func (d *sellfernWebhookDeliveriesDataSource) Schema(_ context.Context, _ dataso
 			"webhook_id": schema.StringAttribute{
 				Required:            true,
 				MarkdownDescription: "The id of the webhook, like `wh_abc123` (for example `sellfern_webhook.orders.id`).",
-				Validators:          []validator.String{notBlank()},
+				Validators:          []validator.String{sellfernWebhookID()},
 			},
 			"deliveries": schema.ListNestedAttribute{
 				Computed:            true,

@@ -32,7 +32,7 @@ type sellfernWebhookResource struct {
 
 type sellfernWebhookModel struct {
 	ID        types.String `tfsdk:"id"`
-	URL       types.String `tfsdk:"url"`
+	URL       urlValue     `tfsdk:"url"`
 	Events    types.Set    `tfsdk:"events"`
 	Enabled   types.Bool   `tfsdk:"enabled"`
 	Secret    types.String `tfsdk:"secret"`
@@ -61,7 +61,8 @@ func (r *sellfernWebhookResource) Schema(_ context.Context, _ resource.SchemaReq
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"url": schema.StringAttribute{
-				Required: true,
+				Required:   true,
+				CustomType: urlType{},
 				MarkdownDescription: fmt.Sprintf("The HTTPS endpoint Sellfern sends events to. It must be an absolute `https://` "+
 					"URL of at most %d characters, without a user name or password, and reachable from the internet.", maxURLLength),
 				Validators: []validator.String{webhookURL("https")},
@@ -137,7 +138,7 @@ func (r *sellfernWebhookResource) Create(ctx context.Context, req resource.Creat
 
 	if !plan.Enabled.ValueBool() {
 		disabled := false
-		if _, err := r.client.UpdateWebhook(ctx, created.ID, sellfern.UpdateRequest{Enabled: &disabled}); err != nil {
+		if err := r.client.UpdateWebhook(ctx, created.ID, sellfern.UpdateRequest{Enabled: &disabled}); err != nil {
 			// Keep the webhook and its one-time secret in state; Terraform marks it tainted.
 			plan.Enabled = types.BoolValue(true)
 			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
@@ -166,7 +167,7 @@ func (r *sellfernWebhookResource) Read(ctx context.Context, req resource.ReadReq
 	}
 	events, diags := stringSet(ctx, w.Events)
 	resp.Diagnostics.Append(diags...)
-	state.URL = types.StringValue(w.URL)
+	state.URL = newURLValue(w.URL)
 	state.Events = events
 	state.Enabled = types.BoolValue(w.Enabled)
 	state.CreatedAt = types.StringValue(w.CreatedAt)
@@ -184,7 +185,7 @@ func (r *sellfernWebhookResource) Update(ctx context.Context, req resource.Updat
 	}
 	// All three fields are sent: PATCH with absolute values is safe to retry and converges whatever drifted.
 	url, enabled := plan.URL.ValueString(), plan.Enabled.ValueBool()
-	if _, err := r.client.UpdateWebhook(ctx, plan.ID.ValueString(), sellfern.UpdateRequest{
+	if err := r.client.UpdateWebhook(ctx, plan.ID.ValueString(), sellfern.UpdateRequest{
 		URL: &url, Events: events, Enabled: &enabled,
 	}); err != nil {
 		addAPIError(&resp.Diagnostics, "Could not update Sellfern webhook", err)
@@ -209,9 +210,8 @@ func (r *sellfernWebhookResource) Delete(ctx context.Context, req resource.Delet
 // fills the state from the same list. The secret cannot be imported.
 func (r *sellfernWebhookResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	id := req.ID
-	if strings.TrimSpace(id) == "" || strings.ContainsFunc(id, func(r rune) bool { return r <= ' ' || r == '/' }) {
-		resp.Diagnostics.AddError("Invalid Sellfern webhook id",
-			fmt.Sprintf("%q is not a Sellfern webhook id. Import takes the id Sellfern assigned, like wh_abc123.", id))
+	if problem := sellfernIDProblem(id); problem != "" {
+		resp.Diagnostics.AddError("Invalid Sellfern webhook id", problem)
 		return
 	}
 	if _, err := r.client.GetWebhook(ctx, id); err != nil {

@@ -314,7 +314,7 @@ func TestAccSellfernWebhook_planTimeErrors(t *testing.T) {
 		want       *regexp.Regexp
 	}{
 		{"http url", `url = "http://hooks.example.com/x"
-  events = ["order.created"]`, errorContaining(`Invalid url`, `uses http://; it must use https`)},
+  events = ["order.created"]`, errorContaining(`Invalid url`, `must be https: it uses http:`)},
 		{"relative url", `url = "/webhooks/sellfern"
   events = ["order.created"]`, errorContaining(`Invalid url`, `is relative; give an absolute https URL`)},
 		{"empty events", `url = "https://hooks.example.com/x"

@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"slices"
-	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
@@ -50,12 +49,7 @@ func (d *sellfernWebhooksDataSource) Read(ctx context.Context, _ datasource.Read
 		return
 	}
 	hooks := slices.Clone(listed)
-	slices.SortFunc(hooks, func(a, b sellfern.Webhook) int {
-		if c := strings.Compare(a.CreatedAt, b.CreatedAt); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
+	slices.SortFunc(hooks, sellfern.OldestFirst)
 	model := sellfernWebhooksModel{Webhooks: make([]sellfernWebhookDataModel, 0, len(hooks))}
 	for _, w := range hooks {
 		m, diags := newSellfernWebhookDataModel(ctx, w)

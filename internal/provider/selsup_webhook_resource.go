@@ -18,6 +18,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/seed/terraform-provider-webhooks/internal/selsup"
+	"github.com/seed/terraform-provider-webhooks/internal/webhookurl"
 )
 
 var (
@@ -38,7 +39,7 @@ type selsupWebhookResource struct {
 type selsupWebhookModel struct {
 	ID             types.String `tfsdk:"id"`
 	Name           types.String `tfsdk:"name"`
-	URL            types.String `tfsdk:"url"`
+	URL            urlValue     `tfsdk:"url"`
 	Types          types.Set    `tfsdk:"types"`
 	OrganizationID types.Int64  `tfsdk:"organization_id"`
 	ClientID       types.Int64  `tfsdk:"client_id"`
@@ -70,11 +71,14 @@ func (r *selsupWebhookResource) Schema(_ context.Context, _ resource.SchemaReque
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"url": schema.StringAttribute{
-				Required: true,
+				Required:   true,
+				CustomType: urlType{},
 				MarkdownDescription: fmt.Sprintf("Where SelSup sends events: an absolute `https://` (or `http://`) URL of "+
 					"at most %d characters, without a user name or password. %s", maxURLLength, replace),
-				Validators:    []validator.String{webhookURL("https", "http")},
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				Validators: []validator.String{webhookURL("https", "http")},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplaceIf(urlRequiresReplace,
+					"Changing the endpoint replaces the webhook; another spelling of the same endpoint does not.",
+					"Changing the endpoint replaces the webhook; another spelling of the same endpoint does not.")},
 			},
 			"types": schema.SetAttribute{
 				Required:    true,
@@ -155,7 +159,7 @@ func (r *selsupWebhookResource) Read(ctx context.Context, req resource.ReadReque
 		return
 	}
 	state.Name = optionalString(w.Name)
-	state.URL = types.StringValue(w.URL)
+	state.URL = newURLValue(w.URL)
 	state.OrganizationID = optionalInt64(w.OrganizationID)
 	state.ClientID = optionalInt64(w.ClientID)
 	// The documents do not promise types in the list: when they are missing, what state holds stands.
@@ -167,11 +171,31 @@ func (r *selsupWebhookResource) Read(ctx context.Context, req resource.ReadReque
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
-// Update is never called: every attribute either requires replacement or is computed and kept from state.
-func (r *selsupWebhookResource) Update(_ context.Context, _ resource.UpdateRequest, resp *resource.UpdateResponse) {
-	resp.Diagnostics.AddError("SelSup webhooks cannot be updated",
-		"SelSup's API has no update call, so every change must replace the webhook. Terraform planned an in-place "+
-			"update, which is a bug in the provider; please report it.")
+// urlRequiresReplace: a url spelled another way but naming the same endpoint (a host in capitals in the
+// configuration, where SelSup lists it in lower case after an import) needs no new webhook.
+func urlRequiresReplace(_ context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
+	resp.RequiresReplace = !webhookurl.Equal(req.StateValue.ValueString(), req.PlanValue.ValueString())
+}
+
+// Update only takes another spelling of the same url into state: SelSup's API has no update call, so every other
+// change replaces the webhook, and the webhook SelSup holds already has this endpoint.
+func (r *selsupWebhookResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state selsupWebhookModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	onlyRespelled := webhookurl.Equal(plan.URL.ValueString(), state.URL.ValueString()) && plan.ID.Equal(state.ID) &&
+		plan.Name.Equal(state.Name) && plan.Types.Equal(state.Types) && plan.OrganizationID.Equal(state.OrganizationID) &&
+		plan.ClientID.Equal(state.ClientID)
+	if !onlyRespelled {
+		resp.Diagnostics.AddError("SelSup webhooks cannot be updated",
+			"SelSup's API has no update call, so every change must replace the webhook. Terraform planned an in-place "+
+				"update, which is a bug in the provider; please report it.")
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
 func (r *selsupWebhookResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {

@@ -250,7 +250,7 @@ func TestAccSelSupWebhook_planTimeErrors(t *testing.T) {
 		{`url = "hooks.example.com/x"
   types = ["ORDER"]`, errorContaining(`Invalid url`, `is relative; give an absolute https or http URL`)},
 		{`url = "ftp://hooks.example.com/x"
-  types = ["ORDER"]`, errorContaining(`Invalid url`, `uses ftp://; it must use https or http`)},
+  types = ["ORDER"]`, errorContaining(`Invalid url`, `must be https or http: it uses ftp:`)},
 	}
 	steps := make([]resource.TestStep, 0, len(cases))
 	for _, tc := range cases {

@@ -63,10 +63,30 @@ func notBlank() validator.String {
 	}
 }
 
-// printableName accepts any UTF-8 text (Cyrillic included) without control characters, up to maxLen runes.
+// sellfernIDProblem says what is wrong with a Sellfern webhook id given by a user, or returns "". An id is what
+// Sellfern assigned (like wh_abc123): never blank, without white space or control characters, and usable as one
+// segment of a request path, so never "." or ".." and without "/".
+func sellfernIDProblem(id string) string {
+	if strings.TrimSpace(id) == "" || strings.IndexFunc(id, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 ||
+		transport.CheckSegment(id) != nil {
+		return fmt.Sprintf("%q is not a Sellfern webhook id: an id is what Sellfern assigned, like wh_abc123, "+
+			"without white space, \"/\", or a \".\" or \"..\" alone.", id)
+	}
+	return ""
+}
+
+// sellfernWebhookID applies sellfernIDProblem at plan time.
+func sellfernWebhookID() validator.String {
+	return stringCheck{description: "a Sellfern webhook id, like wh_abc123", check: sellfernIDProblem}
+}
+
+// printableName accepts any UTF-8 text (Cyrillic included) with at least one visible character, and without
+// control characters or bidirectional formatting characters, up to maxLen runes. A name of only invisible
+// characters (a zero-width space) reads as no name, and bidi controls make a name read as something else.
 func printableName(maxLen int) validator.String {
 	return stringCheck{
-		description: fmt.Sprintf("non-empty text of at most %d characters, without control characters", maxLen),
+		description: fmt.Sprintf("text of at most %d characters with a visible character, without control or "+
+			"bidirectional formatting characters", maxLen),
 		check: func(s string) string {
 			switch {
 			case strings.TrimSpace(s) == "":
@@ -75,12 +95,30 @@ func printableName(maxLen int) validator.String {
 				return "The name must be valid UTF-8."
 			case hasControl(s):
 				return "The name must not contain control characters (such as a newline or tab)."
+			case strings.IndexFunc(s, isBidiControl) >= 0:
+				r, _ := utf8.DecodeRuneInString(s[strings.IndexFunc(s, isBidiControl):])
+				return fmt.Sprintf("The name must not contain bidirectional formatting characters (it holds %U), "+
+					"which make text display as something other than what it is.", r)
+			case strings.IndexFunc(s, isVisible) < 0:
+				return "The name must contain at least one visible character; it has only spaces or invisible " +
+					"characters (such as a zero-width space). Leave the attribute out for no name."
 			case utf8.RuneCountInString(s) > maxLen:
 				return fmt.Sprintf("The name is %d characters long; the limit is %d.", utf8.RuneCountInString(s), maxLen)
 			}
 			return ""
 		},
 	}
+}
+
+// isVisible reports whether r draws something: a letter, mark, number, punctuation or symbol.
+func isVisible(r rune) bool {
+	return unicode.In(r, unicode.L, unicode.M, unicode.N, unicode.P, unicode.S)
+}
+
+// isBidiControl reports whether r is one of Unicode's bidirectional formatting characters (marks, embeddings,
+// overrides, isolates).
+func isBidiControl(r rune) bool {
+	return r == '\u061C' || r == '\u200E' || r == '\u200F' || ('\u202A' <= r && r <= '\u202E') || ('\u2066' <= r && r <= '\u2069')
 }
 
 func hasControl(s string) bool {
@@ -104,20 +142,24 @@ func webhookURL(schemes ...string) validator.String {
 				return "The URL must not contain white space or control characters."
 			}
 			u, err := url.Parse(s)
-			if err != nil {
-				return fmt.Sprintf("The URL %q is not a valid URL.", s)
-			}
-			if !u.IsAbs() || u.Host == "" {
+			switch {
+			case err != nil:
+				return fmt.Sprintf("The URL %q is not a valid URL; give an absolute %s URL such as %s.", s, allowed, example)
+			case !u.IsAbs():
 				return fmt.Sprintf("The URL %q is relative; give an absolute %s URL such as %s.", s, allowed, example)
-			}
-			if !slices.Contains(schemes, u.Scheme) {
-				return fmt.Sprintf("The URL %q uses %s://; it must use %s.", s, u.Scheme, allowed)
-			}
-			if u.User != nil {
+			case !slices.Contains(schemes, strings.ToLower(u.Scheme)):
+				// javascript:, file:, mailto: and the like are not relative: they are the wrong kind of URL.
+				return fmt.Sprintf("The URL %q must be %s: it uses %s:, and webhooks are delivered over %s only. "+
+					"Give a URL such as %s.", s, allowed, u.Scheme, allowed, example)
+			case u.Host == "" || u.Hostname() == "":
+				return fmt.Sprintf("The URL %q has no host name; give one such as %s.", s, example)
+			case u.User != nil:
 				return "The URL must not contain a user name or password."
 			}
-			if u.Hostname() == "" {
-				return fmt.Sprintf("The URL %q has no host name.", s)
+			if port := u.Port(); port != "" {
+				if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+					return fmt.Sprintf("The URL %q has port %s; a port is a number from 1 to 65535.", s, port)
+				}
 			}
 			return ""
 		},

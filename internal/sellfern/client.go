@@ -3,16 +3,21 @@
 package sellfern
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/seed/terraform-provider-webhooks/internal/inventory"
 	"github.com/seed/terraform-provider-webhooks/internal/transport"
+	"github.com/seed/terraform-provider-webhooks/internal/webhookurl"
 )
 
 // signingSecret matches a webhook signing secret: one must never be quoted from a server's answer in an error.
@@ -33,14 +38,16 @@ var Events = []string{
 	"ticket.updated",
 }
 
-// Webhook is one registered endpoint. Secret is only ever set in the answer to a create.
+// Webhook is one registered endpoint. Secret is only ever set in the answer to a create. CreatedAt is the time as
+// Sellfern wrote it (kept as written, for state); Created is the same time parsed, for comparing and sorting.
 type Webhook struct {
-	ID        string   `json:"id"`
-	URL       string   `json:"url"`
-	Events    []string `json:"events"`
-	Enabled   bool     `json:"enabled"`
-	Secret    string   `json:"secret,omitempty"`
-	CreatedAt string   `json:"created_at"`
+	ID        string
+	URL       string
+	Events    []string
+	Enabled   bool
+	Secret    string
+	CreatedAt string
+	Created   time.Time
 }
 
 // Delivery is one attempt to deliver an event to an endpoint. The documents name only "the HTTP response code and
@@ -68,13 +75,15 @@ type UpdateRequest struct {
 	Enabled *bool    `json:"enabled,omitempty"`
 }
 
-// Config configures a Client. Zero durations and retries take the transport's defaults.
+// Config configures a Client. MaxRetries is taken as given (0 means no retries); zero durations take the
+// transport's defaults.
 type Config struct {
 	BaseURL        string
 	Token          string
 	UserAgent      string
 	MaxRetries     int
 	RequestTimeout time.Duration
+	MaxElapsed     time.Duration // bound on one call, a create and its recovery included
 	HTTPClient     *http.Client
 }
 
@@ -99,33 +108,130 @@ func New(cfg Config) (*Client, error) {
 		UserAgent:      cfg.UserAgent,
 		MaxRetries:     cfg.MaxRetries,
 		RequestTimeout: cfg.RequestTimeout,
+		MaxElapsed:     cfg.MaxElapsed,
 		HTTPClient:     cfg.HTTPClient,
 	})
 	if err != nil {
 		return nil, err
 	}
 	c := &Client{http: t}
-	c.inventory = inventory.New(c.listWebhooks, func(w Webhook) string { return w.ID }, inventory.DefaultTTL)
+	c.inventory = inventory.New(c.listWebhooks, func(w Webhook) string { return w.ID })
 	return c, nil
 }
 
-type envelope[T any] struct {
-	Success bool `json:"success"`
-	Data    T    `json:"data"`
-}
-
-func (c *Client) call(ctx context.Context, method, path string, query url.Values, body, out any) error {
+// call sends one request and reads Sellfern's envelope {"success": true, "data": …}: the data, or nil when the
+// body or its data is absent or null (whether that is allowed is the caller's to say). An answer whose "success"
+// is not true is an error that names the call, the status and the body's own code and message, whatever the
+// status: a 200 that says it failed has not done what was asked. sensitive keeps an unreadable body out of the
+// error (a create's answer holds the signing secret).
+func (c *Client) call(ctx context.Context, method, path string, query url.Values, body any, sensitive bool) (json.RawMessage, *transport.Response, error) {
 	resp, err := c.http.Do(ctx, method, path, query, body)
 	if err != nil {
-		return asAPIError(err)
+		return nil, nil, asAPIError(err)
 	}
-	if out == nil || len(resp.Body) == 0 {
-		return nil
+	if len(bytes.TrimSpace(resp.Body)) == 0 {
+		return nil, resp, nil
 	}
-	return resp.Decode(out)
+	var env struct {
+		Success *bool           `json:"success"`
+		Data    json.RawMessage `json:"data"`
+	}
+	decode := resp.Decode
+	if sensitive {
+		decode = resp.DecodeSensitive
+	}
+	if err := decode(&env); err != nil {
+		return nil, resp, err
+	}
+	if env.Success == nil || !*env.Success {
+		said := `"success" is missing`
+		if env.Success != nil {
+			said = `"success" is false`
+		}
+		code, message := decodeErrorBody(resp.Body)
+		if code, message = resp.Text(code, maxCode), resp.Text(message, maxMessage); code != "" || message != "" {
+			said += " (" + strings.Trim(code+": "+message, ": ") + ")"
+		}
+		return nil, resp, resp.Broken(said + ", so the call did not do what was asked")
+	}
+	if string(env.Data) == "null" {
+		return nil, resp, nil
+	}
+	return env.Data, resp, nil
 }
 
-func webhookPath(id string) string { return "api/v2/webhooks/" + url.PathEscape(id) }
+// decodeData reads an envelope's data into v, which the call promises to be a JSON value opening with open ('['
+// for a list, '{' for an object); what is a JSON value of another kind, or absent, is an error naming what was due.
+func decodeData(resp *transport.Response, data json.RawMessage, open byte, v any, what string) error {
+	switch {
+	case data == nil:
+		return resp.Broken(fmt.Sprintf(`no "data" (it is absent or null), where %s belongs`, what))
+	case data[0] != open || json.Unmarshal(data, v) != nil:
+		return resp.Broken(fmt.Sprintf(`"data" that is not %s: %q`, what, resp.Text(string(data), 200)))
+	}
+	return nil
+}
+
+// webhookPath is the path of one webhook, with its id escaped as one segment, and more segments after it.
+func webhookPath(id string, more ...string) (string, error) {
+	seg, err := transport.Segment(id)
+	if err != nil {
+		return "", fmt.Errorf("the Sellfern webhook id %q cannot be used in a request: %w", id, err)
+	}
+	return strings.Join(append([]string{"api/v2/webhooks", seg}, more...), "/"), nil
+}
+
+// wireWebhook is a webhook as Sellfern sends it; a nil field was absent (or null).
+type wireWebhook struct {
+	ID        *string   `json:"id"`
+	URL       *string   `json:"url"`
+	Events    *[]string `json:"events"`
+	Enabled   *bool     `json:"enabled"`
+	Secret    *string   `json:"secret"`
+	CreatedAt *string   `json:"created_at"`
+}
+
+// webhook checks that every field in required was sent, and reads them. It returns what is wrong, naming the
+// field, or "".
+func (w wireWebhook) webhook(required ...string) (Webhook, string) {
+	present := map[string]bool{"id": w.ID != nil, "url": w.URL != nil, "events": w.Events != nil,
+		"enabled": w.Enabled != nil, "secret": w.Secret != nil, "created_at": w.CreatedAt != nil}
+	for _, field := range required {
+		if !present[field] {
+			return Webhook{}, fmt.Sprintf("no %q", field)
+		}
+	}
+	var out Webhook
+	if w.ID != nil {
+		out.ID = *w.ID
+		if err := transport.CheckSegment(out.ID); err != nil {
+			return Webhook{}, fmt.Sprintf("an id that cannot be used (%q: %v)", out.ID, err)
+		}
+	}
+	if w.URL != nil {
+		out.URL = *w.URL
+	}
+	if w.Events != nil {
+		out.Events = slices.Clone(*w.Events)
+	}
+	if w.Enabled != nil {
+		out.Enabled = *w.Enabled
+	}
+	if w.Secret != nil {
+		out.Secret = *w.Secret
+	}
+	if w.CreatedAt != nil {
+		created, err := time.Parse(time.RFC3339, *w.CreatedAt)
+		if err != nil {
+			return Webhook{}, fmt.Sprintf("a \"created_at\" that is not an RFC 3339 time (%q)", transport.CleanText(*w.CreatedAt, 40))
+		}
+		out.CreatedAt, out.Created = *w.CreatedAt, created
+	}
+	return out, ""
+}
+
+// listFields are what the documents show for each listed webhook; every one is needed to know its state.
+var listFields = []string{"id", "url", "events", "enabled", "created_at"}
 
 // ListWebhooks returns every webhook of the account, without secrets. Reads during one Terraform operation share
 // one list; any write through this Client makes the next read list again.
@@ -133,12 +239,24 @@ func (c *Client) ListWebhooks(ctx context.Context) ([]Webhook, error) {
 	return c.inventory.List(ctx)
 }
 
-func (c *Client) listWebhooks(ctx context.Context) ([]Webhook, error) {
-	var out envelope[[]Webhook]
-	if err := c.call(ctx, http.MethodGet, "api/v2/webhooks", nil, nil, &out); err != nil {
-		return nil, err
+func (c *Client) listWebhooks(ctx context.Context) (inventory.Listing[Webhook], error) {
+	var none inventory.Listing[Webhook]
+	data, resp, err := c.call(ctx, http.MethodGet, "api/v2/webhooks", nil, nil, false)
+	if err != nil {
+		return none, err
 	}
-	return out.Data, nil
+	var wire []wireWebhook
+	if err := decodeData(resp, data, '[', &wire, "the list of webhooks"); err != nil {
+		return none, err
+	}
+	out := make([]Webhook, len(wire))
+	for i, w := range wire {
+		var problem string
+		if out[i], problem = w.webhook(listFields...); problem != "" {
+			return none, resp.Broken(fmt.Sprintf("webhook %d of the list has %s", i+1, problem))
+		}
+	}
+	return inventory.Listing[Webhook]{Items: out, ServerTime: resp.ServerTime()}, nil
 }
 
 // GetWebhook finds one webhook in the list (the API has no read by id). A missing id gives an *APIError with
@@ -154,38 +272,50 @@ func (c *Client) GetWebhook(ctx context.Context, id string) (*Webhook, error) {
 	return &w, nil
 }
 
-// ListFetches reports how many list calls this Client has made (for tests of the read cache).
-func (c *Client) ListFetches() int { return c.inventory.Fetches() }
-
 // CreateWebhook makes exactly one webhook and returns it with its secret. If an attempt's answer is lost it
 // finds and deletes what that attempt made before trying again, because a webhook whose secret was never seen
 // is of no use; see inventory.CreateOnce.
 func (c *Client) CreateWebhook(ctx context.Context, req CreateRequest) (*Webhook, error) {
+	wantEvents := sortedCopy(req.Events)
 	w, err := c.inventory.CreateOnce(ctx, inventory.Create[Webhook]{
-		Key:      req.URL + "\x00" + fmt.Sprint(sortedCopy(req.Events)),
+		Key:      webhookurl.Canonical(req.URL) + "\x00" + fmt.Sprint(wantEvents),
 		Describe: "Sellfern webhook for " + req.URL,
 		Do: func(ctx context.Context) (Webhook, error) {
-			resp, err := c.http.Do(ctx, http.MethodPost, "api/v2/webhooks", nil, req)
+			data, resp, err := c.call(ctx, http.MethodPost, "api/v2/webhooks", nil, req, true)
 			if err != nil {
-				return Webhook{}, asAPIError(err)
-			}
-			var out envelope[Webhook]
-			if err := resp.DecodeSensitive(&out); err != nil {
 				return Webhook{}, err
 			}
-			if out.Data.ID == "" {
-				// Created, as the status says, but with no id to know it by: as good as a lost answer.
-				return Webhook{}, &transport.DecodeError{Service: "Sellfern", Method: resp.Method, Path: resp.Path,
-					Detail: "a success that names no webhook id"}
+			// Created, as the status says, but without the id to know it by or the secret it is shown with only
+			// now: as good as a lost answer.
+			var wire wireWebhook
+			if data == nil || data[0] != '{' || json.Unmarshal(data, &wire) != nil {
+				return Webhook{}, resp.Broken(`no webhook in "data" (the body is not shown: it may hold a secret)`)
 			}
-			return out.Data, nil
+			made, problem := wire.webhook("id", "secret", "created_at")
+			if problem != "" {
+				return Webhook{}, resp.Broken("the webhook in \"data\" has " + problem)
+			}
+			// The documented answer repeats these; the request says what they are when it does not.
+			if wire.URL == nil {
+				made.URL = req.URL
+			}
+			if wire.Events == nil {
+				made.Events = slices.Clone(req.Events)
+			}
+			if wire.Enabled == nil {
+				made.Enabled = true
+			}
+			return made, nil
 		},
 		Matches: func(w Webhook) bool {
-			return w.URL == req.URL && slices.Equal(sortedCopy(w.Events), sortedCopy(req.Events))
+			return webhookurl.Equal(w.URL, req.URL) && slices.Equal(sortedCopy(w.Events), wantEvents)
 		},
+		MadeSince: func(w Webhook, t time.Time) bool { return !w.Created.Before(t.Truncate(time.Second)) },
 		Delete:    func(ctx context.Context, w Webhook) error { return c.DeleteWebhook(ctx, w.ID) },
 		Attempts:  c.http.MaxAttempts(),
+		Bound:     c.http.MaxElapsed(),
 		Ambiguous: transport.OutcomeUnknown,
+		Retry:     retryCreate,
 		Wait:      c.http.WaitBeforeRetry,
 	})
 	if err != nil {
@@ -197,44 +327,91 @@ func (c *Client) CreateWebhook(ctx context.Context, req CreateRequest) (*Webhook
 	return &w, nil
 }
 
-// UpdateWebhook patches a webhook. The documents show no answer body; when there is none, it returns nil and no
-// error, and the caller knows the new values from its request.
-func (c *Client) UpdateWebhook(ctx context.Context, id string, req UpdateRequest) (*Webhook, error) {
+// retryCreate: a create is tried again, once the failed attempt is known to have left nothing behind, on the
+// answers every call retries on, and after an answer that did not carry the new webhook.
+func retryCreate(err error) bool {
+	var de *transport.DecodeError
+	return transport.Retryable(err) || errors.As(err, &de)
+}
+
+// UpdateWebhook patches a webhook. The documents show no answer body; an empty one, or an envelope without data,
+// is success. An answer that names another webhook, or says it failed, is an error.
+func (c *Client) UpdateWebhook(ctx context.Context, id string, req UpdateRequest) error {
+	path, err := webhookPath(id)
+	if err != nil {
+		return err
+	}
 	defer c.inventory.Invalidate()
-	var out envelope[*Webhook]
-	if err := c.call(ctx, http.MethodPatch, webhookPath(id), nil, req, &out); err != nil {
-		return nil, withID(err, id)
+	data, resp, err := c.call(ctx, http.MethodPatch, path, nil, req, false)
+	if err != nil {
+		return withID(err, id)
 	}
-	if out.Data == nil || out.Data.ID == "" {
-		return nil, nil
+	if data == nil {
+		return nil
 	}
-	return out.Data, nil
+	var wire wireWebhook
+	if err := decodeData(resp, data, '{', &wire, "the updated webhook"); err != nil {
+		return err
+	}
+	if wire.ID == nil || *wire.ID != id {
+		return resp.Broken(fmt.Sprintf(`"data" that is not webhook %q`, id))
+	}
+	return nil
 }
 
 // DeleteWebhook deletes a webhook, repeating its id in confirm as the API demands. An unknown id gives an
 // *APIError with status 404; callers that only want it gone treat that as success.
 func (c *Client) DeleteWebhook(ctx context.Context, id string) error {
+	path, err := webhookPath(id)
+	if err != nil {
+		return err
+	}
 	defer c.inventory.Invalidate()
-	err := c.call(ctx, http.MethodDelete, webhookPath(id), url.Values{"confirm": {id}}, nil, nil)
+	_, _, err = c.call(ctx, http.MethodDelete, path, url.Values{"confirm": {id}}, nil, false)
 	return withID(err, id)
 }
 
 // SendTest asks Sellfern to send a test event to the endpoint. It is not retried: a repeat would send twice.
 func (c *Client) SendTest(ctx context.Context, id string) (*Delivery, error) {
-	var out envelope[*Delivery]
-	if err := c.call(ctx, http.MethodPost, webhookPath(id)+"/test", nil, nil, &out); err != nil {
+	path, err := webhookPath(id, "test")
+	if err != nil {
+		return nil, err
+	}
+	data, resp, err := c.call(ctx, http.MethodPost, path, nil, nil, false)
+	if err != nil || data == nil {
 		return nil, withID(err, id)
 	}
-	return out.Data, nil
+	var d Delivery
+	if err := decodeData(resp, data, '{', &d, "a delivery"); err != nil {
+		return nil, err
+	}
+	return &d, nil
 }
 
 // ListDeliveries returns the recent deliveries to an endpoint.
 func (c *Client) ListDeliveries(ctx context.Context, id string) ([]Delivery, error) {
-	var out envelope[[]Delivery]
-	if err := c.call(ctx, http.MethodGet, webhookPath(id)+"/deliveries", nil, nil, &out); err != nil {
+	path, err := webhookPath(id, "deliveries")
+	if err != nil {
+		return nil, err
+	}
+	data, resp, err := c.call(ctx, http.MethodGet, path, nil, nil, false)
+	if err != nil {
 		return nil, withID(err, id)
 	}
-	return out.Data, nil
+	var out []Delivery
+	if err := decodeData(resp, data, '[', &out, "the list of deliveries"); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// OldestFirst orders webhooks by when they were made, then by id, whatever order the API answered in. It compares
+// the parsed times: written times sort wrongly as strings once fractions of a second or offsets appear.
+func OldestFirst(a, b Webhook) int {
+	if c := a.Created.Compare(b.Created); c != 0 {
+		return c
+	}
+	return strings.Compare(a.ID, b.ID)
 }
 
 func sortedCopy(s []string) []string {

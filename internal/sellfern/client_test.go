@@ -20,6 +20,7 @@ import (
 
 	"github.com/seed/terraform-provider-webhooks/internal/inventory"
 	"github.com/seed/terraform-provider-webhooks/internal/mockserver"
+	"github.com/seed/terraform-provider-webhooks/internal/transport"
 )
 
 // testToken is the token every test client sends. It is long and distinctive so that finding it in an error
@@ -91,7 +92,7 @@ func serve(t *testing.T, h http.HandlerFunc) *Client {
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return newClient(t, srv.URL, testToken, -1)
+	return newClient(t, srv.URL, testToken, 0)
 }
 
 // checkMessage asserts what every error a user may see must satisfy.
@@ -126,7 +127,7 @@ func wantFragments(t *testing.T, msg string, want, notWant []string) {
 // what they say; every request carries the bearer token, the user agent and asks for JSON.
 func TestRoundTripAgainstMock(t *testing.T) {
 	m, rec, base := newMock(t)
-	c := newClient(t, base, testToken, 0)
+	c := newClient(t, base, testToken, transport.DefaultMaxRetries)
 	ctx := context.Background()
 
 	created, err := c.CreateWebhook(ctx, CreateRequest{URL: "https://hooks.example.com/a", Events: []string{"order.updated", "order.created"}})
@@ -169,12 +170,8 @@ func TestRoundTripAgainstMock(t *testing.T) {
 	}
 
 	newURL, disabled := "https://hooks.example.com/b", false
-	updated, err := c.UpdateWebhook(ctx, created.ID, UpdateRequest{URL: &newURL, Events: []string{"ticket.updated"}, Enabled: &disabled})
-	if err != nil {
+	if err := c.UpdateWebhook(ctx, created.ID, UpdateRequest{URL: &newURL, Events: []string{"ticket.updated"}, Enabled: &disabled}); err != nil {
 		t.Fatalf("UpdateWebhook: %v", err)
-	}
-	if updated == nil || updated.URL != newURL || updated.Enabled || !slices.Equal(updated.Events, []string{"ticket.updated"}) || updated.Secret != "" {
-		t.Fatalf("updated %+v", updated)
 	}
 	if held, _ := m.SellfernWebhook(created.ID); held.URL != newURL || held.Enabled || held.Secret != created.Secret {
 		t.Errorf("mock after update %+v", held)
@@ -245,7 +242,7 @@ func TestRoundTripAgainstMock(t *testing.T) {
 func TestAgainstStartedMock(t *testing.T) {
 	m := startedMock(t, mockserver.Options{Seed: 3})
 	ctx := context.Background()
-	w, err := newClient(t, m.SellfernBaseURL(), testToken, 0).CreateWebhook(ctx, CreateRequest{URL: "https://h.example.com/x", Events: []string{"expense.created"}})
+	w, err := newClient(t, m.SellfernBaseURL(), testToken, transport.DefaultMaxRetries).CreateWebhook(ctx, CreateRequest{URL: "https://h.example.com/x", Events: []string{"expense.created"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,43 +250,50 @@ func TestAgainstStartedMock(t *testing.T) {
 		t.Fatal("secret differs from the mock's")
 	}
 
-	_, err = newClient(t, m.SellfernBaseURL(), "sk_test_revoked_0000", 0).ListWebhooks(ctx)
+	_, err = newClient(t, m.SellfernBaseURL(), "sk_test_revoked_0000", transport.DefaultMaxRetries).ListWebhooks(ctx)
 	if !IsAuth(err) {
 		t.Fatalf("bad token: %v", err)
 	}
 	wantFragments(t, checkMessage(t, err), []string{"Sellfern rejected the token (HTTP 401 unauthorized): it is invalid or has been revoked"}, []string{"sk_test_revoked_0000"})
 
-	_, err = newClient(t, m.SellfernBaseURL(), noScopeToken, 0).ListWebhooks(ctx)
+	_, err = newClient(t, m.SellfernBaseURL(), noScopeToken, transport.DefaultMaxRetries).ListWebhooks(ctx)
 	if !IsAuth(err) {
 		t.Fatalf("token without scope: %v", err)
 	}
 	wantFragments(t, checkMessage(t, err), []string{"HTTP 403 missing_scope", "webhooks:manage"}, nil)
 
 	// A create the server refuses as invalid shows the server's own words.
-	_, err = newClient(t, m.SellfernBaseURL(), testToken, 0).CreateWebhook(ctx, CreateRequest{URL: "https://h.example.com/y", Events: []string{"order.deleted"}})
+	_, err = newClient(t, m.SellfernBaseURL(), testToken, transport.DefaultMaxRetries).CreateWebhook(ctx, CreateRequest{URL: "https://h.example.com/y", Events: []string{"order.deleted"}})
 	wantFragments(t, checkMessage(t, err), []string{"Sellfern rejected the request as invalid (HTTP 400 validation_error)", `unknown event "order.deleted"`}, nil)
 	if n := len(m.SellfernWebhooks()); n != 1 {
 		t.Errorf("mock holds %d webhooks, want 1", n)
 	}
 }
 
-// TestUpdateCopesWithoutBody: the documents show no body for PATCH's 200; whatever comes back without a webhook
-// is success with nothing to report, and a body with the webhook is decoded.
+// TestUpdateCopesWithoutBody: the documents show no body for PATCH's 200; an empty body, or an envelope that says
+// success without data, is success, and so is the updated webhook. A 2xx that says it failed, or names another
+// webhook, or holds something that is not a webhook, is an error: the server did not do what was asked.
 func TestUpdateCopesWithoutBody(t *testing.T) {
 	cases := []struct {
 		name, body  string
 		status      int
 		contentType string
-		want        *Webhook
+		wantErr     []string // fragments of the error; none means success
 	}{
 		{name: "empty 200", status: 200},
 		{name: "empty 200 claiming JSON", status: 200, contentType: "application/json"},
 		{name: "204", status: 204},
 		{name: "envelope without data", status: 200, body: `{"success":true}`},
 		{name: "envelope with null data", status: 200, body: `{"success":true,"data":null}`},
-		{name: "envelope with empty object", status: 200, body: `{"success":true,"data":{}}`},
-		{name: "updated object", status: 200, body: `{"success":true,"data":{"id":"wh_1","url":"https://x.example.com","events":["order.created"],"enabled":false,"created_at":"2026-05-22T10:00:00Z","etag":"abc"}}`,
-			want: &Webhook{ID: "wh_1", URL: "https://x.example.com", Events: []string{"order.created"}, Enabled: false, CreatedAt: "2026-05-22T10:00:00Z"}},
+		{name: "updated object", status: 200, body: `{"success":true,"data":{"id":"wh_1","url":"https://x.example.com","events":["order.created"],"enabled":false,"created_at":"2026-05-22T10:00:00Z","etag":"abc"}}`},
+		{name: "success false", status: 200, body: `{"success":false,"error":{"code":"conflict","message":"webhook is locked"}}`,
+			wantErr: []string{"Sellfern API answered PATCH /api/v2/webhooks/wh_1 with HTTP 200 but", `"success" is false (conflict: webhook is locked)`, "did not do what was asked"}},
+		{name: "success false, nothing else", status: 200, body: `{"success":false}`,
+			wantErr: []string{`HTTP 200 but "success" is false, so the call did not do what was asked`}},
+		{name: "no success field", status: 200, body: `{}`, wantErr: []string{`HTTP 200 but "success" is missing`}},
+		{name: "envelope with empty object", status: 200, body: `{"success":true,"data":{}}`, wantErr: []string{`"data" that is not webhook "wh_1"`}},
+		{name: "another webhook", status: 200, body: `{"success":true,"data":{"id":"wh_2"}}`, wantErr: []string{`"data" that is not webhook "wh_1"`}},
+		{name: "data a list", status: 200, body: `{"success":true,"data":[]}`, wantErr: []string{`"data" that is not the updated webhook`}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -303,19 +307,20 @@ func TestUpdateCopesWithoutBody(t *testing.T) {
 				io.WriteString(w, tc.body)
 			})
 			enabled := false
-			got, err := c.UpdateWebhook(context.Background(), "wh_1", UpdateRequest{Enabled: &enabled})
-			if err != nil {
-				t.Fatalf("UpdateWebhook: %v", err)
-			}
+			err := c.UpdateWebhook(context.Background(), "wh_1", UpdateRequest{Enabled: &enabled})
 			if method != http.MethodPatch || path != "/api/v2/webhooks/wh_1" {
 				t.Errorf("sent %s %s", method, path)
 			}
-			if tc.want == nil && got != nil {
-				t.Errorf("got %+v, want nil", got)
+			if tc.wantErr == nil {
+				if err != nil {
+					t.Fatalf("UpdateWebhook: %v", err)
+				}
+				return
 			}
-			if tc.want != nil && (got == nil || got.ID != tc.want.ID || got.URL != tc.want.URL || got.Enabled != tc.want.Enabled || !slices.Equal(got.Events, tc.want.Events)) {
-				t.Errorf("got %+v, want %+v", got, tc.want)
+			if err == nil {
+				t.Fatal("UpdateWebhook succeeded; want an error")
 			}
+			wantFragments(t, checkMessage(t, err), tc.wantErr, nil)
 		})
 	}
 }
@@ -376,7 +381,7 @@ func runCall(ctx context.Context, c *Client, call string) error {
 		_, err = c.ListWebhooks(ctx)
 	case "update":
 		on := true
-		_, err = c.UpdateWebhook(ctx, "wh_abc123", UpdateRequest{Enabled: &on})
+		err = c.UpdateWebhook(ctx, "wh_abc123", UpdateRequest{Enabled: &on})
 	case "delete":
 		err = c.DeleteWebhook(ctx, "wh_abc123")
 	case "test":
@@ -590,7 +595,7 @@ func TestTokenNeverInErrorsFromBrokenServer(t *testing.T) {
 			}()
 		}
 	}()
-	c := newClient(t, "http://"+ln.Addr().String(), testToken, -1)
+	c := newClient(t, "http://"+ln.Addr().String(), testToken, 0)
 	t.Log(checkMessage(t, runCall(context.Background(), c, "list")))
 }
 
@@ -662,7 +667,7 @@ func TestCreateCancelledLeavesNothing(t *testing.T) {
 		m.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
-	c := newClient(t, srv.URL+"/sellfern", testToken, 0)
+	c := newClient(t, srv.URL+"/sellfern", testToken, transport.DefaultMaxRetries)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -693,7 +698,7 @@ func TestCreateExactlyOnceUnderFaults(t *testing.T) {
 	m := startedMock(t, mockserver.Options{Seed: 20260522, Faults: mockserver.FaultOptions{
 		Rate: 0.5, Kinds: []mockserver.FaultKind{mockserver.Fault429}, AfterCommitRatio: 0.5,
 	}})
-	exactlyOnce(t, m, 24, 0)
+	exactlyOnce(t, m, 24, transport.DefaultMaxRetries)
 }
 
 // TestCreateExactlyOnceUnderMixedFaults: the same with dropped connections and 503s, which the client waits out
@@ -904,5 +909,106 @@ func TestSigningSecretNeverQuoted(t *testing.T) {
 				t.Errorf("error message quotes the signing secret: %q", msg)
 			}
 		})
+	}
+}
+
+// TestSuccessStatusThatFailsIsAnError: a 2xx answer that does not carry what the call promises is an error that
+// names the call, the status and what the body said; never an empty list, never "done".
+func TestSuccessStatusThatFailsIsAnError(t *testing.T) {
+	const listed = `{"id":"wh_1","url":"https://a.example.com","events":["order.created"],"enabled":true,"created_at":"2026-05-22T10:00:00Z"}`
+	cases := []struct {
+		name, call, body string
+		want             []string
+	}{
+		{"list says it failed", "list", `{"success":false,"error":{"code":"internal","message":"database unavailable"}}`,
+			[]string{"Sellfern API answered GET /api/v2/webhooks with HTTP 200 but", `"success" is false (internal: database unavailable)`}},
+		{"list without data", "list", `{"success":true}`, []string{`no "data" (it is absent or null), where the list of webhooks belongs`}},
+		{"list with null data", "list", `{"success":true,"data":null}`, []string{`no "data" (it is absent or null)`}},
+		{"list of nothing at all", "list", `{}`, []string{`"success" is missing`}},
+		{"list that is an object", "list", `{"success":true,"data":{"id":"wh_1"}}`, []string{`"data" that is not the list of webhooks`}},
+		{"listed webhook without enabled", "list", `{"success":true,"data":[` + strings.Replace(listed, `"enabled":true,`, "", 1) + `]}`,
+			[]string{`webhook 1 of the list has no "enabled"`}},
+		{"listed webhook without url", "list", `{"success":true,"data":[` + strings.Replace(listed, `"url":"https://a.example.com",`, "", 1) + `]}`,
+			[]string{`webhook 1 of the list has no "url"`}},
+		{"listed webhook without events", "list", `{"success":true,"data":[` + strings.Replace(listed, `"events":["order.created"],`, "", 1) + `]}`,
+			[]string{`webhook 1 of the list has no "events"`}},
+		{"listed webhook with a bad time", "list", `{"success":true,"data":[` + strings.Replace(listed, `2026-05-22T10:00:00Z`, "yesterday", 1) + `]}`,
+			[]string{`webhook 1 of the list has a "created_at" that is not an RFC 3339 time ("yesterday")`}},
+		{"listed webhook whose id is a path", "list", `{"success":true,"data":[` + strings.Replace(listed, `"wh_1"`, `"wh/../x"`, 1) + `]}`,
+			[]string{`webhook 1 of the list has an id that cannot be used ("wh/../x": it holds "/")`}},
+		{"listed webhook whose id is dot-dot", "list", `{"success":true,"data":[` + strings.Replace(listed, `"wh_1"`, `".."`, 1) + `]}`,
+			[]string{`an id that cannot be used (".."`}},
+		{"delete says it failed", "delete", `{"success":false,"error":{"code":"locked","message":"try later"}}`,
+			[]string{"Sellfern API answered DELETE /api/v2/webhooks/wh_abc123 with HTTP 200 but", `"success" is false (locked: try later)`}},
+		{"deliveries with null data", "deliveries", `{"success":true,"data":null}`, []string{`where the list of deliveries belongs`}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := serve(t, func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				io.WriteString(w, tc.body)
+			})
+			err := runCall(context.Background(), c, tc.call)
+			if err == nil {
+				t.Fatal("the call succeeded; want an error")
+			}
+			wantFragments(t, checkMessage(t, err), tc.want, nil)
+		})
+	}
+}
+
+// TestIDsAreOnePathSegment: an id goes on the wire as one escaped segment, and one that would name another path
+// is refused before anything is sent.
+func TestIDsAreOnePathSegment(t *testing.T) {
+	var uris []string
+	c := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		uris = append(uris, r.RequestURI)
+		io.WriteString(w, `{"success":true}`)
+	})
+	ctx := context.Background()
+	if err := c.DeleteWebhook(ctx, "wh 1?x"); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"", ".", "..", "wh/../x"} {
+		err := c.DeleteWebhook(ctx, id)
+		wantFragments(t, checkMessage(t, err), []string{fmt.Sprintf("the Sellfern webhook id %q cannot be used in a request", id)}, nil)
+	}
+	if want := []string{"/api/v2/webhooks/wh%201%3Fx?confirm=wh+1%3Fx"}; !slices.Equal(uris, want) {
+		t.Fatalf("requests %q, want %q", uris, want)
+	}
+}
+
+// TestCreateIsBoundedWhenTheListStalls: a create whose answer is lost, while the list that would tell what it made
+// never comes back, ends within the one bound a create has, recovery included, and says what may be left.
+func TestCreateIsBoundedWhenTheListStalls(t *testing.T) {
+	m := startedMock(t, mockserver.Options{Seed: 3})
+	m.SetFaults(mockserver.FaultOptions{Rate: 1, AfterCommitRatio: 1, Kinds: []mockserver.FaultKind{mockserver.Fault503},
+		Routes: []string{"sellfern.create"}})
+	m.OnRequest(func(route string) {
+		if route == "sellfern.create" {
+			m.SetStall("sellfern.list", true)
+		}
+	})
+	const bound = 2 * time.Second
+	c, err := New(Config{BaseURL: m.SellfernBaseURL(), Token: testToken, UserAgent: testUserAgent,
+		MaxRetries: transport.DefaultMaxRetries, RequestTimeout: 200 * time.Millisecond, MaxElapsed: bound})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, err = c.CreateWebhook(context.Background(), CreateRequest{URL: "https://h.example.com/stalled", Events: []string{"order.created"}})
+	elapsed := time.Since(start)
+	var unknown *inventory.UnknownOutcomeError
+	if !errors.As(err, &unknown) {
+		t.Fatalf("want an UnknownOutcomeError, got %T: %v", err, err)
+	}
+	wantFragments(t, checkMessage(t, err), []string{"within 2s, the time allowed for one create",
+		"A webhook matching it may exist on the server without being recorded; check for it and delete or import it"}, nil)
+	// Not a measure of speed: without the bound this create would have gone on listing for minutes.
+	if elapsed > 5*bound {
+		t.Fatalf("the create took %s against a bound of %s", elapsed, bound)
+	}
+	if n := m.Count("sellfern.create"); n != 1 {
+		t.Fatalf("%d create requests; a create whose outcome is unknown is not repeated", n)
 	}
 }

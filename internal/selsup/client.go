@@ -3,8 +3,10 @@
 package selsup
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/seed/terraform-provider-webhooks/internal/inventory"
 	"github.com/seed/terraform-provider-webhooks/internal/transport"
+	"github.com/seed/terraform-provider-webhooks/internal/webhookurl"
 )
 
 // DefaultBaseURL is SelSup's production API.
@@ -34,25 +37,34 @@ type Webhook struct {
 }
 
 // wireWebhook is the JSON shape. Numbers are read leniently because the documents' own samples send them as
-// strings (a documentation bug, but one a real server might share).
+// strings (a documentation bug, but one a real server might share). A nil ID or URL was absent or null.
 type wireWebhook struct {
-	ID             flexInt   `json:"id"`
+	ID             *flexInt  `json:"id"`
 	Name           string    `json:"name"`
-	URL            string    `json:"url"`
+	URL            *string   `json:"url"`
 	ClientID       flexInt   `json:"clientId"`
 	OrganizationID flexInt   `json:"organizationId"`
 	Types          *[]string `json:"types"`
 }
 
-func (w wireWebhook) webhook() Webhook {
-	out := Webhook{ID: int64(w.ID), Name: w.Name, URL: w.URL, ClientID: int64(w.ClientID), OrganizationID: int64(w.OrganizationID)}
+// webhook reads w, or says what is wrong with it: every webhook has a positive integer id and a url.
+func (w wireWebhook) webhook() (Webhook, string) {
+	switch {
+	case w.ID == nil:
+		return Webhook{}, `no "id"`
+	case *w.ID <= 0:
+		return Webhook{}, fmt.Sprintf(`an "id" that is not a positive integer (%d)`, *w.ID)
+	case w.URL == nil:
+		return Webhook{}, `no "url"`
+	}
+	out := Webhook{ID: int64(*w.ID), Name: w.Name, URL: *w.URL, ClientID: int64(w.ClientID), OrganizationID: int64(w.OrganizationID)}
 	if w.Types != nil {
 		out.Types = slices.Clone(*w.Types)
 		if out.Types == nil {
 			out.Types = []string{}
 		}
 	}
-	return out
+	return out, ""
 }
 
 // CreateRequest is the body of a create. The service sets id and clientId itself.
@@ -63,13 +75,15 @@ type CreateRequest struct {
 	Types          []string `json:"types"`
 }
 
-// Config configures a Client. Zero durations and retries take the transport's defaults.
+// Config configures a Client. MaxRetries is taken as given (0 means no retries); zero durations take the
+// transport's defaults.
 type Config struct {
 	BaseURL        string
 	APIKey         string
 	UserAgent      string
 	MaxRetries     int
 	RequestTimeout time.Duration
+	MaxElapsed     time.Duration // bound on one call, a create and its recovery included
 	HTTPClient     *http.Client
 }
 
@@ -92,13 +106,14 @@ func New(cfg Config) (*Client, error) {
 		UserAgent:      cfg.UserAgent,
 		MaxRetries:     cfg.MaxRetries,
 		RequestTimeout: cfg.RequestTimeout,
+		MaxElapsed:     cfg.MaxElapsed,
 		HTTPClient:     cfg.HTTPClient,
 	})
 	if err != nil {
 		return nil, err
 	}
 	c := &Client{http: t}
-	c.inventory = inventory.New(c.listWebhooks, func(w Webhook) string { return FormatID(w.ID) }, inventory.DefaultTTL)
+	c.inventory = inventory.New(c.listWebhooks, func(w Webhook) string { return FormatID(w.ID) })
 	return c, nil
 }
 
@@ -114,34 +129,44 @@ func ParseID(s string) (int64, error) {
 	return id, nil
 }
 
-func (c *Client) call(ctx context.Context, method, path string, body, out any) error {
-	resp, err := c.http.Do(ctx, method, path, nil, body)
-	if err != nil {
-		return asAPIError(err)
-	}
-	if out == nil {
-		return nil
-	}
-	return resp.Decode(out)
-}
-
 // ListWebhooks returns every webhook of the account. Reads during one Terraform operation share one list; any
 // write through this Client makes the next read list again.
 func (c *Client) ListWebhooks(ctx context.Context) ([]Webhook, error) {
 	return c.inventory.List(ctx)
 }
 
-func (c *Client) listWebhooks(ctx context.Context) ([]Webhook, error) {
-	var wire []wireWebhook
+func (c *Client) listWebhooks(ctx context.Context) (inventory.Listing[Webhook], error) {
+	var none inventory.Listing[Webhook]
 	// The trailing slash is part of the documented path.
-	if err := c.call(ctx, http.MethodGet, "api/webhook/", nil, &wire); err != nil {
-		return nil, err
+	resp, err := c.http.Do(ctx, http.MethodGet, "api/webhook/", nil, nil)
+	if err != nil {
+		return none, asAPIError(err)
 	}
-	out := make([]Webhook, 0, len(wire))
-	for _, w := range wire {
-		out = append(out, w.webhook())
+	var wire []wireWebhook
+	if body := bytes.TrimSpace(resp.Body); len(body) == 0 || body[0] != '[' {
+		// A 200 with anything but the documented array (null, or an error body) is not an empty account.
+		return none, resp.Broken("not the list of webhooks: " + describeBody(resp))
 	}
-	return out, nil
+	if err := resp.Decode(&wire); err != nil {
+		return none, err
+	}
+	out := make([]Webhook, len(wire))
+	for i, w := range wire {
+		var problem string
+		if out[i], problem = w.webhook(); problem != "" {
+			return none, resp.Broken(fmt.Sprintf("webhook %d of the list has %s", i+1, problem))
+		}
+	}
+	return inventory.Listing[Webhook]{Items: out, ServerTime: resp.ServerTime()}, nil
+}
+
+// describeBody says what a 2xx body holds instead of what the call promised: the service's own error code and
+// message when it is an error body, or a short excerpt.
+func describeBody(resp *transport.Response) string {
+	if fields, ok := decodeErrorFields(resp.Body, resp.Text); ok {
+		return "an error body (" + fields + ")"
+	}
+	return transport.BodySnippet(resp.Header, []byte(resp.Text(string(resp.Body), 200)))
 }
 
 // GetWebhook finds one webhook in the list. A missing id gives an *APIError with status 404.
@@ -156,15 +181,12 @@ func (c *Client) GetWebhook(ctx context.Context, id int64) (*Webhook, error) {
 	return &w, nil
 }
 
-// ListFetches reports how many list calls this Client has made (for tests of the read cache).
-func (c *Client) ListFetches() int { return c.inventory.Fetches() }
-
 // CreateWebhook makes exactly one webhook. If an attempt's answer is lost, the webhook it made is found in the
 // list and adopted (a SelSup create answer holds nothing the list lacks), so no second one is made.
 func (c *Client) CreateWebhook(ctx context.Context, req CreateRequest) (*Webhook, error) {
 	wantTypes := sortedCopy(req.Types)
 	w, err := c.inventory.CreateOnce(ctx, inventory.Create[Webhook]{
-		Key:      fmt.Sprint(req.URL, "\x00", req.Name, "\x00", req.OrganizationID, "\x00", wantTypes),
+		Key:      fmt.Sprint(webhookurl.Canonical(req.URL), "\x00", req.Name, "\x00", req.OrganizationID, "\x00", wantTypes),
 		Describe: "SelSup webhook for " + req.URL,
 		Do: func(ctx context.Context) (Webhook, error) {
 			resp, err := c.http.Do(ctx, http.MethodPost, "api/webhook/", nil, req)
@@ -172,25 +194,34 @@ func (c *Client) CreateWebhook(ctx context.Context, req CreateRequest) (*Webhook
 				return Webhook{}, asAPIError(err)
 			}
 			var out wireWebhook
+			if body := bytes.TrimSpace(resp.Body); len(body) == 0 || body[0] != '{' {
+				return Webhook{}, resp.Broken("not the created webhook: " + describeBody(resp))
+			}
 			if err := resp.Decode(&out); err != nil {
 				return Webhook{}, err
 			}
-			if out.ID == 0 {
-				// Created, as the status says, but with no id to know it by: as good as a lost answer.
-				return Webhook{}, &transport.DecodeError{Service: "SelSup", Method: resp.Method, Path: resp.Path,
-					Detail: "a success that names no webhook id"}
+			// Created, as the status says, but with no id to know it by: as good as a lost answer. The documented
+			// answer repeats the url; the request says what it is when it does not.
+			if out.URL == nil {
+				out.URL = &req.URL
 			}
-			return out.webhook(), nil
+			made, problem := out.webhook()
+			if problem != "" {
+				return Webhook{}, resp.Broken("the created webhook has " + problem)
+			}
+			return made, nil
 		},
 		Matches: func(w Webhook) bool {
 			// A list without types cannot contradict them.
-			return w.URL == req.URL && w.Name == req.Name && w.OrganizationID == req.OrganizationID &&
+			return webhookurl.Equal(w.URL, req.URL) && w.Name == req.Name && w.OrganizationID == req.OrganizationID &&
 				(w.Types == nil || slices.Equal(sortedCopy(w.Types), wantTypes))
 		},
 		Delete:    func(ctx context.Context, w Webhook) error { return c.DeleteWebhook(ctx, w.ID) },
 		Adopt:     true,
 		Attempts:  c.http.MaxAttempts(),
+		Bound:     c.http.MaxElapsed(),
 		Ambiguous: transport.OutcomeUnknown,
+		Retry:     retryCreate,
 		Wait:      c.http.WaitBeforeRetry,
 	})
 	if err != nil {
@@ -202,14 +233,30 @@ func (c *Client) CreateWebhook(ctx context.Context, req CreateRequest) (*Webhook
 	return &w, nil
 }
 
-// DeleteWebhook deletes a webhook. An unknown id gives an *APIError with status 404.
+// retryCreate: a create is tried again, once the failed attempt is known to have left nothing behind, on the
+// answers every call retries on, and after an answer that did not carry the new webhook.
+func retryCreate(err error) bool {
+	var de *transport.DecodeError
+	return transport.Retryable(err) || errors.As(err, &de)
+}
+
+// DeleteWebhook deletes a webhook. An unknown id gives an *APIError with status 404. The documented answer is a
+// bare 200; a 2xx that carries an error body says the webhook is still there.
 func (c *Client) DeleteWebhook(ctx context.Context, id int64) error {
 	defer c.inventory.Invalidate()
-	err := c.call(ctx, http.MethodDelete, "api/webhook/"+FormatID(id), nil, nil)
-	if ae, ok := err.(*APIError); ok {
-		ae.WebhookID = id
+	resp, err := c.http.Do(ctx, http.MethodDelete, "api/webhook/"+FormatID(id), nil, nil)
+	if err != nil {
+		err = asAPIError(err)
+		var ae *APIError
+		if errors.As(err, &ae) {
+			ae.WebhookID = id
+		}
+		return err
 	}
-	return err
+	if fields, ok := decodeErrorFields(resp.Body, resp.Text); ok {
+		return resp.Broken("an error body (" + fields + "), so the webhook was not deleted")
+	}
+	return nil
 }
 
 func sortedCopy(s []string) []string {

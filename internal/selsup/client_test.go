@@ -19,6 +19,7 @@ import (
 
 	"github.com/seed/terraform-provider-webhooks/internal/inventory"
 	"github.com/seed/terraform-provider-webhooks/internal/mockserver"
+	"github.com/seed/terraform-provider-webhooks/internal/transport"
 )
 
 // testKey is the API key every test client sends; distinctive, so that finding it in a message means a leak.
@@ -88,7 +89,7 @@ func serve(t *testing.T, h http.HandlerFunc) *Client {
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return newClient(t, srv.URL, testKey, -1)
+	return newClient(t, srv.URL, testKey, 0)
 }
 
 // checkMessage asserts what every error a user may see must satisfy.
@@ -122,7 +123,7 @@ func wantFragments(t *testing.T, msg string, want, notWant []string) {
 // the service, a Cyrillic name kept byte for byte, the raw key in Authorization (no Bearer) and the user agent.
 func TestRoundTripAgainstMock(t *testing.T) {
 	m, rec, base := newMock(t, mockserver.Options{})
-	c := newClient(t, base, testKey, 0)
+	c := newClient(t, base, testKey, transport.DefaultMaxRetries)
 	ctx := context.Background()
 
 	name := "Заказы — склад «Север» ✓"
@@ -201,14 +202,14 @@ func TestRoundTripAgainstMock(t *testing.T) {
 // stays an empty, non-nil slice.
 func TestListWithoutTypes(t *testing.T) {
 	m := startedMock(t, mockserver.Options{Seed: 9})
-	c := newClient(t, m.SelSupBaseURL(), testKey, 0)
+	c := newClient(t, m.SelSupBaseURL(), testKey, transport.DefaultMaxRetries)
 	ctx := context.Background()
 	w, err := c.CreateWebhook(ctx, CreateRequest{URL: "https://h.example.com/t", Types: []string{"ORDER"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	m.SetSelSupOmitTypes(true)
-	got, err := newClient(t, m.SelSupBaseURL(), testKey, 0).GetWebhook(ctx, w.ID)
+	got, err := newClient(t, m.SelSupBaseURL(), testKey, transport.DefaultMaxRetries).GetWebhook(ctx, w.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,7 +278,7 @@ func TestFlexibleDecoding(t *testing.T) {
 	for _, bad := range []string{`[{"id":"abc"}]`, `[{"id":1.5}]`, `[{"id":99999999999999999999}]`, `{"id":1}`, `[{"id":true}]`, ``, `<html></html>`} {
 		c := serve(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, bad) })
 		_, err := c.ListWebhooks(ctx)
-		wantFragments(t, checkMessage(t, err), []string{"SelSup API answered GET", "not the documented JSON"}, nil)
+		wantFragments(t, checkMessage(t, err), []string{"SelSup API answered GET /api/webhook/ with HTTP 200 but"}, nil)
 	}
 }
 
@@ -355,7 +356,8 @@ func TestErrorMessages(t *testing.T) {
 		{name: "500 documented", status: 500, body: `{"error":"INTERNAL_ERROR","message":"Внутренняя ошибка сервера","system":"java.lang.NullPointerException at ru.selsup.Webhook.save(Webhook.java:42)"}`,
 			want: []string{"SelSup API error (HTTP 500 INTERNAL_ERROR): Внутренняя ошибка сервера; system: java.lang.NullPointerException at ru.selsup.Webhook.save(Webhook.java:42)"}, code: "INTERNAL_ERROR"},
 		{name: "401 empty", status: 401,
-			want: []string{"SelSup API error (HTTP 401); the response was empty response body"}, auth: true},
+			// SelSup documents 403 for a rejected key and nothing for 401: no credential hint is claimed for it.
+			want: []string{"SelSup API error (HTTP 401); the response was empty response body"}},
 		{name: "403 empty", status: 403,
 			want: []string{"SelSup refused the API key (HTTP 403)", "empty response body"}, auth: true},
 		{name: "404 documented", status: 404, body: `{"error":"NOT_FOUND","localMessage":"Вебхук не найден"}`,
@@ -428,13 +430,13 @@ func sameText(got, want string) bool {
 func TestCreateErrorsFromMock(t *testing.T) {
 	m := startedMock(t, mockserver.Options{Seed: 4, SelSupOrganizations: []int64{17}})
 	ctx := context.Background()
-	c := newClient(t, m.SelSupBaseURL(), testKey, 0)
+	c := newClient(t, m.SelSupBaseURL(), testKey, transport.DefaultMaxRetries)
 	_, err := c.CreateWebhook(ctx, CreateRequest{URL: "https://h.example.com/o", OrganizationID: 99, Types: []string{"ORDER"}})
 	wantFragments(t, checkMessage(t, err), []string{"SelSup rejected the request as invalid (HTTP 400 VALIDATION_ERROR): Организация не найдена; params: field=organizationId, value=99"}, nil)
 	_, err = c.CreateWebhook(ctx, CreateRequest{URL: "https://h.example.com/o", Types: []string{"DELETE_ORDER"}})
 	wantFragments(t, checkMessage(t, err), []string{"(HTTP 400 VALIDATION_ERROR): Неизвестный тип события: DELETE_ORDER"}, nil)
 
-	_, err = newClient(t, m.SelSupBaseURL(), "Bearer "+testKey, 0).ListWebhooks(ctx)
+	_, err = newClient(t, m.SelSupBaseURL(), "Bearer "+testKey, transport.DefaultMaxRetries).ListWebhooks(ctx)
 	if !IsAuth(err) {
 		t.Fatalf("Bearer-prefixed key: %v", err)
 	}
@@ -535,7 +537,7 @@ func TestCreateExactlyOnceUnderFaults(t *testing.T) {
 	m := startedMock(t, mockserver.Options{Seed: 20260522, Faults: mockserver.FaultOptions{
 		Rate: 0.5, Kinds: []mockserver.FaultKind{mockserver.Fault429}, AfterCommitRatio: 0.5,
 	}})
-	exactlyOnce(t, m, 24, 0)
+	exactlyOnce(t, m, 24, transport.DefaultMaxRetries)
 }
 
 func TestCreateExactlyOnceUnderMixedFaults(t *testing.T) {
@@ -659,5 +661,42 @@ func TestBaseURLRules(t *testing.T) {
 		if _, err := New(Config{BaseURL: base, APIKey: testKey}); err != nil {
 			t.Errorf("New refused base URL %q: %v", base, err)
 		}
+	}
+}
+
+// TestSuccessStatusThatFailsIsAnError: a 2xx answer that does not carry what the call promises is an error that
+// names the call, the status and what the body said; never an empty list, never "done".
+func TestSuccessStatusThatFailsIsAnError(t *testing.T) {
+	cases := []struct {
+		name, method, body string
+		want               []string
+	}{
+		{"list is null", http.MethodGet, `null`, []string{"SelSup API answered GET /api/webhook/ with HTTP 200 but not the list of webhooks"}},
+		{"list is an error body", http.MethodGet, `{"error":"INTERNAL_ERROR","localMessage":"Сервис недоступен"}`,
+			[]string{"with HTTP 200 but not the list of webhooks: an error body (INTERNAL_ERROR: Сервис недоступен)"}},
+		{"listed id is null", http.MethodGet, `[{"id":null,"url":"https://a.example.com"}]`, []string{`webhook 1 of the list has no "id"`}},
+		{"listed id is missing", http.MethodGet, `[{"id":1001,"url":"https://a.example.com"},{"url":"https://b.example.com"}]`, []string{`webhook 2 of the list has no "id"`}},
+		{"listed id is zero", http.MethodGet, `[{"id":0,"url":"https://a.example.com"}]`, []string{`an "id" that is not a positive integer (0)`}},
+		{"listed url is missing", http.MethodGet, `[{"id":1001}]`, []string{`webhook 1 of the list has no "url"`}},
+		{"delete answers an error body", http.MethodDelete, `{"error":"LOCKED","localMessage":"Вебхук заблокирован"}`,
+			[]string{"SelSup API answered DELETE /api/webhook/1001 with HTTP 200 but an error body (LOCKED: Вебхук заблокирован), so the webhook was not deleted"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := serve(t, func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				io.WriteString(w, tc.body)
+			})
+			var err error
+			if tc.method == http.MethodDelete {
+				err = c.DeleteWebhook(context.Background(), 1001)
+			} else {
+				_, err = c.ListWebhooks(context.Background())
+			}
+			if err == nil {
+				t.Fatal("the call succeeded; want an error")
+			}
+			wantFragments(t, checkMessage(t, err), tc.want, nil)
+		})
 	}
 }

@@ -23,7 +23,7 @@ type APIError struct {
 	Params       map[string]any
 	WebhookID    int64
 	Detail       string
-	status       *transport.StatusError
+	status       *transport.StatusError // nil for an error made here (not found in the list)
 }
 
 // Unwrap exposes the raw HTTP answer.
@@ -43,6 +43,18 @@ func (e *APIError) message() string {
 			head = fmt.Sprintf("SelSup has no webhook with id %d (HTTP 404%s)", e.WebhookID, suffix(e.Code))
 		}
 	}
+	parts := e.said()
+	if parts == "" && e.Detail != "" {
+		return head + "; the response was " + e.Detail
+	}
+	if parts == "" {
+		return head
+	}
+	return head + ": " + parts
+}
+
+// said is what the service's error body said, beyond its code.
+func (e *APIError) said() string {
 	var parts []string
 	for _, s := range []string{e.LocalMessage, e.Message} {
 		if s != "" {
@@ -55,13 +67,7 @@ func (e *APIError) message() string {
 	if len(e.Params) > 0 {
 		parts = append(parts, "params: "+e.formatParams())
 	}
-	if len(parts) == 0 && e.Detail != "" {
-		return head + "; the response was " + e.Detail
-	}
-	if len(parts) == 0 {
-		return head
-	}
-	return head + ": " + strings.Join(parts, "; ")
+	return strings.Join(parts, "; ")
 }
 
 func suffix(code string) string {
@@ -87,9 +93,17 @@ func (e *APIError) formatParams() string {
 			fmt.Fprintf(&b, "… (%d more)", len(keys)-maxParams)
 			break
 		}
-		fmt.Fprintf(&b, "%s=%v", e.status.Text(k, 30), e.status.Text(fmt.Sprint(p[k]), 60))
+		fmt.Fprintf(&b, "%s=%v", e.text(k, 30), e.text(fmt.Sprint(p[k]), 60))
 	}
 	return b.String()
+}
+
+// text makes server text fit for the message; an error made here has no answer to redact for.
+func (e *APIError) text(s string, maxLen int) string {
+	if e.status != nil {
+		return e.status.Text(s, maxLen)
+	}
+	return transport.CleanText(s, maxLen)
 }
 
 // IsNotFound reports whether err says the webhook does not exist.
@@ -98,10 +112,10 @@ func IsNotFound(err error) bool {
 	return errors.As(err, &ae) && ae.StatusCode == http.StatusNotFound
 }
 
-// IsAuth reports whether err is a rejection of the API key.
+// IsAuth reports whether err is a rejection of the API key: SelSup documents 403 for it (and nothing for 401).
 func IsAuth(err error) bool {
 	var ae *APIError
-	return errors.As(err, &ae) && (ae.StatusCode == http.StatusForbidden || ae.StatusCode == http.StatusUnauthorized)
+	return errors.As(err, &ae) && ae.StatusCode == http.StatusForbidden
 }
 
 // Bounds on what a server's error text may add to a message.
@@ -118,37 +132,55 @@ func asAPIError(err error) error {
 	if !errors.As(err, &se) {
 		return err
 	}
-	ae := &APIError{StatusCode: se.StatusCode, status: se}
-	// Every field is decoded on its own, so that one of an unexpected type (say "params": 1) does not cost the
-	// user the code and localMessage beside it.
-	var body struct {
-		Error, LocalMessage, Message, System, Params json.RawMessage
-	}
-	if json.Unmarshal(se.Body, &body) == nil {
-		text := func(raw json.RawMessage) string {
-			var s string
-			_ = json.Unmarshal(raw, &s)
-			return s
-		}
-		code, message := text(body.Error), text(body.Message)
-		if code == "" {
-			// Not the documented string: perhaps {"error": {"code": …, "message": …}}.
-			var nested struct{ Code, Message json.RawMessage }
-			if json.Unmarshal(body.Error, &nested) == nil {
-				code = text(nested.Code)
-				if message == "" {
-					message = text(nested.Message)
-				}
-			}
-		}
-		ae.Code = se.Text(code, maxCode)
-		ae.LocalMessage = se.Text(text(body.LocalMessage), maxLocalMessage)
-		ae.Message = se.Text(message, maxMessage)
-		ae.System = se.Text(text(body.System), maxSystem)
-		_ = json.Unmarshal(body.Params, &ae.Params) // only an object is shown
-	}
+	ae, _ := readErrorBody(se.Body, se.Text)
+	ae.StatusCode, ae.status = se.StatusCode, se
 	if ae.Code == "" && ae.LocalMessage == "" && ae.Message == "" {
 		ae.Detail = transport.BodySnippet(se.Header, se.Body)
 	}
 	return ae
+}
+
+// readErrorBody reads the documented error fields of body, each on its own, so that one of an unexpected type
+// (say "params": 1) does not cost the user the code and localMessage beside it; text makes each fit for a message.
+// ok reports whether the body said anything: a code or a message.
+func readErrorBody(body []byte, text func(string, int) string) (ae *APIError, ok bool) {
+	ae = &APIError{}
+	var fields struct {
+		Error, LocalMessage, Message, System, Params json.RawMessage
+	}
+	if json.Unmarshal(body, &fields) != nil {
+		return ae, false
+	}
+	str := func(raw json.RawMessage) string {
+		var s string
+		_ = json.Unmarshal(raw, &s)
+		return s
+	}
+	code, message := str(fields.Error), str(fields.Message)
+	if code == "" {
+		// Not the documented string: perhaps {"error": {"code": …, "message": …}}.
+		var nested struct{ Code, Message json.RawMessage }
+		if json.Unmarshal(fields.Error, &nested) == nil {
+			code = str(nested.Code)
+			if message == "" {
+				message = str(nested.Message)
+			}
+		}
+	}
+	ae.Code = text(code, maxCode)
+	ae.LocalMessage = text(str(fields.LocalMessage), maxLocalMessage)
+	ae.Message = text(message, maxMessage)
+	ae.System = text(str(fields.System), maxSystem)
+	_ = json.Unmarshal(fields.Params, &ae.Params) // only an object is shown
+	return ae, ae.Code != "" || ae.LocalMessage != "" || ae.Message != ""
+}
+
+// decodeErrorFields summarises an error body that came with a 2xx ("CODE: message"), and reports whether body is
+// one.
+func decodeErrorFields(body []byte, text func(string, int) string) (string, bool) {
+	ae, ok := readErrorBody(body, text)
+	if !ok {
+		return "", false
+	}
+	return strings.TrimPrefix(strings.Trim(ae.Code+": "+ae.said(), ": "), ": "), true
 }

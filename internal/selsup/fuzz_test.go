@@ -25,7 +25,7 @@ func fuzzClient(t *testing.T, rt http.RoundTripper) *Client {
 		BaseURL:    "http://127.0.0.1:9", // never dialled: the transport answers
 		APIKey:     fuzzKey,
 		UserAgent:  "terraform-provider-webhooks/fuzz",
-		MaxRetries: -1,
+		MaxRetries: 0,
 		HTTPClient: &http.Client{Transport: rt},
 	})
 	if err != nil {
@@ -123,17 +123,17 @@ func FuzzSuccessBody(f *testing.F) {
 }
 
 // FuzzWebhookJSON: the wire decoding of one webhook never panics; an integer, given as a JSON number or as a
-// numeric string, is read as that integer in every numeric field; Types is nil exactly when "types" is absent or
-// null.
+// numeric string, is read as that integer in every numeric field, and an id that is not positive is refused;
+// Types is nil exactly when "types" is absent or null.
 func FuzzWebhookJSON(f *testing.F) {
 	f.Add([]byte(`{"id":"1042","name":"Иван","url":"https://x","clientId":"4242","organizationId":"7","types":["ORDER"]}`), int64(1042))
 	f.Add([]byte(`{"id":null,"types":null}`), int64(-1))
 	f.Fuzz(func(t *testing.T, body []byte, n int64) {
 		var w wireWebhook
 		if json.Unmarshal(body, &w) == nil {
-			got := w.webhook()
+			got, problem := w.webhook()
 			var raw map[string]json.RawMessage
-			if json.Unmarshal(body, &raw) == nil {
+			if json.Unmarshal(body, &raw) == nil && problem == "" {
 				typesRaw, present := raw["types"]
 				absent := !present || strings.TrimSpace(string(typesRaw)) == "null"
 				// encoding/json matches keys case-insensitively: only judge when no other spelling is there.
@@ -145,20 +145,24 @@ func FuzzWebhookJSON(f *testing.F) {
 		var list []wireWebhook
 		_ = json.Unmarshal(body, &list)
 		for _, w := range list {
-			_ = w.webhook()
+			_, _ = w.webhook()
 		}
 
 		num := strconv.FormatInt(n, 10)
 		for _, doc := range []string{
-			`{"id":` + num + `,"clientId":` + num + `,"organizationId":` + num + `}`,
-			`{"id":"` + num + `","clientId":"` + num + `","organizationId":"` + num + `"}`,
+			`{"id":` + num + `,"url":"https://x","clientId":` + num + `,"organizationId":` + num + `}`,
+			`{"id":"` + num + `","url":"https://x","clientId":"` + num + `","organizationId":"` + num + `"}`,
 		} {
 			var w wireWebhook
 			if err := json.Unmarshal([]byte(doc), &w); err != nil {
 				t.Fatalf("%s: %v", doc, err)
 			}
-			if got := w.webhook(); got.ID != n || got.ClientID != n || got.OrganizationID != n {
-				t.Fatalf("%s read as %+v", doc, got)
+			got, problem := w.webhook()
+			switch {
+			case n <= 0 && problem == "":
+				t.Fatalf("%s: the id %d was accepted", doc, n)
+			case n > 0 && (problem != "" || got.ID != n || got.ClientID != n || got.OrganizationID != n):
+				t.Fatalf("%s read as %+v (%s)", doc, got, problem)
 			}
 		}
 

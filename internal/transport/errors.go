@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
+	"net/url"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -20,7 +21,9 @@ type StatusError struct {
 	Header     http.Header
 	Body       []byte
 	Attempts   int
-	redact     func(string) string
+	// Retryable is the retry policy's verdict on this answer (429, a 5xx but 501), whatever the method.
+	Retryable bool
+	redact    func(string) string
 }
 
 // Text makes a piece of the body, once decoded, fit for a message: secrets redacted (decoding may have undone
@@ -51,6 +54,9 @@ type NetworkError struct {
 	Path      string
 	Attempts  int
 	Cancelled bool
+	// Retryable is the retry policy's verdict: true for a dropped connection or a timeout, false for a refusal
+	// (ErrNotSent), a TLS verification failure, a redirect loop or a cancelled call.
+	Retryable bool
 	Err       error
 }
 
@@ -64,32 +70,53 @@ func (e *NetworkError) Error() string {
 
 func (e *NetworkError) Unwrap() error { return e.Err }
 
-// DecodeError is a 2xx answer whose body could not be read as what the API documents. The call took effect;
-// only its result is unknown.
+// DecodeError is a 2xx answer that does not carry what the call promises: a body that is not the documented JSON,
+// a body that says the call failed, or one without a field the call must return. The call may have taken effect;
+// its result is unknown, so it is never read as "nothing there" or "done".
 type DecodeError struct {
-	Service string
-	Method  string
-	Path    string
-	Detail  string
+	Service    string
+	Method     string
+	Path       string
+	StatusCode int
+	Detail     string
 }
 
 func (e *DecodeError) Error() string {
-	return fmt.Sprintf("%s API answered %s %s with %s", e.Service, e.Method, e.Path, e.Detail)
+	return fmt.Sprintf("%s API answered %s %s with HTTP %d but %s", e.Service, e.Method, e.Path, e.StatusCode, e.Detail)
 }
 
 // OutcomeUnknown reports whether a failed call might nevertheless have taken effect on the server: no answer came
 // back, or the answer was a server-side failure or throttling that may have come after the work was done. A
-// definite client error (400, 401, 403, 404, 409, 422…) means nothing was changed.
+// definite client error (400, 401, 403, 404, 409, 422…) means nothing was changed, and so does a request this
+// layer refused to send.
 func OutcomeUnknown(err error) bool {
 	var se *StatusError
 	if errors.As(err, &se) {
 		return se.StatusCode >= 500 || se.StatusCode == http.StatusTooManyRequests || se.StatusCode == http.StatusRequestTimeout
+	}
+	if errors.Is(err, ErrNotSent) {
+		return false
 	}
 	// Without an answer, even a cancelled call may have been carried out by the server; with an unreadable
 	// success it certainly was, but what it made is unknown.
 	var ne *NetworkError
 	var de *DecodeError
 	return errors.As(err, &ne) || errors.As(err, &de)
+}
+
+// Retryable reports whether a failed call is worth another attempt by the retry policy every call follows: a 429,
+// a 5xx other than 501, a dropped connection or a timeout. A create, which is never retried blindly, uses it to
+// decide whether to try again once it knows the failed attempt made nothing.
+func Retryable(err error) bool {
+	var se *StatusError
+	var ne *NetworkError
+	switch {
+	case errors.As(err, &se):
+		return se.Retryable
+	case errors.As(err, &ne):
+		return ne.Retryable
+	}
+	return false
 }
 
 // BodySnippet describes a body nobody could decode: a short, printable excerpt for text, or its type and size.
@@ -121,17 +148,44 @@ func CleanText(s string, maxLen int) string {
 	return s
 }
 
-// MaxMessageBytes bounds an error message built from a server's answer, whatever its script or size.
+// MaxMessageBytes bounds an error message built from a server's answer, whatever its script or size; a
+// diagnostic adds a sentence or two of its own and stays readable.
 const MaxMessageBytes = 1800
 
-// BoundMessage cuts msg to MaxMessageBytes at a character boundary.
+// BoundMessage cuts msg at a character boundary so that, with the "…" that marks the cut, it holds at most
+// MaxMessageBytes bytes.
 func BoundMessage(msg string) string {
 	if len(msg) <= MaxMessageBytes {
 		return msg
 	}
-	cut := MaxMessageBytes
+	cut := MaxMessageBytes - len("…")
 	for cut > 0 && !utf8.RuneStart(msg[cut]) {
 		cut--
 	}
 	return msg[:cut] + "…"
+}
+
+// Segment escapes a value from data (an id) for use as one segment of a request path. A value that is empty, "."
+// or "..", or that holds "/" or a control character is refused: escaped or not, a server or proxy that
+// normalises paths would apply the call to another resource or to the collection.
+func Segment(value string) (string, error) {
+	if err := CheckSegment(value); err != nil {
+		return "", err
+	}
+	return url.PathEscape(value), nil
+}
+
+// CheckSegment is Segment's rule on its own, for ids a service sends back: one that breaks it cannot be used.
+func CheckSegment(value string) error {
+	switch {
+	case value == "":
+		return errors.New("it is empty")
+	case value == "." || value == "..":
+		return fmt.Errorf("%q names a path, not a resource", value)
+	case strings.Contains(value, "/"):
+		return errors.New(`it holds "/"`)
+	case strings.IndexFunc(value, unicode.IsControl) >= 0:
+		return errors.New("it holds a control character")
+	}
+	return nil
 }

@@ -20,10 +20,19 @@ type callStateKey struct{}
 type callState struct {
 	method, path string
 
-	mu       sync.Mutex
-	attempts int
-	started  time.Time
-	lastErr  error
+	mu        sync.Mutex
+	attempts  int
+	started   time.Time
+	lastErr   error
+	retryable bool // what the retry policy said of the last attempt, whatever the method
+}
+
+// wouldRetry reports whether the retry policy judged the last attempt's failure worth another attempt (for a
+// create, that decides a re-attempt once the failed one has been reconciled).
+func (s *callState) wouldRetry() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.retryable
 }
 
 func (s *callState) lastErrOr(err error) error {
@@ -44,10 +53,6 @@ func stateFrom(ctx context.Context) *callState {
 }
 
 func (c *Client) logRequest(_ retryablehttp.Logger, req *http.Request, retry int) {
-	requestsTotal.Add(1)
-	if retry > 0 {
-		retriesTotal.Add(1)
-	}
 	s := stateFrom(req.Context())
 	s.mu.Lock()
 	s.attempts = retry + 1
@@ -55,18 +60,10 @@ func (c *Client) logRequest(_ retryablehttp.Logger, req *http.Request, retry int
 	s.mu.Unlock()
 }
 
-// RetryableStatus reports the statuses worth another attempt: the server asked us to slow down or a gateway or the
-// service itself was briefly unavailable.
-func RetryableStatus(code int) bool {
-	switch code {
-	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-		return true
-	}
-	return false
-}
-
-// checkRetry decides after every attempt, and logs it: only idempotent calls are retried, on a retryable status or a
-// connection error; never once the caller's context is done.
+// checkRetry decides after every attempt, and logs it. The policy is go-retryablehttp's own: 429, any 5xx but 501,
+// and connection failures are worth another attempt; redirect loops, TLS verification failures and a refusal of
+// this layer (ErrNotSent) are not, nor is anything once the caller's context is done. Only idempotent calls are
+// retried here; a create's caller decides for itself, after reconciling, with the verdict recorded for it.
 func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	s := stateFrom(ctx)
 	s.mu.Lock()
@@ -93,32 +90,12 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	}
 	tflog.SubsystemDebug(ctx, logSubsystem, "API request", fields)
 
-	if ctxErr := ctx.Err(); ctxErr != nil {
-		return false, ctxErr
-	}
-	if !Idempotent(s.method) {
-		return false, nil
-	}
-	if err != nil {
-		return retryableNetworkError(err), nil
-	}
-	return RetryableStatus(resp.StatusCode), nil
-}
-
-// retryableNetworkError retries connection failures but not errors that will not change on another attempt.
-func retryableNetworkError(err error) bool {
-	msg := err.Error()
-	for _, permanent := range []string{
-		"refusing to send credentials", // our own guard
-		"stopped after",                // redirect loop
-		"unsupported protocol scheme",
-		"certificate", // TLS verification failures are configuration, not weather
-	} {
-		if strings.Contains(msg, permanent) {
-			return false
-		}
-	}
-	return true
+	retry, policyErr := retryablehttp.DefaultRetryPolicy(ctx, resp, err)
+	retry = retry && !errors.Is(err, ErrNotSent)
+	s.mu.Lock()
+	s.retryable = retry
+	s.mu.Unlock()
+	return retry && Idempotent(s.method), policyErr
 }
 
 // backoff waits as the server asks (Retry-After in seconds or as an HTTP date, up to MaxRetryAfter) or else
@@ -183,3 +160,7 @@ func (c *Client) WaitBeforeRetry(err error, attempt int) time.Duration {
 
 // MaxAttempts is how many times a caller doing its own retries may try (the first attempt plus MaxRetries).
 func (c *Client) MaxAttempts() int { return c.cfg.MaxRetries + 1 }
+
+// MaxElapsed is the bound on one call, all attempts and waits included; a caller doing its own retries (a create)
+// keeps to it as well.
+func (c *Client) MaxElapsed() time.Duration { return c.cfg.MaxElapsed }

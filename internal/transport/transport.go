@@ -16,7 +16,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-cleanhttp"
@@ -24,9 +23,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 )
 
-// Defaults for Config fields left at zero.
+// Defaults for Config's durations and sizes left at zero. MaxRetries has none: zero means no retries.
 const (
-	DefaultMaxRetries     = 4
+	DefaultMaxRetries     = 4 // what the provider uses when max_retries is not set
 	DefaultRequestTimeout = 30 * time.Second
 	DefaultMaxElapsed     = 3 * time.Minute // or RequestTimeout × attempts, if longer
 	DefaultMinBackoff     = 200 * time.Millisecond
@@ -54,9 +53,9 @@ type Config struct {
 	SecretPatterns []*regexp.Regexp
 	UserAgent      string
 
-	MaxRetries     int           // retries after the first attempt of an idempotent call; negative means none
+	MaxRetries     int           // retries after the first attempt of an idempotent call, taken as given: 0 means none
 	RequestTimeout time.Duration // bound on each attempt
-	MaxElapsed     time.Duration // bound on one call, all attempts and waits included
+	MaxElapsed     time.Duration // bound on one call, all attempts and waits included (a create's recovery too)
 	MinBackoff     time.Duration
 	MaxBackoff     time.Duration
 	MaxRetryAfter  time.Duration // a server's Retry-After is honoured up to this
@@ -88,8 +87,7 @@ type Response struct {
 // is not JSON of that shape gives a *DecodeError quoting a short, redacted excerpt of it.
 func (r *Response) Decode(v any) error {
 	if err := json.Unmarshal(r.Body, v); err != nil {
-		return &DecodeError{Service: r.Service, Method: r.Method, Path: r.Path,
-			Detail: "a body that is not the documented JSON: " + BodySnippet(r.Header, []byte(r.redact(string(r.Body))))}
+		return r.Broken("a body that is not the documented JSON: " + BodySnippet(r.Header, []byte(r.redact(string(r.Body)))))
 	}
 	return nil
 }
@@ -98,21 +96,32 @@ func (r *Response) Decode(v any) error {
 // error describes the body without quoting it.
 func (r *Response) DecodeSensitive(v any) error {
 	if err := json.Unmarshal(r.Body, v); err != nil {
-		return &DecodeError{Service: r.Service, Method: r.Method, Path: r.Path,
-			Detail: fmt.Sprintf("a body that is not the documented JSON (%d bytes, not shown: it may hold a secret)", len(r.Body))}
+		return r.Broken(fmt.Sprintf("a body that is not the documented JSON (%d bytes, not shown: it may hold a secret)", len(r.Body)))
 	}
 	return nil
 }
 
-var (
-	requestsTotal atomic.Int64
-	retriesTotal  atomic.Int64
-)
+// Broken is the *DecodeError for this answer: detail says what it lacks, after "with HTTP 200 but".
+func (r *Response) Broken(detail string) error {
+	return &DecodeError{Service: r.Service, Method: r.Method, Path: r.Path, StatusCode: r.StatusCode, Detail: detail}
+}
 
-// Metrics reports how many HTTP attempts this process made and how many of them were retries.
-// It exists so that tests and benchmarks can report what fault tolerance cost.
-func Metrics() (requests, retries int64) {
-	return requestsTotal.Load(), retriesTotal.Load()
+// ServerTime is the server's clock when it answered, from the Date header every HTTP server with a clock sends
+// (whole seconds); zero when there is none.
+func (r *Response) ServerTime() time.Time {
+	t, err := http.ParseTime(r.Header.Get("Date"))
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}
+
+// Text makes a piece of the body, once decoded, fit for a message, as StatusError.Text does.
+func (r *Response) Text(s string, maxLen int) string {
+	if r.redact != nil {
+		s = r.redact(s)
+	}
+	return CleanText(s, maxLen)
 }
 
 // New validates cfg and returns a Client.
@@ -121,11 +130,8 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cfg.MaxRetries == 0 {
-		cfg.MaxRetries = DefaultMaxRetries
-	}
 	if cfg.MaxRetries < 0 {
-		cfg.MaxRetries = 0
+		return nil, fmt.Errorf("MaxRetries is %d; it must be 0 (no retries) or more", cfg.MaxRetries)
 	}
 	setDefault(&cfg.RequestTimeout, DefaultRequestTimeout)
 	// The total bound must leave room for every attempt the configuration allows, or a long request timeout
@@ -163,7 +169,7 @@ func New(cfg Config) (*Client, error) {
 		CheckRetry:     c.checkRetry,
 		Backoff:        c.backoff,
 		RequestLogHook: c.logRequest,
-		ErrorHandler:   keepLastResponse,
+		ErrorHandler:   lastResponseUnlessCancelled,
 	}
 	return c, nil
 }
@@ -226,27 +232,32 @@ func Idempotent(method string) bool {
 	return false
 }
 
-// Do sends one call. path is relative to the base URL; body, when not nil, is sent as JSON. A non-2xx final answer
-// is returned as *StatusError; a call that never got an answer as *NetworkError.
+// Do sends one call. path is relative to the base URL and already escaped: fixed segments as written, ids through
+// Segment. body, when not nil, is sent as JSON. A non-2xx final answer is returned as *StatusError; a call that
+// never got an answer as *NetworkError.
 func (c *Client) Do(ctx context.Context, method, path string, query url.Values, body any) (*Response, error) {
 	ctx = c.maskedContext(ctx)
-	target := c.base.JoinPath(path)
-	if !strings.HasPrefix(target.Path, "/") {
-		target.Path = "/" + target.Path
+	// The escaped form is kept beside the decoded one, so that an escaped "/" inside an id stays inside its segment
+	// (url.URL.JoinPath would also clean "." and ".." segments away).
+	target := *c.base
+	target.RawPath = strings.TrimRight(c.base.EscapedPath(), "/") + "/" + path
+	unescaped, err := url.PathUnescape(target.RawPath)
+	if err != nil {
+		return nil, fmt.Errorf("building %s request: the path %q is not escaped correctly: %w", c.cfg.Service, path, err)
 	}
+	target.Path = unescaped
 	if query != nil {
 		target.RawQuery = query.Encode()
 	}
 
 	var payload []byte
 	if body != nil {
-		var err error
 		if payload, err = json.Marshal(body); err != nil {
 			return nil, fmt.Errorf("encoding %s request body: %w", c.cfg.Service, err)
 		}
 	}
 
-	state := &callState{method: method, path: target.Path}
+	state := &callState{method: method, path: target.EscapedPath()}
 	callCtx, cancel := context.WithTimeout(context.WithValue(ctx, callStateKey{}, state), c.cfg.MaxElapsed)
 	defer cancel()
 
@@ -275,21 +286,22 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 
 	data, err := readCapped(resp.Body, c.cfg.MaxBodyBytes)
 	if err != nil {
-		return nil, c.redacted(&NetworkError{Service: c.cfg.Service, Method: method, Path: target.Path, Attempts: state.attempts, Err: err})
+		return nil, c.redacted(&NetworkError{Service: c.cfg.Service, Method: method, Path: state.path, Attempts: state.attempts, Err: err})
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil, &StatusError{
 			Service:    c.cfg.Service,
 			Method:     method,
-			Path:       target.Path,
+			Path:       state.path,
 			StatusCode: resp.StatusCode,
 			Header:     resp.Header.Clone(),
 			Body:       []byte(c.Redact(string(data))),
 			Attempts:   state.attempts,
+			Retryable:  state.wouldRetry(),
 			redact:     c.Redact,
 		}
 	}
-	return &Response{Service: c.cfg.Service, Method: method, Path: target.Path, StatusCode: resp.StatusCode,
+	return &Response{Service: c.cfg.Service, Method: method, Path: state.path, StatusCode: resp.StatusCode,
 		Header: resp.Header, Body: data, redact: c.Redact}, nil
 }
 
@@ -297,11 +309,12 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 // retry budget ran out, or the connection kept failing.
 func (c *Client) networkError(parent, callCtx context.Context, state *callState, err error) error {
 	err = withoutURL(err)
-	ne := &NetworkError{Service: c.cfg.Service, Method: state.method, Path: state.path, Attempts: state.attempts, Err: err}
+	ne := &NetworkError{Service: c.cfg.Service, Method: state.method, Path: state.path, Attempts: state.attempts, Err: err,
+		Retryable: state.wouldRetry()}
 	switch {
 	case parent.Err() != nil:
 		ne.Err = parent.Err()
-		ne.Cancelled = true
+		ne.Cancelled, ne.Retryable = true, false
 	case callCtx.Err() != nil:
 		ne.Err = fmt.Errorf("gave up after %s (the total time allowed for one call); last error: %w",
 			c.cfg.MaxElapsed, withoutURL(state.lastErrOr(err)))
@@ -347,14 +360,29 @@ func readCapped(r io.Reader, limit int64) ([]byte, error) {
 	return data, nil
 }
 
-// keepLastResponse hands the final response to Do when retries run out, so that the API's error body can be
-// decoded instead of being replaced by a generic "giving up" error.
-func keepLastResponse(resp *http.Response, err error, _ int) (*http.Response, error) {
-	if resp != nil {
+// lastResponseUnlessCancelled hands the final response to Do when retries run out (err is nil then), so that the
+// API's error body can be decoded instead of being replaced by a generic "giving up" error. With an error, the
+// error stands even when a response came with it: a cancelled or timed-out call must say that it gave up rather
+// than show a stale 503, and a refused redirect leaves only the redirect's closed response.
+func lastResponseUnlessCancelled(resp *http.Response, err error, _ int) (*http.Response, error) {
+	if resp != nil && err == nil {
 		return resp, nil
+	}
+	if resp != nil {
+		_ = resp.Body.Close()
 	}
 	return nil, err
 }
+
+// ErrNotSent marks a request this layer refused to send, or a redirect it refused to follow, so that no
+// credential went where it must not. Another attempt would be refused the same way, so it is never retried, and
+// since nothing was sent the call certainly had no effect.
+var ErrNotSent = errors.New("request not sent")
+
+type notSentError struct{ text string }
+
+func (e *notSentError) Error() string        { return e.text }
+func (e *notSentError) Is(target error) bool { return target == ErrNotSent }
 
 // credentialGuard refuses to send credentials over plain http to anything but a loopback host. CheckBaseURL
 // already forbids such a base URL; this makes it an invariant of every request, redirects included.
@@ -365,22 +393,28 @@ type credentialGuard struct {
 
 func (g *credentialGuard) RoundTrip(req *http.Request) (*http.Response, error) {
 	if g.header != "" && req.Header.Get(g.header) != "" && req.URL.Scheme != "https" && !IsLoopback(req.URL.Hostname()) {
-		return nil, fmt.Errorf("refusing to send credentials over %s:// to %s: only https, or http to a loopback host, may carry them",
-			req.URL.Scheme, req.URL.Host)
+		return nil, &notSentError{fmt.Sprintf("refusing to send credentials over %s:// to %s: only https, or http to a "+
+			"loopback host, may carry them", req.URL.Scheme, req.URL.Host)}
 	}
 	return g.next.RoundTrip(req)
 }
 
-// checkRedirect follows at most a few redirects and drops the credential header whenever a redirect leaves the
-// original host or scheme (Go's default keeps it for subdomains).
+// checkRedirect follows at most a few redirects, and only on the original host and scheme. A redirect elsewhere
+// is not followed: the credentials must not go with it (Go's default keeps them for subdomains), and without them
+// the call would fail with a misleading "credentials rejected".
 func checkRedirect(header string) func(req *http.Request, via []*http.Request) error {
 	return func(req *http.Request, via []*http.Request) error {
 		if len(via) >= maxRedirects {
 			return fmt.Errorf("stopped after %d redirects", maxRedirects)
 		}
 		first := via[0].URL
-		if header != "" && (req.URL.Host != first.Host || req.URL.Scheme != first.Scheme) {
-			req.Header.Del(header)
+		if req.URL.Host != first.Host || req.URL.Scheme != first.Scheme {
+			what := "credentials were"
+			if header == "" {
+				what = "request was"
+			}
+			return &notSentError{fmt.Sprintf("the server redirected to %s://%s, another host, so the %s not sent there",
+				req.URL.Scheme, req.URL.Host, what)}
 		}
 		return nil
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -25,6 +26,7 @@ func newClient(t *testing.T, url string, mutate ...func(*Config)) *Client {
 		AuthValue:  "Bearer sk_test_secret_token",
 		Secrets:    []string{"sk_test_secret_token"},
 		UserAgent:  "terraform-provider-webhooks/test",
+		MaxRetries: DefaultMaxRetries,
 		MinBackoff: time.Millisecond,
 		MaxBackoff: 5 * time.Millisecond,
 	}
@@ -59,7 +61,7 @@ func sequence(t *testing.T, statuses ...int) (*httptest.Server, *atomic.Int32) {
 
 func TestRetriesIdempotentCallsOnRetryableStatuses(t *testing.T) {
 	for _, method := range []string{http.MethodGet, http.MethodPatch, http.MethodDelete} {
-		srv, n := sequence(t, 429, 502, 503, 504)
+		srv, n := sequence(t, 429, 500, 502, 503)
 		c := newClient(t, srv.URL)
 		resp, err := c.Do(context.Background(), method, "x", nil, nil)
 		if err != nil {
@@ -88,13 +90,14 @@ func TestNeverRetriesPost(t *testing.T) {
 }
 
 func TestDoesNotRetryClientErrors(t *testing.T) {
-	for _, status := range []int{400, 401, 403, 404, 409, 422, 500} {
+	for _, status := range []int{400, 401, 403, 404, 409, 422, 501} {
 		srv, n := sequence(t, status)
 		c := newClient(t, srv.URL)
 		_, err := c.Do(context.Background(), http.MethodGet, "x", nil, nil)
 		var se *StatusError
-		if !errors.As(err, &se) || se.StatusCode != status || n.Load() != 1 {
-			t.Fatalf("status %d: err %v after %d attempts, want the status after 1", status, err, n.Load())
+		if !errors.As(err, &se) || se.StatusCode != status || n.Load() != 1 || Retryable(err) {
+			t.Fatalf("status %d: err %v after %d attempts (retryable %v), want the status after 1, not retryable",
+				status, err, n.Load(), Retryable(err))
 		}
 	}
 }
@@ -211,13 +214,14 @@ func TestTotalTimeIsBounded(t *testing.T) {
 		c.MaxRetries = 10
 		c.MaxElapsed = 50 * time.Millisecond
 	})
-	start := time.Now()
 	_, err := c.Do(context.Background(), http.MethodGet, "x", nil, nil)
 	if err == nil || !strings.Contains(err.Error(), "gave up after 50ms") {
 		t.Fatalf("want the budget error, got %v", err)
 	}
-	if elapsed := time.Since(start); elapsed > 900*time.Millisecond {
-		t.Fatalf("a 50ms budget took %v", elapsed)
+	// The server asked for a second's wait; the budget ended the call during it, before a second attempt.
+	var ne *NetworkError
+	if !errors.As(err, &ne) || ne.Attempts != 1 {
+		t.Fatalf("want one attempt within the budget, got %v", err)
 	}
 }
 
@@ -232,7 +236,7 @@ func TestPerRequestTimeout(t *testing.T) {
 	defer srv.Close()
 	defer close(release)
 	c := newClient(t, srv.URL, func(c *Config) {
-		c.MaxRetries = -1
+		c.MaxRetries = 0
 		c.RequestTimeout = 20 * time.Millisecond
 	})
 	_, err := c.Do(context.Background(), http.MethodGet, "x", nil, nil)
@@ -314,11 +318,17 @@ func TestRedirectToAnotherHostDropsCredentials(t *testing.T) {
 	defer origin.Close()
 
 	c := newClient(t, origin.URL)
-	if _, err := c.Do(context.Background(), http.MethodGet, "x", nil, nil); err != nil {
-		t.Fatal(err)
+	_, err := c.Do(context.Background(), http.MethodGet, "x", nil, nil)
+	if err == nil || !strings.Contains(err.Error(), "the server redirected to http://localhost:") ||
+		!strings.Contains(err.Error(), "another host, so the credentials were not sent there") {
+		t.Fatalf("want the redirect named as the cause, got %v", err)
 	}
-	if v, _ := leaked.Load().(string); v != "" {
-		t.Fatalf("the redirected request carried Authorization %q", v)
+	if !errors.Is(err, ErrNotSent) || Retryable(err) || OutcomeUnknown(err) {
+		t.Fatalf("a refused redirect is final and certain: ErrNotSent %v, retryable %v, unknown outcome %v",
+			errors.Is(err, ErrNotSent), Retryable(err), OutcomeUnknown(err))
+	}
+	if v, ok := leaked.Load().(string); ok {
+		t.Fatalf("the other host was called (Authorization %q); it must not be", v)
 	}
 }
 
@@ -456,5 +466,68 @@ func TestLogsEachAttemptWithCredentialsMasked(t *testing.T) {
 	tflog.Debug(c.maskedContext(ctx), "leak attempt: Bearer sk_test_secret_token", map[string]any{"header": "sk_test_secret_token"})
 	if strings.Contains(logs.String(), "sk_test_secret_token") || !strings.Contains(logs.String(), "***") {
 		t.Fatalf("credentials not masked: %s", logs.String())
+	}
+}
+
+func TestZeroRetriesMeansOneAttemptAndNegativeIsRefused(t *testing.T) {
+	srv, n := sequence(t, 503, 503)
+	c := newClient(t, srv.URL, func(c *Config) { c.MaxRetries = 0 })
+	if _, err := c.Do(context.Background(), http.MethodGet, "x", nil, nil); err == nil || n.Load() != 1 || !Retryable(err) {
+		t.Fatalf("MaxRetries 0: err %v after %d attempts; want the 503 after 1, judged retryable", err, n.Load())
+	}
+	if _, err := New(Config{Service: "Test", BaseURL: srv.URL, MaxRetries: -1}); err == nil {
+		t.Fatal("a negative MaxRetries must be refused, not read as a default")
+	}
+}
+
+// A cancellation that arrives with an answer in hand is still a cancellation: the caller gave up.
+func TestCancellationWinsOverAResponse(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		cancel()
+		w.WriteHeader(http.StatusServiceUnavailable)
+		io.WriteString(w, `{"error":"busy"}`)
+	}))
+	defer srv.Close()
+	c := newClient(t, srv.URL)
+	_, err := c.Do(ctx, http.MethodGet, "x", nil, nil)
+	var ne *NetworkError
+	if !errors.As(err, &ne) || !ne.Cancelled || !errors.Is(err, context.Canceled) {
+		t.Fatalf("want a cancelled NetworkError, got %v", err)
+	}
+}
+
+// An id is one path segment whatever it holds: the request line keeps it escaped, and ids that a server or proxy
+// would resolve to another path are refused before anything is sent.
+func TestPathSegmentsStayEscaped(t *testing.T) {
+	var requestURI atomic.Value
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requestURI.Store(r.RequestURI)
+		io.WriteString(w, `{}`)
+	}))
+	defer srv.Close()
+	c := newClient(t, srv.URL+"/base")
+	for id, want := range map[string]string{
+		"wh_abc123": "/base/api/v2/webhooks/wh_abc123?confirm=x",
+		"wh%2F..":   "/base/api/v2/webhooks/wh%252F..?confirm=x",
+		"a b?c#d":   "/base/api/v2/webhooks/a%20b%3Fc%23d?confirm=x",
+		"…ñ":        "/base/api/v2/webhooks/%E2%80%A6%C3%B1?confirm=x",
+	} {
+		seg, err := Segment(id)
+		if err != nil {
+			t.Fatalf("Segment(%q): %v", id, err)
+		}
+		if _, err := c.Do(context.Background(), http.MethodDelete, "api/v2/webhooks/"+seg, url.Values{"confirm": {"x"}}, nil); err != nil {
+			t.Fatal(err)
+		}
+		if got := requestURI.Load(); got != want {
+			t.Errorf("id %q: request URI %v, want %s", id, got, want)
+		}
+	}
+	for _, id := range []string{"", ".", "..", "wh/../x", "/", "a\x00b", "a\nb", "a\u0085b"} {
+		if seg, err := Segment(id); err == nil {
+			t.Errorf("Segment(%q) = %q; want it refused", id, seg)
+		}
 	}
 }
