@@ -134,7 +134,7 @@ func (p *WebhooksProvider) Schema(_ context.Context, _ provider.SchemaRequest, r
 				MarkdownDescription: fmt.Sprintf("Time allowed for each HTTP request, as a Go duration such as `30s` or "+
 					"`2m` (default `%s`, at least `%s`, at most `%s`).",
 					shortDuration(defaultRequestTime), shortDuration(minRequestTimeout), shortDuration(maxRequestTimeout)),
-				Validators: []validator.String{duration(minRequestTimeout, maxRequestTimeout)},
+				Validators: []validator.String{validRequestTimeout()},
 			},
 		},
 	}
@@ -156,9 +156,9 @@ func (p *WebhooksProvider) Configure(ctx context.Context, req provider.Configure
 		settings.maxRetries = int(cfg.MaxRetries.ValueInt64())
 	}
 	if !cfg.RequestTimeout.IsNull() && !cfg.RequestTimeout.IsUnknown() {
-		d, err := time.ParseDuration(cfg.RequestTimeout.ValueString())
-		if err != nil { // the validator has already said so; this only keeps Configure total
-			resp.Diagnostics.AddAttributeError(path.Root("request_timeout"), "Invalid request_timeout", err.Error())
+		d, problem := requestTimeout(cfg.RequestTimeout.ValueString())
+		if problem != "" { // the validator has already said so; this only keeps Configure total
+			resp.Diagnostics.AddAttributeError(path.Root("request_timeout"), "Invalid request_timeout", problem)
 			return
 		}
 		settings.requestTimeout = d

@@ -74,7 +74,7 @@ func (r *sellfernWebhookResource) Schema(_ context.Context, _ resource.SchemaReq
 					". A set: order does not matter. Changing it replaces the whole list on Sellfern.",
 				Validators: []validator.Set{
 					setvalidator.SizeAtLeast(1),
-					oneOfEach{allowed: sellfern.Events},
+					eachOneOf(sellfern.Events),
 				},
 			},
 			"enabled": schema.BoolAttribute{

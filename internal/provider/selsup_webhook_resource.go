@@ -7,6 +7,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -67,7 +68,7 @@ func (r *selsupWebhookResource) Schema(_ context.Context, _ resource.SchemaReque
 				Optional: true,
 				MarkdownDescription: fmt.Sprintf("A name for the webhook: any text, Cyrillic included, up to %d characters. %s",
 					maxSelSupName, replace),
-				Validators:    []validator.String{printableName(maxSelSupName)},
+				Validators:    []validator.String{stringvalidator.UTF8LengthAtMost(maxSelSupName), printableName()},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"url": schema.StringAttribute{
@@ -87,7 +88,7 @@ func (r *selsupWebhookResource) Schema(_ context.Context, _ resource.SchemaReque
 					". A set: order does not matter. " + replace,
 				Validators: []validator.Set{
 					setvalidator.SizeAtLeast(1),
-					oneOfEach{allowed: selsup.Types},
+					eachOneOf(selsup.Types),
 				},
 				PlanModifiers: []planmodifier.Set{setplanmodifier.RequiresReplace()},
 			},

@@ -11,8 +11,9 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
-	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/seed/terraform-provider-webhooks/internal/transport"
 )
@@ -81,12 +82,12 @@ func sellfernWebhookID() validator.String {
 }
 
 // printableName accepts any UTF-8 text (Cyrillic included) with at least one visible character, and without
-// control characters or bidirectional formatting characters, up to maxLen runes. A name of only invisible
-// characters (a zero-width space) reads as no name, and bidi controls make a name read as something else.
-func printableName(maxLen int) validator.String {
+// control characters or bidirectional formatting characters. A name of only invisible characters (a zero-width
+// space) reads as no name, and bidi controls make a name read as something else. Its length is
+// stringvalidator.UTF8LengthAtMost's to judge.
+func printableName() validator.String {
 	return stringCheck{
-		description: fmt.Sprintf("text of at most %d characters with a visible character, without control or "+
-			"bidirectional formatting characters", maxLen),
+		description: "text with a visible character, without control or bidirectional formatting characters",
 		check: func(s string) string {
 			switch {
 			case strings.TrimSpace(s) == "":
@@ -102,8 +103,6 @@ func printableName(maxLen int) validator.String {
 			case strings.IndexFunc(s, isVisible) < 0:
 				return "The name must contain at least one visible character; it has only spaces or invisible " +
 					"characters (such as a zero-width space). Leave the attribute out for no name."
-			case utf8.RuneCountInString(s) > maxLen:
-				return fmt.Sprintf("The name is %d characters long; the limit is %d.", utf8.RuneCountInString(s), maxLen)
 			}
 			return ""
 		},
@@ -179,20 +178,24 @@ func baseURL() validator.String {
 	}
 }
 
-// duration accepts a Go duration between lo and hi.
-func duration(lo, hi time.Duration) validator.String {
+// requestTimeout reads request_timeout: a Go duration between minRequestTimeout and maxRequestTimeout. The
+// validator and Configure both read it through here, so the rule and its message are written once.
+func requestTimeout(s string) (time.Duration, string) {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Sprintf("%q is not a duration; write it like 30s, 90s or 2m.", s)
+	}
+	if d < minRequestTimeout || d > maxRequestTimeout {
+		return 0, fmt.Sprintf("The duration must be between %s and %s; got %s.", shortDuration(minRequestTimeout), shortDuration(maxRequestTimeout), s)
+	}
+	return d, ""
+}
+
+// validRequestTimeout applies requestTimeout at plan time.
+func validRequestTimeout() validator.String {
 	return stringCheck{
-		description: fmt.Sprintf("a duration such as 30s or 2m, between %s and %s", shortDuration(lo), shortDuration(hi)),
-		check: func(s string) string {
-			d, err := time.ParseDuration(s)
-			if err != nil {
-				return fmt.Sprintf("%q is not a duration; write it like 30s, 90s or 2m.", s)
-			}
-			if d < lo || d > hi {
-				return fmt.Sprintf("The duration must be between %s and %s; got %s.", shortDuration(lo), shortDuration(hi), s)
-			}
-			return ""
-		},
+		description: fmt.Sprintf("a duration such as 30s or 2m, between %s and %s", shortDuration(minRequestTimeout), shortDuration(maxRequestTimeout)),
+		check:       func(s string) string { _, problem := requestTimeout(s); return problem },
 	}
 }
 
@@ -204,44 +207,39 @@ func capitalize(s string) string {
 	return string(unicode.ToUpper(r)) + s[size:]
 }
 
-// oneOfEach accepts a set whose elements are all among allowed, with no null element. It replaces
-// setvalidator.ValueStringsAre(stringvalidator.OneOf(...)) (and keeps its message) because that reports one error
-// per element: a set larger than the allowed list cannot be valid, and a 10 000-element one deserves one error,
-// not ten thousand.
-type oneOfEach struct{ allowed []string }
-
-func (v oneOfEach) Description(context.Context) string {
-	return fmt.Sprintf("each element one of %q, no null element", v.allowed)
+// eachOneOf accepts a set with no null element whose elements are all among allowed, with the validators library's
+// own messages. A set larger than allowed cannot be valid, so it gets one error for its size first and nothing else:
+// ValueStringsAre would add one error per element, ten thousand for a ten-thousand-element set.
+func eachOneOf(allowed []string) validator.Set {
+	return sizeGuard{max: len(allowed), then: []validator.Set{
+		setvalidator.NoNullValues(),
+		setvalidator.ValueStringsAre(stringvalidator.OneOf(allowed...)),
+	}}
 }
 
-func (v oneOfEach) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+// sizeGuard runs its validators only on a set of at most max elements.
+type sizeGuard struct {
+	max  int
+	then []validator.Set
+}
 
-func (v oneOfEach) ValidateSet(_ context.Context, req validator.SetRequest, resp *validator.SetResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+func (v sizeGuard) Description(ctx context.Context) string {
+	parts := []string{setvalidator.SizeAtMost(v.max).Description(ctx)}
+	for _, t := range v.then {
+		parts = append(parts, t.Description(ctx))
+	}
+	return strings.Join(parts, "; ")
+}
+
+func (v sizeGuard) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (v sizeGuard) ValidateSet(ctx context.Context, req validator.SetRequest, resp *validator.SetResponse) {
+	setvalidator.SizeAtMost(v.max).ValidateSet(ctx, req, resp)
+	if resp.Diagnostics.HasError() {
 		return
 	}
-	elements := req.ConfigValue.Elements()
-	if len(elements) > len(v.allowed) {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Attribute Value",
-			fmt.Sprintf("Attribute %s set must contain at most %d elements, got: %d", req.Path, len(v.allowed), len(elements)))
-		return
-	}
-	quoted := make([]string, len(v.allowed))
-	for i, a := range v.allowed {
-		quoted[i] = strconv.Quote(a)
-	}
-	for _, element := range elements {
-		s, ok := element.(types.String)
-		switch {
-		case !ok || s.IsUnknown():
-		case s.IsNull():
-			resp.Diagnostics.AddAttributeError(req.Path, "Null Set Value",
-				fmt.Sprintf("Attribute %s contains a null value; every element must be one of: [%s]", req.Path, strings.Join(quoted, " ")))
-		case !slices.Contains(v.allowed, s.ValueString()):
-			at := req.Path.AtSetValue(s)
-			resp.Diagnostics.AddAttributeError(at, "Invalid Attribute Value Match",
-				fmt.Sprintf("Attribute %s value must be one of: [%s], got: %q", at, strings.Join(quoted, " "), s.ValueString()))
-		}
+	for _, t := range v.then {
+		t.ValidateSet(ctx, req, resp)
 	}
 }
 
