@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
@@ -49,18 +50,50 @@ func (d *sellfernWebhooksDataSource) Read(ctx context.Context, _ datasource.Read
 		addAPIError(&resp.Diagnostics, "Could not list Sellfern webhooks", err)
 		return
 	}
-	hooks := slices.Clone(listed)
-	slices.SortFunc(hooks, func(a, b sellfern.Webhook) int {
-		if c := strings.Compare(a.CreatedAt, b.CreatedAt); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
-	model := sellfernWebhooksModel{Webhooks: make([]sellfernWebhookDataModel, 0, len(hooks))}
-	for _, w := range hooks {
+	model := sellfernWebhooksModel{Webhooks: make([]sellfernWebhookDataModel, 0, len(listed))}
+	for _, w := range oldestFirst(listed) {
 		m, diags := newSellfernWebhookDataModel(ctx, w)
 		resp.Diagnostics.Append(diags...)
 		model.Webhooks = append(model.Webhooks, m)
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &model)...)
+}
+
+// oldestFirst returns the webhooks in a stable order whatever order Sellfern lists them in: by created_at as a
+// moment in time (the same moment written with another offset is no different), then by id. A created_at that is
+// not RFC 3339 sorts after every one that is, by its text.
+func oldestFirst(listed []sellfern.Webhook) []sellfern.Webhook {
+	type keyed struct {
+		hook   sellfern.Webhook
+		at     time.Time
+		parsed bool
+	}
+	keys := make([]keyed, len(listed))
+	for i, w := range listed {
+		at, err := time.Parse(time.RFC3339, w.CreatedAt)
+		keys[i] = keyed{hook: w, at: at, parsed: err == nil}
+	}
+	slices.SortFunc(keys, func(a, b keyed) int {
+		switch {
+		case a.parsed && b.parsed:
+			if c := a.at.Compare(b.at); c != 0 {
+				return c
+			}
+		case a.parsed != b.parsed:
+			if a.parsed {
+				return -1
+			}
+			return 1
+		default:
+			if c := strings.Compare(a.hook.CreatedAt, b.hook.CreatedAt); c != 0 {
+				return c
+			}
+		}
+		return strings.Compare(a.hook.ID, b.hook.ID)
+	})
+	out := make([]sellfern.Webhook, len(keys))
+	for i, k := range keys {
+		out[i] = k.hook
+	}
+	return out
 }
