@@ -32,12 +32,19 @@ type Workspace struct {
 	Echo io.Writer
 }
 
+// EnvCLI names the CLI binary to run instead of the `terraform` on PATH: the variable terraform-plugin-testing
+// reads, so that the acceptance tests and everything built on this package run the same binary.
+const EnvCLI = "TF_ACC_TERRAFORM_PATH"
+
 // NewWorkspace installs the provider binary built for version into a mirror below root and writes a CLI
-// configuration that takes this provider only from there.
+// configuration that takes this provider only from there. It runs the CLI that EnvCLI names, else `terraform`.
 func NewWorkspace(root, providerBinary, version string) (*Workspace, error) {
-	terraform, err := exec.LookPath("terraform")
-	if err != nil {
-		return nil, fmt.Errorf("terraform is not on PATH: %w", err)
+	terraform := os.Getenv(EnvCLI)
+	if terraform == "" {
+		var err error
+		if terraform, err = exec.LookPath("terraform"); err != nil {
+			return nil, fmt.Errorf("terraform is not on PATH (or set %s): %w", EnvCLI, err)
+		}
 	}
 	mirror := filepath.Join(root, "mirror")
 	platform := runtime.GOOS + "_" + runtime.GOARCH
