@@ -74,14 +74,22 @@ provider_installation {
 	return &Workspace{Root: root, ConfigDir: configDir, CLIConfig: cli, Terraform: terraform}, nil
 }
 
-// CopyConfig copies the *.tf files of dir into the workspace's configuration directory.
+// ConfigFiles are the patterns of the files that make a configuration: Terraform's, and the query files that
+// `terraform query` and `terraform validate -query` read beside them.
+var ConfigFiles = []string{"*.tf", "*.tfquery.hcl"}
+
+// CopyConfig copies the configuration files of dir (ConfigFiles) into the workspace's configuration directory.
 func (w *Workspace) CopyConfig(dir string) error {
-	files, err := filepath.Glob(filepath.Join(dir, "*.tf"))
-	if err != nil {
-		return err
+	var files []string
+	for _, pattern := range ConfigFiles {
+		matched, err := filepath.Glob(filepath.Join(dir, pattern))
+		if err != nil {
+			return err
+		}
+		files = append(files, matched...)
 	}
 	if len(files) == 0 {
-		return fmt.Errorf("no .tf files in %s", dir)
+		return fmt.Errorf("no .tf or .tfquery.hcl files in %s", dir)
 	}
 	for _, f := range files {
 		data, err := os.ReadFile(f)
