@@ -17,9 +17,15 @@ import (
 // given limit.
 type protoProvider struct {
 	t      *testing.T
-	server tfprotov6.ProviderServerWithListResource
+	server listServer
 	schema *tfprotov6.GetProviderSchemaResponse
 	ids    map[string]*tfprotov6.ResourceIdentitySchema
+}
+
+// listServer is a provider server that also serves list resources, which tfprotov6.ProviderServer does not carry yet.
+type listServer interface {
+	tfprotov6.ProviderServer
+	tfprotov6.ListResourceServer
 }
 
 // newProtoProvider serves the provider and configures it with the given service settings (nil leaves a service
@@ -31,7 +37,7 @@ func newProtoProvider(t *testing.T, sellfernSettings, selsupSettings map[string]
 	if err != nil {
 		t.Fatal(err)
 	}
-	server, ok := served.(tfprotov6.ProviderServerWithListResource)
+	server, ok := served.(listServer)
 	if !ok {
 		t.Fatalf("the provider server (%T) does not serve list resources", served)
 	}
