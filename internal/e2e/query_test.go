@@ -49,12 +49,12 @@ func skipBelow(t *testing.T, ws *tfrun.Workspace, minimum *goversion.Version) {
 	}
 }
 
-// TestQueryGeneratesConfigThatImportsEverything is the adoption path of the docs' guide, with the real CLI:
+// TestAccQueryGeneratesConfigThatImportsEverything is the adoption path of the docs' guide, with the real CLI:
 // `terraform query` finds every webhook of both accounts (one list call per service), `-generate-config-out`
 // writes resource and import blocks for them, and applying that file as it is imports each webhook with nothing
 // added, changed or destroyed, after which the plan is empty. The accounts hold a disabled Sellfern webhook and a
 // SelSup webhook with a Cyrillic name, and the mock answers in random order.
-func TestQueryGeneratesConfigThatImportsEverything(t *testing.T) {
+func TestAccQueryGeneratesConfigThatImportsEverything(t *testing.T) {
 	requireAcc(t)
 	m := apitest.StartMock(t, mockserver.Options{Seed: 14, Shuffle: true})
 	ws := workspace(t, m, mockserver.DemoSellfernToken)
