@@ -391,3 +391,47 @@ func TestAccWebhookIdentity_upgrade(t *testing.T) {
 		},
 	})
 }
+
+// TestIdentity_taintedCreate: a Sellfern webhook created but not disabled (the PATCH after the create failed) is
+// recorded in state, to be tainted and replaced, with its identity like any webhook in state.
+func TestIdentity_taintedCreate(t *testing.T) {
+	m := accMock(t, mockserver.Options{})
+	p := mockProvider(t, m)
+	m.SetFaults(mockserver.FaultOptions{Rate: 1, Kinds: []mockserver.FaultKind{mockserver.Fault503}, Routes: []string{"sellfern.update"}})
+	typ := p.resourceType("sellfern_webhook")
+	config := object(typ, map[string]tftypes.Value{
+		"url":     tftypes.NewValue(tftypes.String, "https://hooks.example.com/paused"),
+		"events":  tftypes.NewValue(tftypes.Set{ElementType: tftypes.String}, []tftypes.Value{tftypes.NewValue(tftypes.String, "order.created")}),
+		"enabled": tftypes.NewValue(tftypes.Bool, false),
+	})
+	ctx := context.Background()
+	planned, err := p.server.PlanResourceChange(ctx, &tfprotov6.PlanResourceChangeRequest{
+		TypeName: "sellfern_webhook", PriorState: p.dynamic(tftypes.NewValue(typ, nil)),
+		ProposedNewState: p.dynamic(config), Config: p.dynamic(config),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	requireNoDiags(t, "PlanResourceChange", planned.Diagnostics)
+	applied, err := p.server.ApplyResourceChange(ctx, &tfprotov6.ApplyResourceChangeRequest{
+		TypeName: "sellfern_webhook", PriorState: p.dynamic(tftypes.NewValue(typ, nil)),
+		PlannedState: planned.PlannedState, Config: p.dynamic(config),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text := diagText(applied.Diagnostics); !strings.Contains(text, "ERROR: Sellfern webhook created but not disabled") {
+		t.Fatalf("want the create to fail at the PATCH, got:\n%s", text)
+	}
+	hooks := m.SellfernWebhooks()
+	if len(hooks) != 1 {
+		t.Fatalf("the mock holds %d webhooks, want the one created", len(hooks))
+	}
+	state := p.decode(applied.NewState, typ)
+	if got := stringAttr(t, state, "id"); got != hooks[0].ID {
+		t.Errorf("state records id %q, want %q", got, hooks[0].ID)
+	}
+	if got := p.identityID("sellfern_webhook", applied.NewIdentity); got != hooks[0].ID {
+		t.Errorf("identity %q, want %q", got, hooks[0].ID)
+	}
+}

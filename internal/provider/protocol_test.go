@@ -29,7 +29,7 @@ type listServer interface {
 }
 
 // newProtoProvider serves the provider and configures it with the given service settings (nil leaves a service
-// out of the provider block).
+// out of the provider block), without retries, so that a fault a test injects fails the call at once.
 func newProtoProvider(t *testing.T, sellfernSettings, selsupSettings map[string]string) *protoProvider {
 	t.Helper()
 	ctx := context.Background()
@@ -61,7 +61,7 @@ func newProtoProvider(t *testing.T, sellfernSettings, selsupSettings map[string]
 		}
 		return object(typ.AttributeTypes[name], attrs)
 	}
-	config := map[string]tftypes.Value{}
+	config := map[string]tftypes.Value{"max_retries": tftypes.NewValue(tftypes.Number, 0)}
 	if sellfernSettings != nil {
 		config["sellfern"] = block("sellfern", sellfernSettings)
 	}
