@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -24,15 +23,15 @@ import (
 // the acceptance tests' TerraformVersionChecks use.
 func skipBelow(t *testing.T, ws *tfrun.Workspace, minimum *goversion.Version) {
 	t.Helper()
-	out, err := exec.Command(ws.Terraform, "version", "-json").Output()
-	if err != nil {
-		t.Fatalf("%s version -json: %v", ws.Terraform, err)
+	res, err := ws.Run(context.Background(), "version", "-json")
+	if err != nil || res.ExitCode != 0 {
+		t.Fatalf("%s version -json: %v (exit %d)", ws.Terraform, err, res.ExitCode)
 	}
 	var v struct {
-		TerraformVersion string `json:"terraform_version"`
+		TerraformVersion string `json:"terraform_version"` // OpenTofu answers under the same name
 	}
-	if err := json.Unmarshal(out, &v); err != nil {
-		t.Fatalf("%s version -json: %v", ws.Terraform, err)
+	if err := json.Unmarshal([]byte(res.Output), &v); err != nil {
+		t.Fatalf("%s version -json: %v:\n%s", ws.Terraform, err, res.Output)
 	}
 	cli, err := goversion.NewVersion(v.TerraformVersion)
 	if err != nil {

@@ -236,7 +236,7 @@ func (c cli) lacks(dir string) string {
 		}
 		switch {
 		case minimum == "":
-			return fmt.Sprintf("%s: %s has none", r.feature, c.product)
+			return fmt.Sprintf("%s: %s has none", r.feature, c)
 		case c.version.LessThan(goversion.Must(goversion.NewVersion(minimum))):
 			return fmt.Sprintf("%s need %s %s or later; this is %s", r.feature, c.product, strings.TrimSuffix(minimum, ".0"), c)
 		}
