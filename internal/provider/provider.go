@@ -11,6 +11,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -40,7 +41,10 @@ const (
 	defaultRequestTime = transport.DefaultRequestTimeout
 )
 
-var _ provider.Provider = &WebhooksProvider{}
+var (
+	_ provider.Provider                  = &WebhooksProvider{}
+	_ provider.ProviderWithListResources = &WebhooksProvider{}
+)
 
 // WebhooksProvider is the provider "webhooks".
 type WebhooksProvider struct {
@@ -190,12 +194,20 @@ func (p *WebhooksProvider) Configure(ctx context.Context, req provider.Configure
 	})
 	resp.DataSourceData = data
 	resp.ResourceData = data
+	resp.ListResourceData = data
 }
 
 func (p *WebhooksProvider) Resources(context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		NewSellfernWebhookResource,
 		NewSelSupWebhookResource,
+	}
+}
+
+func (p *WebhooksProvider) ListResources(context.Context) []func() list.ListResource {
+	return []func() list.ListResource{
+		NewSellfernWebhookListResource,
+		NewSelSupWebhookListResource,
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -21,6 +22,7 @@ import (
 var (
 	_ resource.ResourceWithConfigure   = &sellfernWebhookResource{}
 	_ resource.ResourceWithImportState = &sellfernWebhookResource{}
+	_ resource.ResourceWithIdentity    = &sellfernWebhookResource{}
 )
 
 // NewSellfernWebhookResource is the sellfern_webhook resource.
@@ -101,6 +103,21 @@ func (r *sellfernWebhookResource) Schema(_ context.Context, _ resource.SchemaReq
 	}
 }
 
+func (r *sellfernWebhookResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = webhookIdentitySchema("The webhook's id, assigned by Sellfern (like `wh_abc123`).")
+}
+
+// fromAPI sets what Sellfern lists about a webhook. The secret, which Sellfern lists for nobody, is left as it is.
+func (m *sellfernWebhookModel) fromAPI(ctx context.Context, w sellfern.Webhook) diag.Diagnostics {
+	events, diags := stringSet(ctx, w.Events)
+	m.ID = types.StringValue(w.ID)
+	m.URL = newURLValue(w.URL)
+	m.Events = events
+	m.Enabled = types.BoolValue(w.Enabled)
+	m.CreatedAt = types.StringValue(w.CreatedAt)
+	return diags
+}
+
 func (r *sellfernWebhookResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan sellfernWebhookModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
@@ -121,6 +138,7 @@ func (r *sellfernWebhookResource) Create(ctx context.Context, req resource.Creat
 			plan.Secret = types.StringNull()
 			plan.Enabled = types.BoolValue(created.Enabled)
 			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+			setIdentity(ctx, resp.Identity, created.ID, &resp.Diagnostics)
 			addAPIError(&resp.Diagnostics, "Sellfern webhook created but not finished", fmt.Errorf("%w. "+
 				"It is recorded in state as tainted, so the next apply replaces it", err))
 			return
@@ -142,12 +160,14 @@ func (r *sellfernWebhookResource) Create(ctx context.Context, req resource.Creat
 			// Keep the webhook and its one-time secret in state; Terraform marks it tainted.
 			plan.Enabled = types.BoolValue(true)
 			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+			setIdentity(ctx, resp.Identity, created.ID, &resp.Diagnostics)
 			addAPIError(&resp.Diagnostics, "Sellfern webhook created but not disabled", fmt.Errorf("webhook %s was "+
 				"created, but setting enabled = false failed: %w. It is recorded in state as tainted", created.ID, err))
 			return
 		}
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	setIdentity(ctx, resp.Identity, created.ID, &resp.Diagnostics)
 }
 
 func (r *sellfernWebhookResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -156,6 +176,7 @@ func (r *sellfernWebhookResource) Read(ctx context.Context, req resource.ReadReq
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	setIdentity(ctx, resp.Identity, state.ID.ValueString(), &resp.Diagnostics)
 	w, err := r.client.GetWebhook(ctx, state.ID.ValueString())
 	if sellfern.IsNotFound(err) {
 		resp.State.RemoveResource(ctx)
@@ -165,13 +186,8 @@ func (r *sellfernWebhookResource) Read(ctx context.Context, req resource.ReadReq
 		addAPIError(&resp.Diagnostics, "Could not read Sellfern webhook", err)
 		return
 	}
-	events, diags := stringSet(ctx, w.Events)
-	resp.Diagnostics.Append(diags...)
-	state.URL = newURLValue(w.URL)
-	state.Events = events
-	state.Enabled = types.BoolValue(w.Enabled)
-	state.CreatedAt = types.StringValue(w.CreatedAt)
 	// The secret is never listed: what state holds is kept.
+	resp.Diagnostics.Append(state.fromAPI(ctx, *w)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
@@ -192,6 +208,7 @@ func (r *sellfernWebhookResource) Update(ctx context.Context, req resource.Updat
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	setIdentity(ctx, resp.Identity, plan.ID.ValueString(), &resp.Diagnostics)
 }
 
 func (r *sellfernWebhookResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -206,10 +223,14 @@ func (r *sellfernWebhookResource) Delete(ctx context.Context, req resource.Delet
 	}
 }
 
-// ImportState checks that the webhook exists, so that a wrong id fails with a message that says so; Read then
-// fills the state from the same list. The secret cannot be imported.
+// ImportState takes the id from `terraform import`, an import block's `id` or its `identity`, and checks that the
+// webhook exists, so that a wrong id fails with a message that says so; Read then fills the state from the same
+// list. The secret cannot be imported.
 func (r *sellfernWebhookResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	id := req.ID
+	id := importID(ctx, req, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
 	if problem := sellfernIDProblem(id); problem != "" {
 		resp.Diagnostics.AddError("Invalid Sellfern webhook id", problem)
 		return
@@ -226,4 +247,5 @@ func (r *sellfernWebhookResource) ImportState(ctx context.Context, req resource.
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("secret"), types.StringNull())...)
+	setIdentity(ctx, resp.Identity, id, &resp.Diagnostics)
 }

@@ -48,13 +48,19 @@ func (d *sellfernWebhooksDataSource) Read(ctx context.Context, _ datasource.Read
 		addAPIError(&resp.Diagnostics, "Could not list Sellfern webhooks", err)
 		return
 	}
-	hooks := slices.Clone(listed)
-	slices.SortFunc(hooks, sellfern.OldestFirst)
-	model := sellfernWebhooksModel{Webhooks: make([]sellfernWebhookDataModel, 0, len(hooks))}
-	for _, w := range hooks {
+	model := sellfernWebhooksModel{Webhooks: make([]sellfernWebhookDataModel, 0, len(listed))}
+	for _, w := range oldestFirst(listed) {
 		m, diags := newSellfernWebhookDataModel(ctx, w)
 		resp.Diagnostics.Append(diags...)
 		model.Webhooks = append(model.Webhooks, m)
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &model)...)
+}
+
+// oldestFirst returns the webhooks in a stable order whatever order Sellfern lists them in (sellfern.OldestFirst),
+// in a new slice: the list is the client's, shared by every read.
+func oldestFirst(listed []sellfern.Webhook) []sellfern.Webhook {
+	out := slices.Clone(listed)
+	slices.SortFunc(out, sellfern.OldestFirst)
+	return out
 }

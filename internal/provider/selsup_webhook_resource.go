@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -25,6 +26,7 @@ import (
 var (
 	_ resource.ResourceWithConfigure   = &selsupWebhookResource{}
 	_ resource.ResourceWithImportState = &selsupWebhookResource{}
+	_ resource.ResourceWithIdentity    = &selsupWebhookResource{}
 )
 
 // maxSelSupName bounds a webhook name; the documents give no limit, so this is generous.
@@ -107,6 +109,26 @@ func (r *selsupWebhookResource) Schema(_ context.Context, _ resource.SchemaReque
 	}
 }
 
+func (r *selsupWebhookResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = webhookIdentitySchema("The webhook's id, an integer assigned by SelSup, as a string (like `\"1042\"`).")
+}
+
+// fromAPI sets what SelSup lists about a webhook. The documents do not promise types in the list: when they are
+// missing, what the model holds stands.
+func (m *selsupWebhookModel) fromAPI(ctx context.Context, w selsup.Webhook) diag.Diagnostics {
+	m.ID = types.StringValue(selsup.FormatID(w.ID))
+	m.Name = optionalString(w.Name)
+	m.URL = newURLValue(w.URL)
+	m.OrganizationID = optionalInt64(w.OrganizationID)
+	m.ClientID = optionalInt64(w.ClientID)
+	if w.Types == nil {
+		return nil
+	}
+	set, diags := stringSet(ctx, w.Types)
+	m.Types = set
+	return diags
+}
+
 func (r *selsupWebhookResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan selsupWebhookModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
@@ -129,6 +151,7 @@ func (r *selsupWebhookResource) Create(ctx context.Context, req resource.CreateR
 		if created != nil {
 			// It exists but could not be finished: record it so Terraform marks it tainted and replaces it.
 			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+			setIdentity(ctx, resp.Identity, plan.ID.ValueString(), &resp.Diagnostics)
 			addAPIError(&resp.Diagnostics, "SelSup webhook created but not finished",
 				fmt.Errorf("%w. It is recorded in state as tainted, so the next apply replaces it", err))
 			return
@@ -137,6 +160,7 @@ func (r *selsupWebhookResource) Create(ctx context.Context, req resource.CreateR
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	setIdentity(ctx, resp.Identity, plan.ID.ValueString(), &resp.Diagnostics)
 }
 
 func (r *selsupWebhookResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -150,6 +174,7 @@ func (r *selsupWebhookResource) Read(ctx context.Context, req resource.ReadReque
 		resp.Diagnostics.AddError("Invalid SelSup webhook id in state", err.Error())
 		return
 	}
+	setIdentity(ctx, resp.Identity, selsup.FormatID(id), &resp.Diagnostics)
 	w, err := r.client.GetWebhook(ctx, id)
 	if selsup.IsNotFound(err) {
 		resp.State.RemoveResource(ctx)
@@ -159,16 +184,7 @@ func (r *selsupWebhookResource) Read(ctx context.Context, req resource.ReadReque
 		addAPIError(&resp.Diagnostics, "Could not read SelSup webhook", err)
 		return
 	}
-	state.Name = optionalString(w.Name)
-	state.URL = newURLValue(w.URL)
-	state.OrganizationID = optionalInt64(w.OrganizationID)
-	state.ClientID = optionalInt64(w.ClientID)
-	// The documents do not promise types in the list: when they are missing, what state holds stands.
-	if w.Types != nil {
-		set, diags := stringSet(ctx, w.Types)
-		resp.Diagnostics.Append(diags...)
-		state.Types = set
-	}
+	resp.Diagnostics.Append(state.fromAPI(ctx, *w)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
@@ -215,12 +231,17 @@ func (r *selsupWebhookResource) Delete(ctx context.Context, req resource.DeleteR
 	}
 }
 
-// ImportState checks the id's form and that the webhook exists, so that a wrong id fails with a message that
-// names it; Read then fills the state from the same list.
+// ImportState takes the id from `terraform import`, an import block's `id` or its `identity`, and checks its form
+// and that the webhook exists, so that a wrong id fails with a message that names it; Read then fills the state
+// from the same list.
 func (r *selsupWebhookResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	id, err := selsup.ParseID(req.ID)
+	given := importID(ctx, req, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	id, err := selsup.ParseID(given)
 	if err != nil {
-		resp.Diagnostics.AddError("Invalid SelSup webhook id", fmt.Sprintf("Cannot import %q: %s.", req.ID, err))
+		resp.Diagnostics.AddError("Invalid SelSup webhook id", fmt.Sprintf("Cannot import %q: %s.", given, err))
 		return
 	}
 	if _, err := r.client.GetWebhook(ctx, id); err != nil {
@@ -234,6 +255,7 @@ func (r *selsupWebhookResource) ImportState(ctx context.Context, req resource.Im
 		return
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), selsup.FormatID(id))...)
+	setIdentity(ctx, resp.Identity, selsup.FormatID(id), &resp.Diagnostics)
 }
 
 // optionalString and optionalInt64 map the API's "not set" (empty, zero) to null, which is how an attribute left

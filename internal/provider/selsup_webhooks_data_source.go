@@ -48,13 +48,18 @@ func (d *selsupWebhooksDataSource) Read(ctx context.Context, _ datasource.ReadRe
 		addAPIError(&resp.Diagnostics, "Could not list SelSup webhooks", err)
 		return
 	}
-	hooks := slices.Clone(listed)
-	slices.SortFunc(hooks, func(a, b selsup.Webhook) int { return cmp.Compare(a.ID, b.ID) })
-	model := selsupWebhooksModel{Webhooks: make([]selsupWebhookDataModel, 0, len(hooks))}
-	for _, w := range hooks {
+	model := selsupWebhooksModel{Webhooks: make([]selsupWebhookDataModel, 0, len(listed))}
+	for _, w := range byID(listed) {
 		m, diags := newSelSupWebhookDataModel(ctx, w)
 		resp.Diagnostics.Append(diags...)
 		model.Webhooks = append(model.Webhooks, m)
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &model)...)
+}
+
+// byID returns the webhooks by ascending id, whatever order SelSup lists them in.
+func byID(listed []selsup.Webhook) []selsup.Webhook {
+	hooks := slices.Clone(listed)
+	slices.SortFunc(hooks, func(a, b selsup.Webhook) int { return cmp.Compare(a.ID, b.ID) })
+	return hooks
 }

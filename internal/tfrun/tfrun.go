@@ -32,12 +32,19 @@ type Workspace struct {
 	Echo io.Writer
 }
 
+// EnvCLI names the CLI binary to run instead of the `terraform` on PATH: the variable terraform-plugin-testing
+// reads, so that the acceptance tests and everything built on this package run the same binary.
+const EnvCLI = "TF_ACC_TERRAFORM_PATH"
+
 // NewWorkspace installs the provider binary built for version into a mirror below root and writes a CLI
-// configuration that takes this provider only from there.
+// configuration that takes this provider only from there. It runs the CLI that EnvCLI names, else `terraform`.
 func NewWorkspace(root, providerBinary, version string) (*Workspace, error) {
-	terraform, err := exec.LookPath("terraform")
-	if err != nil {
-		return nil, fmt.Errorf("terraform is not on PATH: %w", err)
+	terraform := os.Getenv(EnvCLI)
+	if terraform == "" {
+		var err error
+		if terraform, err = exec.LookPath("terraform"); err != nil {
+			return nil, fmt.Errorf("terraform is not on PATH (or set %s): %w", EnvCLI, err)
+		}
 	}
 	mirror := filepath.Join(root, "mirror")
 	platform := runtime.GOOS + "_" + runtime.GOARCH
@@ -67,14 +74,22 @@ provider_installation {
 	return &Workspace{Root: root, ConfigDir: configDir, CLIConfig: cli, Terraform: terraform}, nil
 }
 
-// CopyConfig copies the *.tf files of dir into the workspace's configuration directory.
+// ConfigFiles are the patterns of the files that make a configuration: Terraform's, and the query files that
+// `terraform query` and `terraform validate -query` read beside them.
+var ConfigFiles = []string{"*.tf", "*.tfquery.hcl"}
+
+// CopyConfig copies the configuration files of dir (ConfigFiles) into the workspace's configuration directory.
 func (w *Workspace) CopyConfig(dir string) error {
-	files, err := filepath.Glob(filepath.Join(dir, "*.tf"))
-	if err != nil {
-		return err
+	var files []string
+	for _, pattern := range ConfigFiles {
+		matched, err := filepath.Glob(filepath.Join(dir, pattern))
+		if err != nil {
+			return err
+		}
+		files = append(files, matched...)
 	}
 	if len(files) == 0 {
-		return fmt.Errorf("no .tf files in %s", dir)
+		return fmt.Errorf("no .tf or .tfquery.hcl files in %s", dir)
 	}
 	for _, f := range files {
 		data, err := os.ReadFile(f)

@@ -15,6 +15,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	goversion "github.com/hashicorp/go-version"
+
 	"github.com/seed/terraform-provider-webhooks/internal/mockserver"
 	"github.com/seed/terraform-provider-webhooks/internal/tfrun"
 )
@@ -108,7 +110,8 @@ func run(ctx context.Context, providerBinary, version, example string, keep bool
 	}
 
 	step("Checking the mock: what Terraform recorded is what the services hold")
-	if err := compareStateWithMock(ctx, ws, mock); err != nil {
+	identities, err := compareStateWithMock(ctx, ws, mock)
+	if err != nil {
 		return err
 	}
 	var secrets []string
@@ -117,6 +120,7 @@ func run(ctx context.Context, providerBinary, version, example string, keep bool
 	}
 	fmt.Printf("    Sellfern holds %d webhooks, SelSup %d; every id and the Sellfern secrets in state match what the mock issued\n",
 		len(mock.SellfernWebhooks()), len(mock.SelSupWebhooks()))
+	fmt.Printf("    %s\n", identities)
 
 	step("terraform plan again: must say \"No changes\" (refresh reads everything back in a new order)")
 	before := mock.Stats()
@@ -158,43 +162,59 @@ func run(ctx context.Context, providerBinary, version, example string, keep bool
 	return nil
 }
 
-// compareStateWithMock reads the state (without printing it: it holds secrets) and checks it against the mock.
-func compareStateWithMock(ctx context.Context, ws *tfrun.Workspace, mock *mockserver.Server) error {
+// compareStateWithMock reads the state (without printing it: it holds secrets) and checks it against the mock,
+// and each resource's identity against its id. It returns a line that shows the identities, or says that the CLI
+// records none (resource identity needs Terraform 1.12 or OpenTofu 1.12).
+func compareStateWithMock(ctx context.Context, ws *tfrun.Workspace, mock *mockserver.Server) (string, error) {
 	saved := ws.Echo
 	ws.Echo = nil
 	defer func() { ws.Echo = saved }()
 	res, err := ws.Run(ctx, "show", "-json")
 	if err != nil || res.ExitCode != 0 {
-		return fmt.Errorf("terraform show -json failed: %v", err)
+		return "", fmt.Errorf("terraform show -json failed: %v", err)
 	}
 	var state struct {
-		Values struct {
+		TerraformVersion string `json:"terraform_version"`
+		Values           struct {
 			RootModule struct {
 				Resources []struct {
-					Address string         `json:"address"`
-					Mode    string         `json:"mode"`
-					Values  map[string]any `json:"values"`
+					Address  string         `json:"address"`
+					Mode     string         `json:"mode"`
+					Values   map[string]any `json:"values"`
+					Identity map[string]any `json:"identity"`
 				} `json:"resources"`
 			} `json:"root_module"`
 		} `json:"values"`
 	}
 	if err := json.Unmarshal([]byte(res.Output), &state); err != nil {
-		return fmt.Errorf("reading terraform show -json: %w", err)
+		return "", fmt.Errorf("reading terraform show -json: %w", err)
 	}
+	cli, err := goversion.NewVersion(state.TerraformVersion)
+	if err != nil {
+		return "", fmt.Errorf("terraform show -json names no version: %w", err)
+	}
+	recordsIdentity := !cli.LessThan(goversion.Must(goversion.NewVersion("1.12.0")))
+	var identities []string
 	checked := 0
 	for _, r := range state.Values.RootModule.Resources {
 		if r.Mode != "managed" {
 			continue
 		}
 		id := fmt.Sprint(r.Values["id"])
+		if recordsIdentity {
+			if got := fmt.Sprint(r.Identity["id"]); got != id {
+				return "", fmt.Errorf("%s: identity in state is %v, want { id = %q }", r.Address, r.Identity, id)
+			}
+			identities = append(identities, fmt.Sprintf("%s { id = %q }", r.Address, id))
+		}
 		switch {
 		case strings.HasPrefix(r.Address, "sellfern_webhook."):
 			w, ok := mock.SellfernWebhook(id)
 			if !ok {
-				return fmt.Errorf("%s: the mock has no webhook %s", r.Address, id)
+				return "", fmt.Errorf("%s: the mock has no webhook %s", r.Address, id)
 			}
 			if r.Values["secret"] != w.Secret {
-				return fmt.Errorf("%s: the secret in state is not the one the mock issued", r.Address)
+				return "", fmt.Errorf("%s: the secret in state is not the one the mock issued", r.Address)
 			}
 		case strings.HasPrefix(r.Address, "selsup_webhook."):
 			found := false
@@ -202,15 +222,19 @@ func compareStateWithMock(ctx context.Context, ws *tfrun.Workspace, mock *mockse
 				found = found || fmt.Sprint(w.ID) == id
 			}
 			if !found {
-				return fmt.Errorf("%s: the mock has no webhook %s", r.Address, id)
+				return "", fmt.Errorf("%s: the mock has no webhook %s", r.Address, id)
 			}
 		}
 		checked++
 	}
 	if checked != 3 {
-		return fmt.Errorf("state holds %d managed resources, want 3", checked)
+		return "", fmt.Errorf("state holds %d managed resources, want 3", checked)
 	}
-	return nil
+	if !recordsIdentity {
+		return fmt.Sprintf("identity: Terraform v%s records none (it needs Terraform 1.12 or OpenTofu 1.12; run the demo "+
+			"with %s naming a newer CLI to see it)", cli, tfrun.EnvCLI), nil
+	}
+	return "identity in state: " + strings.Join(identities, ", "), nil
 }
 
 // indented echoes Terraform's output, line by line, indented under the step that ran it.

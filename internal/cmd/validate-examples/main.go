@@ -4,9 +4,12 @@
 // `make examples-check` runs it.
 //
 // An example without a terraform block gets one declaring the provider under the local name it uses (`webhooks`,
-// or `sellfern` / `selsup` for the single-service pattern), the way a user's configuration would. Every *.tf file
-// of a directory is validated together, so an import block (import-by-block.tf) is checked against the resource
-// example beside it. Warnings count as failures: an example is copied by users and must be clean.
+// or `sellfern` / `selsup` for the single-service pattern), the way a user's configuration would. Every *.tf and
+// *.tfquery.hcl file of a directory is validated together, so an import block (import-by-block.tf) is checked
+// against the resource example beside it, and list blocks with `terraform validate -query`. Warnings count as
+// failures: an example is copied by users and must be clean. A directory that uses what the CLI running the check
+// lacks (list blocks before Terraform 1.14, import blocks by identity before 1.12) is reported as skipped, with the
+// version it needs; `make examples-check` runs the newest Terraform too, which validates them all.
 //
 // With -docs-schema FILE it does the other job that needs the provider installed offline: it writes the provider
 // schema (`terraform providers schema -json`) in the form tfplugindocs reads with --providers-schema. See
@@ -19,6 +22,7 @@ import (
 	"flag"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -27,6 +31,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	goversion "github.com/hashicorp/go-version"
 
 	"github.com/seed/terraform-provider-webhooks/internal/tfrun"
 )
@@ -99,7 +105,7 @@ provider_installation {
 	return os.WriteFile(ws.CLIConfig, []byte(cfg), 0o600)
 }
 
-// exampleDirs lists every directory below root holding *.tf files, in lexical order.
+// exampleDirs lists every directory below root holding configuration files (tfrun.ConfigFiles), in lexical order.
 func exampleDirs(root string) ([]string, error) {
 	var dirs []string
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
@@ -109,7 +115,7 @@ func exampleDirs(root string) ([]string, error) {
 		if d.IsDir() && (d.Name() == ".terraform" || (strings.HasPrefix(d.Name(), ".") && path != root)) {
 			return filepath.SkipDir
 		}
-		if !d.IsDir() && strings.HasSuffix(d.Name(), ".tf") {
+		if !d.IsDir() && isConfigFile(d.Name()) {
 			dir := filepath.Dir(path)
 			if !slices.Contains(dirs, dir) {
 				dirs = append(dirs, dir)
@@ -121,18 +127,36 @@ func exampleDirs(root string) ([]string, error) {
 	return dirs, err
 }
 
+func isConfigFile(name string) bool {
+	for _, pattern := range tfrun.ConfigFiles {
+		if ok, _ := filepath.Match(pattern, name); ok {
+			return true
+		}
+	}
+	return false
+}
+
 func validateAll(ctx context.Context, ws *tfrun.Workspace, examples string) error {
 	dirs, err := exampleDirs(examples)
 	if err != nil {
 		return err
 	}
 	if len(dirs) == 0 {
-		return fmt.Errorf("no example configurations (*.tf) below %s", examples)
+		return fmt.Errorf("no example configurations (*.tf, *.tfquery.hcl) below %s", examples)
 	}
-	var failed []string
+	running, err := versionOf(ctx, ws)
+	if err != nil {
+		return err
+	}
+	var failed, skipped []string
 	for i, dir := range dirs {
 		ws.ConfigDir = filepath.Join(ws.Root, "examples", fmt.Sprint(i))
 		start := time.Now()
+		if lack := running.lacks(dir); lack != "" {
+			skipped = append(skipped, dir)
+			fmt.Printf("skip  %-50s (%s)\n", dir, lack)
+			continue
+		}
 		problem := validateOne(ctx, ws, dir)
 		if problem != "" {
 			failed = append(failed, dir)
@@ -144,8 +168,99 @@ func validateAll(ctx context.Context, ws *tfrun.Workspace, examples string) erro
 	if len(failed) > 0 {
 		return fmt.Errorf("%d of %d example directories are not valid: %s", len(failed), len(dirs), strings.Join(failed, ", "))
 	}
-	fmt.Printf("all %d example directories are valid against the built provider\n", len(dirs))
+	fmt.Printf("all %d example directories are valid against the built provider", len(dirs)-len(skipped))
+	if len(skipped) > 0 {
+		fmt.Printf(" (%d skipped: %s lacks what they use)", len(skipped), running)
+	}
+	fmt.Println()
 	return nil
+}
+
+// requirement is what an example may use that older CLIs lack: the first version of each CLI that has it, "" for
+// a CLI that has none.
+type requirement struct {
+	feature             string
+	terraform, opentofu string
+	usedBy              func(files map[string]string) bool
+}
+
+var requirements = []requirement{
+	{feature: "list blocks (.tfquery.hcl)", terraform: "1.14.0", usedBy: func(files map[string]string) bool {
+		return slices.ContainsFunc(slices.Collect(maps.Keys(files)), func(name string) bool { return strings.HasSuffix(name, ".tfquery.hcl") })
+	}},
+	{feature: "import blocks by identity", terraform: "1.12.0", opentofu: "1.12.0", usedBy: func(files map[string]string) bool {
+		return slices.ContainsFunc(slices.Collect(maps.Values(files)), identityArgument.MatchString)
+	}},
+}
+
+var identityArgument = regexp.MustCompile(`(?m)^\s*identity\s*=\s*\{`)
+
+// cli is the CLI that runs the check, as `version` names it: "Terraform v1.16.4", "OpenTofu v1.12.6".
+type cli struct {
+	product string
+	version *goversion.Version
+}
+
+func (c cli) String() string { return c.product + " v" + c.version.String() }
+
+func versionOf(ctx context.Context, ws *tfrun.Workspace) (cli, error) {
+	res, err := ws.Run(ctx, "version")
+	if err != nil {
+		return cli{}, err
+	}
+	first, _, _ := strings.Cut(res.Output, "\n")
+	m := regexp.MustCompile(`^(Terraform|OpenTofu) v(\S+)`).FindStringSubmatch(strings.TrimSpace(first))
+	if m == nil {
+		return cli{}, fmt.Errorf("%s version printed %q, not the version of Terraform or OpenTofu", ws.Terraform, first)
+	}
+	v, err := goversion.NewVersion(m[2])
+	if err != nil {
+		return cli{}, err
+	}
+	return cli{product: m[1], version: v}, nil
+}
+
+// lacks returns what the example in dir uses that this CLI lacks, or "".
+func (c cli) lacks(dir string) string {
+	files, err := configFiles(dir)
+	if err != nil {
+		return "" // validating it reports the problem
+	}
+	for _, r := range requirements {
+		if !r.usedBy(files) {
+			continue
+		}
+		minimum := r.terraform
+		if c.product == "OpenTofu" {
+			minimum = r.opentofu
+		}
+		switch {
+		case minimum == "":
+			return fmt.Sprintf("%s: %s has none", r.feature, c)
+		case c.version.LessThan(goversion.Must(goversion.NewVersion(minimum))):
+			return fmt.Sprintf("%s need %s %s or later; this is %s", r.feature, c.product, strings.TrimSuffix(minimum, ".0"), c)
+		}
+	}
+	return ""
+}
+
+// configFiles reads the configuration files of dir, by name.
+func configFiles(dir string) (map[string]string, error) {
+	files := map[string]string{}
+	for _, pattern := range tfrun.ConfigFiles {
+		names, err := filepath.Glob(filepath.Join(dir, pattern))
+		if err != nil {
+			return nil, err
+		}
+		for _, name := range names {
+			data, err := os.ReadFile(name)
+			if err != nil {
+				return nil, err
+			}
+			files[filepath.Base(name)] = string(data)
+		}
+	}
+	return files, nil
 }
 
 var (
@@ -164,15 +279,16 @@ func validateOne(ctx context.Context, ws *tfrun.Workspace, dir string) string {
 	if err := ws.CopyConfig(dir); err != nil {
 		return err.Error()
 	}
-	files, _ := filepath.Glob(filepath.Join(dir, "*.tf"))
+	files, err := configFiles(dir)
+	if err != nil {
+		return err.Error()
+	}
 	var all strings.Builder
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			return err.Error()
-		}
-		all.Write(data)
+	query := false
+	for _, name := range slices.Sorted(maps.Keys(files)) {
+		all.WriteString(files[name])
 		all.WriteByte('\n')
+		query = query || strings.HasSuffix(name, ".tfquery.hcl")
 	}
 	// terraform validate does not check that an import block's target exists (plan does): check it here.
 	for _, m := range importTarget.FindAllStringSubmatch(all.String(), -1) {
@@ -200,7 +316,11 @@ func validateOne(ctx context.Context, ws *tfrun.Workspace, dir string) string {
 	}
 	// init's warnings are not the example's: installing from a mirror always warns that the lock file holds
 	// checksums for this platform only.
-	res, err = ws.Run(ctx, "validate", "-json", "-no-color")
+	validate := []string{"validate", "-json", "-no-color"}
+	if query {
+		validate = append(validate, "-query") // list blocks are validated only when asked
+	}
+	res, err = ws.Run(ctx, validate...)
 	if err != nil {
 		return err.Error()
 	}
