@@ -20,7 +20,8 @@ var sellfernEvents = []string{
 	"ticket.updated",
 }
 
-// Sellfern error codes (the error body shape is our decision, see API.md).
+// Sellfern error codes. The documents show no error body; the shape the mock answers with is the decision
+// recorded in README.md beside this file.
 const (
 	sfUnauthorized       = "unauthorized"
 	sfMissingScope       = "missing_scope"

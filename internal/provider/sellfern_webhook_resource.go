@@ -42,7 +42,8 @@ type sellfernWebhookModel struct {
 }
 
 func (r *sellfernWebhookResource) Metadata(_ context.Context, _ resource.MetadataRequest, resp *resource.MetadataResponse) {
-	// The type name carries the service, not the provider: see DESIGN.md and the provider page.
+	// The type name carries the service, not the provider, so every block names its provider (the provider page
+	// explains why).
 	resp.TypeName = "sellfern_webhook"
 }
 
