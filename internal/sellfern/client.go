@@ -3,7 +3,9 @@
 package sellfern
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -219,13 +221,57 @@ func (c *Client) DeleteWebhook(ctx context.Context, id string) error {
 	return withID(err, id)
 }
 
-// SendTest asks Sellfern to send a test event to the endpoint. It is not retried: a repeat would send twice.
-func (c *Client) SendTest(ctx context.Context, id string) (*Delivery, error) {
-	var out envelope[*Delivery]
-	if err := c.call(ctx, http.MethodPost, webhookPath(id)+"/test", nil, nil, &out); err != nil {
-		return nil, withID(err, id)
+// TestResult is Sellfern's answer to a test call, as it came. The documents do not show that answer. The client
+// reads it as the envelope every other call answers with, whose data, when present, is the delivery the test made:
+// {"success": true, "data": {"id": "dl_…", "status_code": 200, "error": "", …}}. An empty body, or an envelope
+// without data, is an answer that names no delivery; whether the test worked is then for the caller to find out.
+type TestResult struct {
+	// HTTPStatus is the status of the answer, always 2xx: any other answer is an error.
+	HTTPStatus int
+	// Refused is true when the answer says "success": false; Code and Message then hold its error, if it gives one.
+	Refused bool
+	Code    string
+	Message string
+	// Delivery is the delivery the answer names, or nil when it names none.
+	Delivery *Delivery
+}
+
+// SendTest asks Sellfern to send a test event to the endpoint. It is sent once and never repeated (the transport
+// retries no POST): a repeat would send a second event. When the outcome is unknown (no answer, a 5xx, a 429, an
+// unreadable answer), the error says that the call was not repeated.
+func (c *Client) SendTest(ctx context.Context, id string) (*TestResult, error) {
+	resp, err := c.http.Do(ctx, http.MethodPost, webhookPath(id)+"/test", nil, nil)
+	if err != nil {
+		return nil, notRepeated(withID(asAPIError(err), id))
 	}
-	return out.Data, nil
+	result := &TestResult{HTTPStatus: resp.StatusCode}
+	if len(bytes.TrimSpace(resp.Body)) == 0 {
+		return result, nil
+	}
+	var out struct {
+		Success *bool           `json:"success"`
+		Data    json.RawMessage `json:"data"`
+	}
+	if err := resp.Decode(&out); err != nil {
+		return nil, notRepeated(err)
+	}
+	if out.Success != nil && !*out.Success {
+		result.Refused = true
+		code, message := decodeErrorBody(resp.Body)
+		result.Code, result.Message = c.text(code, maxCode), c.text(message, maxMessage)
+	}
+	if len(out.Data) == 0 || string(out.Data) == "null" {
+		return result, nil
+	}
+	var d Delivery
+	if err := json.Unmarshal(out.Data, &d); err != nil {
+		return nil, notRepeated(&transport.DecodeError{Service: "Sellfern", Method: resp.Method, Path: resp.Path,
+			Detail: "data that is not a delivery: " + transport.BodySnippet(resp.Header, []byte(c.http.Redact(string(out.Data))))})
+	}
+	if d.ID != "" || d.StatusCode != 0 || d.Error != "" {
+		result.Delivery = c.cleanDelivery(d)
+	}
+	return result, nil
 }
 
 // ListDeliveries returns the recent deliveries to an endpoint.
@@ -234,7 +280,41 @@ func (c *Client) ListDeliveries(ctx context.Context, id string) ([]Delivery, err
 	if err := c.call(ctx, http.MethodGet, webhookPath(id)+"/deliveries", nil, nil, &out); err != nil {
 		return nil, withID(err, id)
 	}
+	for i, d := range out.Data {
+		out.Data[i] = *c.cleanDelivery(d)
+	}
 	return out.Data, nil
+}
+
+// cleanDelivery redacts the error text of a delivery: it is the endpoint's own words, which may quote the request
+// it was sent, and so its signing secret.
+func (c *Client) cleanDelivery(d Delivery) *Delivery {
+	d.Error = c.http.Redact(d.Error)
+	return &d
+}
+
+// text makes a piece of an answer fit for a message: secrets redacted, control characters removed, bounded.
+func (c *Client) text(s string, maxLen int) string {
+	return transport.CleanText(c.http.Redact(s), maxLen)
+}
+
+// notRepeatedError is a test call whose outcome is unknown: Sellfern may have sent the event already.
+type notRepeatedError struct{ err error }
+
+func (e *notRepeatedError) Error() string {
+	return e.err.Error() + "; the test call was not repeated: Sellfern may have sent the test event already, " +
+		"and a repeat would send it twice"
+}
+
+func (e *notRepeatedError) Unwrap() error { return e.err }
+
+// notRepeated says of a failed test call whose outcome is unknown that it was not tried again; a definite refusal
+// (401, 403, 404, 400 …) sent nothing, so it is returned as it is.
+func notRepeated(err error) error {
+	if !transport.OutcomeUnknown(err) {
+		return err
+	}
+	return &notRepeatedError{err: err}
 }
 
 func sortedCopy(s []string) []string {
