@@ -209,7 +209,7 @@ func (r *sellfernWebhookResource) Delete(ctx context.Context, req resource.Delet
 // fills the state from the same list. The secret cannot be imported.
 func (r *sellfernWebhookResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	id := req.ID
-	if strings.TrimSpace(id) == "" || strings.ContainsFunc(id, func(r rune) bool { return r <= ' ' || r == '/' }) {
+	if sellfernWebhookIDProblem(id) != "" {
 		resp.Diagnostics.AddError("Invalid Sellfern webhook id",
 			fmt.Sprintf("%q is not a Sellfern webhook id. Import takes the id Sellfern assigned, like wh_abc123.", id))
 		return

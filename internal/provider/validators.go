@@ -63,6 +63,31 @@ func notBlank() validator.String {
 	}
 }
 
+// sellfernWebhookID accepts what can be a Sellfern webhook id (see sellfernWebhookIDProblem).
+func sellfernWebhookID() validator.String {
+	return stringCheck{
+		description: "a Sellfern webhook id, like `wh_abc123`: not empty, without white space, control characters or `/`, and not `.` or `..`",
+		check:       sellfernWebhookIDProblem,
+	}
+}
+
+// sellfernWebhookIDProblem says why id cannot be a Sellfern webhook id, or returns "". Sellfern's ids are opaque
+// (wh_abc123), but each goes into a URL path, where white space, a control character, "/" or a dot segment would
+// name another path or none; so those are refused before any call, by import and by the action alike.
+func sellfernWebhookIDProblem(id string) string {
+	switch {
+	case strings.TrimSpace(id) == "":
+		return "The webhook id must not be empty or white space only; give the id Sellfern assigned, like wh_abc123."
+	case strings.ContainsFunc(id, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }):
+		return fmt.Sprintf("The webhook id %q contains white space or a control character; Sellfern ids, like wh_abc123, have neither.", id)
+	case strings.Contains(id, "/"):
+		return fmt.Sprintf("The webhook id %q contains \"/\"; Sellfern ids, like wh_abc123, have none.", id)
+	case id == "." || id == "..":
+		return fmt.Sprintf("The webhook id %q is a path segment, not a Sellfern id like wh_abc123.", id)
+	}
+	return ""
+}
+
 // printableName accepts any UTF-8 text (Cyrillic included) without control characters, up to maxLen runes.
 func printableName(maxLen int) validator.String {
 	return stringCheck{
