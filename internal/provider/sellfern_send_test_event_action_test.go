@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/go-version"
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -17,6 +19,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/seed/terraform-provider-webhooks/internal/apitest"
 	"github.com/seed/terraform-provider-webhooks/internal/mockserver"
@@ -318,4 +323,148 @@ func TestSellfernWebhookIDValidator(t *testing.T) {
 			t.Errorf("%v refused: %v", v, resp.Diagnostics)
 		}
 	}
+}
+
+// terraform116 is the first Terraform whose action configurations may refer to their triggering resource as caller.
+var terraform116 = version.Must(version.NewVersion("1.16.0"))
+
+// triggeredConfig is a webhook at url that tests itself after every create and update, the action naming it by
+// webhookID (caller.id, or a reference to the webhook).
+func triggeredConfig(m *mockserver.Server, url, webhookID string) string {
+	return providerConfig(m) + fmt.Sprintf(`
+resource "sellfern_webhook" "orders" {
+  provider = webhooks
+  url      = %q
+  events   = ["order.created"]
+
+  lifecycle {
+    action_trigger {
+      events  = [after_create, after_update]
+      actions = [action.sellfern_send_test_event.orders]
+    }
+  }
+}
+
+action "sellfern_send_test_event" "orders" {
+  provider = webhooks
+  config {
+    webhook_id = %s
+  }
+}
+`, url, webhookID)
+}
+
+// testEvents checks, after an apply, how many test calls the mock has seen, and that the webhook in state has
+// the deliveries they made, newest first, with the given status codes.
+func testEvents(m *mockserver.Server, calls int, statuses ...int) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		if got := m.Count("sellfern.test"); got != calls {
+			return fmt.Errorf("the mock saw %d test calls, want %d", got, calls)
+		}
+		rs, ok := s.RootModule().Resources["sellfern_webhook.orders"]
+		if !ok {
+			return fmt.Errorf("sellfern_webhook.orders is not in state")
+		}
+		ds := m.SellfernDeliveries(rs.Primary.ID)
+		if len(ds) != len(statuses) {
+			return fmt.Errorf("webhook %s has %d deliveries, want %d: %+v", rs.Primary.ID, len(ds), len(statuses), ds)
+		}
+		for i, d := range ds {
+			if d.StatusCode != statuses[i] {
+				return fmt.Errorf("delivery %d of webhook %s answered %d, want %d", i, rs.Primary.ID, d.StatusCode, statuses[i])
+			}
+		}
+		return nil
+	}
+}
+
+// triggeredSteps: a create sends one test event, an update one more (to the updated endpoint: the old one is
+// broken by then), a plan with no change none, and an update to a broken endpoint fails the apply.
+func triggeredSteps(m *mockserver.Server, webhookID string) []resource.TestStep {
+	const first, second, broken = "https://hooks.example.com/first", "https://hooks.example.com/second", "https://hooks.example.com/broken"
+	return []resource.TestStep{
+		{
+			Config: triggeredConfig(m, first, webhookID),
+			Check:  testEvents(m, 1, 200),
+		},
+		{
+			// Had the event gone out before the update, it would have reached the old endpoint, and failed.
+			PreConfig: func() { m.SetSellfernEndpointFailure(first, http.StatusServiceUnavailable, "") },
+			Config:    triggeredConfig(m, second, webhookID),
+			Check:     testEvents(m, 2, 200, 200),
+		},
+		{
+			// No change, so no trigger.
+			Config: triggeredConfig(m, second, webhookID),
+			Check:  testEvents(m, 2, 200, 200),
+		},
+		{
+			PreConfig: func() {
+				m.SetSellfernEndpointFailure(broken, http.StatusInternalServerError, "handler crashed: nil map")
+			},
+			Config:      triggeredConfig(m, broken, webhookID),
+			ExpectError: errorContaining("Webhook endpoint failed the test event", "the endpoint answered HTTP 500: handler crashed: nil map"),
+		},
+		{
+			// The update was made before its test failed, and state holds it: nothing to change, no trigger.
+			Config: triggeredConfig(m, broken, webhookID),
+			Check:  testEvents(m, 3, 500, 200, 200),
+		},
+	}
+}
+
+// TestAccSellfernSendTestEventTriggeredByCaller: the action triggered after create and update, naming the webhook
+// as caller.id (Terraform 1.16 and later).
+func TestAccSellfernSendTestEventTriggeredByCaller(t *testing.T) {
+	m := accMock(t, mockserver.Options{})
+	resource.ParallelTest(t, resource.TestCase{
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(terraform116)},
+		ProtoV6ProviderFactories: testAccFactories,
+		Steps:                    triggeredSteps(m, "caller.id"),
+	})
+}
+
+// TestAccSellfernSendTestEventTriggeredByReference: the same with a reference to the webhook, the form Terraform
+// 1.14 and 1.15 know (later versions accept it with a warning that suggests caller).
+func TestAccSellfernSendTestEventTriggeredByReference(t *testing.T) {
+	m := accMock(t, mockserver.Options{})
+	resource.ParallelTest(t, resource.TestCase{
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_14_0)},
+		ProtoV6ProviderFactories: testAccFactories,
+		Steps:                    triggeredSteps(m, "sellfern_webhook.orders.id"),
+	})
+}
+
+// TestAccSellfernSendTestEventPlanTime: a webhook_id that cannot be an id is refused by validation, before any
+// call; an action is planned, not invoked, when nothing triggers it.
+func TestAccSellfernSendTestEventPlanTime(t *testing.T) {
+	m := accMock(t, mockserver.Options{})
+	configFor := func(id string) string {
+		return providerConfig(m) + fmt.Sprintf(`
+action "sellfern_send_test_event" "check" {
+  provider = webhooks
+  config {
+    webhook_id = %q
+  }
+}
+`, id)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_14_0)},
+		ProtoV6ProviderFactories: testAccFactories,
+		Steps: []resource.TestStep{
+			{Config: configFor("wh_1/../wh_2"), PlanOnly: true, ExpectError: errorContaining("Invalid webhook_id", `The webhook id "wh_1/../wh_2" contains "/"`)},
+			{Config: configFor(".."), PlanOnly: true, ExpectError: errorContaining("Invalid webhook_id", `The webhook id ".." is a path segment`)},
+			{Config: configFor(" "), PlanOnly: true, ExpectError: errorContaining("Invalid webhook_id", "must not be empty or white space only")},
+			{
+				Config: configFor("wh_0000000000000000"),
+				Check: func(*terraform.State) error {
+					if n := m.Stats().Total; n != 0 {
+						return fmt.Errorf("the mock saw %d API calls, want none", n)
+					}
+					return nil
+				},
+			},
+		},
+	})
 }
