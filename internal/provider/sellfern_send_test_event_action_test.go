@@ -435,6 +435,34 @@ func TestAccSellfernSendTestEventTriggeredByReference(t *testing.T) {
 	})
 }
 
+// TestAccSellfernSendTestEventFailedCreate: a webhook whose endpoint fails its first test is created all the same,
+// and kept in state, so that a fixed endpoint needs no new apply; the failed apply tested once.
+func TestAccSellfernSendTestEventFailedCreate(t *testing.T) {
+	const url = "https://hooks.example.com/not-yet"
+	m := accMock(t, mockserver.Options{})
+	m.SetSellfernEndpointFailure(url, 0, "")
+	resource.ParallelTest(t, resource.TestCase{
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_14_0)},
+		ProtoV6ProviderFactories: testAccFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:      triggeredConfig(m, url, "sellfern_webhook.orders.id"),
+				ExpectError: errorContaining("Webhook endpoint failed the test event", "the endpoint gave no HTTP answer: the endpoint could not be reached"),
+			},
+			{
+				PreConfig: func() { m.SetSellfernEndpointFailure(url, http.StatusOK, "") },
+				Config:    triggeredConfig(m, url, "sellfern_webhook.orders.id"),
+				Check: resource.ComposeAggregateTestCheckFunc(testEvents(m, 1, 0), func(*terraform.State) error {
+					if n := len(m.SellfernWebhooks()); n != 1 {
+						return fmt.Errorf("the mock holds %d webhooks, want 1", n)
+					}
+					return nil
+				}),
+			},
+		},
+	})
+}
+
 // TestAccSellfernSendTestEventPlanTime: a webhook_id that cannot be an id is refused by validation, before any
 // call; an action is planned, not invoked, when nothing triggers it.
 func TestAccSellfernSendTestEventPlanTime(t *testing.T) {
