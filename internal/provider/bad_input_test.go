@@ -342,13 +342,13 @@ resource "sellfern_webhook" "bad" {
 			return badSellfernBlock(m) + badSelSupBlock(m) + "  request_timeout = \"1h\"\n"
 		}), want: errorContaining(`Invalid request_timeout`, `The duration must be between 1s and 10m; got 1h.`)},
 		{name: "missing sellfern block", config: providerBad(badSelSupBlock),
-			want: errorContaining(`Missing Sellfern token`, `This configuration uses Sellfern resources or data sources, so the provider needs a Sellfern token.`,
+			want: errorContaining(`Missing Sellfern token`, `This configuration uses Sellfern resources, data sources or actions, so the provider needs a Sellfern token.`,
 				`Set sellfern.token in the provider "webhooks" block, or the SELLFERN_TOKEN environment variable.`)},
 		{name: "sellfern block without token", config: providerBad(func(m *mockserver.Server) string {
 			return sellfernWith(fmt.Sprintf("    base_url = %q", m.SellfernBaseURL()))(m)
 		}), want: errorContaining(`Missing Sellfern token`, `sellfern.token`, `SELLFERN_TOKEN`)},
 		{name: "missing selsup block", config: providerBad(badSellfernBlock),
-			want: errorContaining(`Missing SelSup API key`, `This configuration uses SelSup resources or data sources, so the provider needs a SelSup API key.`,
+			want: errorContaining(`Missing SelSup API key`, `This configuration uses SelSup resources, data sources or actions, so the provider needs a SelSup API key.`,
 				`Set selsup.api_key in the provider "webhooks" block, or the SELSUP_API_KEY environment variable.`)},
 		{name: "missing credentials for a data source", config: func(m *mockserver.Server) string {
 			return badProvider(badSellfernBlock(m)) + `
