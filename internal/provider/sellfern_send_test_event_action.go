@@ -93,7 +93,7 @@ func (a *sellfernSendTestEventAction) Invoke(ctx context.Context, req action.Inv
 			"webhook's deliveries", answer.HTTPStatus)
 		deliveries, err := a.client.ListDeliveries(ctx, id)
 		switch {
-		case ctx.Err() != nil:
+		case err != nil && ctx.Err() != nil:
 			resp.Diagnostics.AddError("Sellfern test event interrupted",
 				fmt.Sprintf("Sellfern accepted the test call for webhook %q (HTTP %d), but the look-up of its "+
 					"delivery was interrupted, so what the endpoint answered is not known. The test call was not "+

@@ -266,6 +266,29 @@ func TestSendTestEventCancelled(t *testing.T) {
 	wantOutcome(t, <-done, "error", "Could not send a Sellfern test event", "context canceled", "the test call was not repeated")
 }
 
+// TestSendTestEventLookupCancelled: Ctrl-C during the look-up of a delivery ends the invocation with an error that
+// says the test was sent and not repeated, not with a guess.
+func TestSendTestEventLookupCancelled(t *testing.T) {
+	arrived := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			w.WriteHeader(http.StatusAccepted)
+			return
+		}
+		close(arrived)
+		<-r.Context().Done()
+	}))
+	t.Cleanup(srv.Close)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan invocation, 1)
+	go func() { done <- invokeAction(t, ctx, srv.URL, mockserver.DemoSellfernToken, "wh_1") }()
+	<-arrived
+	cancel()
+	wantOutcome(t, <-done, "error", "Sellfern test event interrupted",
+		`Sellfern accepted the test call for webhook "wh_1" (HTTP 202), but the look-up of its delivery was interrupted`,
+		"The test call was not repeated.")
+}
+
 func TestNewestSince(t *testing.T) {
 	sent := time.Date(2026, 5, 22, 10, 0, 0, 700_000_000, time.UTC)
 	ds := []sellfern.Delivery{
