@@ -113,12 +113,17 @@ action "sellfern_send_test_event" "missing" {
 	if err := os.WriteFile(filepath.Join(ws.ConfigDir, "main.tf"), []byte(config), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// Everything Terraform prints and logs is searched for the token and the signing secrets at the end.
+	traceLog := filepath.Join(t.TempDir(), "trace.log")
+	ws.Env = append(ws.Env, "TF_LOG=TRACE", "TF_LOG_PATH="+traceLog)
+	var printed strings.Builder
 	run := func(want int, args ...string) string {
 		t.Helper()
 		res, err := ws.Run(context.Background(), append(args, "-no-color")...)
 		if err != nil {
 			t.Fatal(err)
 		}
+		printed.WriteString(res.Output)
 		t.Logf("$ terraform %s\n%s", strings.Join(args, " "), res.Output)
 		if res.ExitCode != want {
 			t.Fatalf("terraform %s exited %d, want %d", strings.Join(args, " "), res.ExitCode, want)
@@ -160,6 +165,13 @@ action "sellfern_send_test_event" "missing" {
 		tests++
 		check(run(1, invoke("orders")...), "Error: Webhook endpoint failed the test event",
 			"Sellfern webhook "+id+", test delivery "+m.SellfernDeliveries(id)[0].ID+": the endpoint answered HTTP 500: handler crashed: nil map")
+	})
+
+	t.Run("an endpoint's error that quotes the signing secret", func(t *testing.T) {
+		m.SetSellfernEndpointFailure(url, 401, "signature mismatch: expected "+m.SellfernWebhooks()[0].Secret)
+		defer m.SetSellfernEndpointFailure(url, 200, "")
+		tests++
+		check(run(1, invoke("orders")...), "the endpoint answered HTTP 401: signature mismatch: expected ***")
 	})
 
 	t.Run("an unknown webhook", func(t *testing.T) {
@@ -229,8 +241,23 @@ action "sellfern_send_test_event" "missing" {
 		if elapsed >= held {
 			t.Errorf("the invocation ended after %s, once Sellfern answered: the interrupt did not cancel the call", elapsed)
 		}
+		printed.WriteString(output.String())
 		tests++
 		check(strings.Join(strings.Fields(output.String()), " "), "Interrupt received.",
 			"Sending a test event to Sellfern webhook "+id)
 	})
+
+	trace, err := os.ReadFile(traceLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The search only means something if the provider's own lines about the test call reached the log.
+	if !bytes.Contains(trace, []byte("API request")) || !bytes.Contains(trace, []byte("Sent a Sellfern test event")) {
+		t.Fatal("the TRACE log holds none of the provider's lines about the test call: the search below would prove nothing")
+	}
+	for i, secret := range append(m.IssuedSellfernSecrets(), mockserver.DemoSellfernToken) {
+		if strings.Contains(printed.String(), secret) || bytes.Contains(trace, []byte(secret)) {
+			t.Errorf("secret #%d (%.8s…) appears in Terraform's output or TRACE log", i, secret)
+		}
+	}
 }
