@@ -89,13 +89,13 @@ func (a *sellfernSendTestEventAction) Invoke(ctx context.Context, req action.Inv
 	t := testOutcome{webhookID: id, answer: answer, delivery: answer.Delivery}
 	if t.delivery == nil {
 		// The answer does not say what the endpoint answered: Sellfern's list of deliveries may. It is read once.
-		progress("Sellfern accepted the test call (HTTP %d) without naming its delivery; looking for it among the "+
+		progress("Sellfern's answer to the test call (HTTP %d) names no delivery; looking for it among the "+
 			"webhook's deliveries", answer.HTTPStatus)
 		deliveries, err := a.client.ListDeliveries(ctx, id)
 		switch {
 		case err != nil && ctx.Err() != nil:
 			resp.Diagnostics.AddError("Sellfern test event interrupted",
-				fmt.Sprintf("Sellfern accepted the test call for webhook %q (HTTP %d), but the look-up of its "+
+				fmt.Sprintf("Sellfern answered the test call for webhook %q (HTTP %d), but the look-up of its "+
 					"delivery was interrupted, so what the endpoint answered is not known. The test call was not "+
 					"repeated.", id, answer.HTTPStatus))
 			return

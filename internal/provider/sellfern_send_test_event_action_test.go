@@ -146,7 +146,7 @@ func TestSendTestEventInvoke(t *testing.T) {
 		m, id := setup(t)
 		m.SetSellfernTestOmitsDelivery(true)
 		inv := invokeAction(t, ctx, m.SellfernBaseURL(), mockserver.DemoSellfernToken, id)
-		wantOutcome(t, inv, "", "Sellfern accepted the test call (HTTP 200) without naming its delivery",
+		wantOutcome(t, inv, "", "Sellfern's answer to the test call (HTTP 200) names no delivery; looking for it among the webhook's deliveries",
 			"test delivery "+m.SellfernDeliveries(id)[0].ID+", found among its deliveries: the endpoint answered HTTP 200")
 		wantCalls(t, m, 1, 1)
 	})
@@ -285,7 +285,7 @@ func TestSendTestEventLookupCancelled(t *testing.T) {
 	<-arrived
 	cancel()
 	wantOutcome(t, <-done, "error", "Sellfern test event interrupted",
-		`Sellfern accepted the test call for webhook "wh_1" (HTTP 202), but the look-up of its delivery was interrupted`,
+		`Sellfern answered the test call for webhook "wh_1" (HTTP 202), but the look-up of its delivery was interrupted`,
 		"The test call was not repeated.")
 }
 

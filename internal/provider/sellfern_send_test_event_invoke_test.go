@@ -193,7 +193,7 @@ action "sellfern_send_test_event" "missing" {
 		defer m.SetSellfernTestOmitsDelivery(false)
 		lookups := m.Count("sellfern.deliveries")
 		tests++
-		check(run(0, invoke("orders")...), "without naming its delivery",
+		check(run(0, invoke("orders")...), "names no delivery; looking for it among the webhook's deliveries",
 			"test delivery "+m.SellfernDeliveries(id)[0].ID+", found among its deliveries: the endpoint answered HTTP 200")
 		if got := m.Count("sellfern.deliveries") - lookups; got != 1 {
 			t.Errorf("%d look-ups of the deliveries, want 1", got)
