@@ -24,8 +24,8 @@ variable "selsup_api_key" {
 }
 
 provider "webhooks" {
-  # Both blocks are optional: a service's credentials are needed only when one of its resources or data sources
-  # is used.
+  # Both blocks are optional: a service's credentials are needed only when one of its resources, data sources or
+  # actions is used.
   sellfern = {
     token = var.sellfern_token
     # base_url = "https://api.sellfern.com" # the default; or SELLFERN_BASE_URL

@@ -96,9 +96,17 @@ type sellfernAPI struct {
 
 	hooks *store[string, SellfernWebhook]
 
-	mu         sync.Mutex                    // guards the two below
+	mu         sync.Mutex                    // guards the three below
 	deliveries map[string][]SellfernDelivery // per webhook id, oldest first
 	issued     []string                      // every secret ever handed out, for leak searches
+	endpoints  map[string]endpointAnswer     // by webhook URL: how an endpoint told to fail answers a test event
+}
+
+// endpointAnswer is what an endpoint answers a delivery with: its HTTP status (0 when it cannot be reached) and
+// the error Sellfern records.
+type endpointAnswer struct {
+	status int
+	err    string
 }
 
 func newSellfernAPI(srv *Server, tokens map[string]bool) *sellfernAPI {
@@ -107,6 +115,7 @@ func newSellfernAPI(srv *Server, tokens map[string]bool) *sellfernAPI {
 		tokens:     tokens,
 		hooks:      newStore(func(h *SellfernWebhook) string { return h.ID }, cloneSellfern),
 		deliveries: map[string][]SellfernDelivery{},
+		endpoints:  map[string]endpointAnswer{},
 	}
 	a.table = []route{
 		newRoute(http.MethodGet, "/api/v2/webhooks", routeSellfernList, false, a.authed(a.list)),

@@ -3,6 +3,7 @@ package mockserver
 // Sellfern's state: webhooks in a store, deliveries and issued secrets beside them, and the accessors tests use.
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
 	"time"
@@ -50,9 +51,10 @@ func (a *sellfernAPI) patch(id string, p sellfernPatch) (sellfernWebhookJSON, bo
 	return sellfernView(h, false), ok
 }
 
-// recordTest records the delivery of a test event. The mock never calls out:
-// the test is recorded as delivered with the webhook's first event, as if the
-// endpoint had answered 200.
+// recordTest records the delivery of a test event. The mock never calls out: the delivery is recorded with the
+// webhook's first event and with what its endpoint answers, 200 unless a test has told the mock that the endpoint
+// at the webhook's URL fails (SetSellfernEndpointFailure). Sellfern counts a delivery as a success when the
+// endpoint answered 2xx without an error.
 func (a *sellfernAPI) recordTest(id string) (SellfernDelivery, bool) {
 	h, ok := a.hooks.get(id)
 	if !ok {
@@ -62,15 +64,18 @@ func (a *sellfernAPI) recordTest(id string) (SellfernDelivery, bool) {
 		ID:         "dl_" + a.srv.rng.hex(16),
 		WebhookID:  id,
 		StatusCode: http.StatusOK,
-		Success:    true,
 		CreatedAt:  nowSecond(),
 	}
 	if len(h.Events) > 0 {
 		d.Event = h.Events[0]
 	}
 	a.mu.Lock()
+	defer a.mu.Unlock()
+	if answer, ok := a.endpoints[h.URL]; ok {
+		d.StatusCode, d.Error = answer.status, answer.err
+	}
+	d.Success = d.StatusCode >= 200 && d.StatusCode <= 299 && d.Error == ""
 	a.deliveries[id] = append(a.deliveries[id], d)
-	a.mu.Unlock()
 	return d, true
 }
 
@@ -171,6 +176,26 @@ func (s *Server) SellfernPut(w SellfernWebhook) SellfernWebhook {
 // SellfernDelete removes a webhook and its deliveries; it reports whether the
 // webhook existed.
 func (s *Server) SellfernDelete(id string) bool { return s.sellfern.remove(id) }
+
+// SetSellfernEndpointFailure makes the endpoint at url (a webhook's URL, exactly) answer every test event from
+// now on with status, and Sellfern record errText as the delivery's error; status 0 stands for an endpoint that
+// cannot be reached. An empty errText becomes the error Sellfern would record for that status. Status 200 with
+// errText "" makes the endpoint work again.
+func (s *Server) SetSellfernEndpointFailure(url string, status int, errText string) {
+	if errText == "" && (status < 200 || status > 299) {
+		errText = fmt.Sprintf("the endpoint answered HTTP %d", status)
+		if status == 0 {
+			errText = "the endpoint could not be reached: connection refused"
+		}
+	}
+	s.sellfern.mu.Lock()
+	defer s.sellfern.mu.Unlock()
+	if status == http.StatusOK && errText == "" {
+		delete(s.sellfern.endpoints, url)
+		return
+	}
+	s.sellfern.endpoints[url] = endpointAnswer{status: status, err: errText}
+}
 
 // SellfernDeliveries returns the deliveries of a webhook, newest first (nil
 // for an unknown webhook).

@@ -398,3 +398,57 @@ func TestSellfernTestAndDeliveries(t *testing.T) {
 		t.Errorf("SellfernDeliveries = %+v", stored)
 	}
 }
+
+// An endpoint told to fail makes every test delivery to its URL carry its status and error, and only its own;
+// told to work again, it does.
+func TestSellfernEndpointFailure(t *testing.T) {
+	s := mockserver.New(mockserver.Options{Seed: 1})
+	broken := createSellfern(t, s, "https://example.com/broken", "order.created")["id"].(string)
+	fine := createSellfern(t, s, "https://example.com/fine", "order.created")["id"].(string)
+	s.SetSellfernEndpointFailure("https://example.com/broken", http.StatusInternalServerError, "handler panicked")
+
+	r := sf(t, s, "POST", "/api/v2/webhooks/"+broken+"/test", "")
+	wantStatus(t, r, http.StatusOK) // the test call itself succeeds: it is the delivery that failed
+	d := data(t, r).(map[string]any)
+	if d["status_code"] != float64(500) || d["error"] != "handler panicked" || d["success"] != false {
+		t.Errorf("delivery to the broken endpoint = %v", d)
+	}
+	if d := data(t, sf(t, s, "POST", "/api/v2/webhooks/"+fine+"/test", "")).(map[string]any); d["status_code"] != float64(200) || d["success"] != true {
+		t.Errorf("delivery to the working endpoint = %v", d)
+	}
+
+	s.SetSellfernEndpointFailure("https://example.com/broken", 0, "")
+	if d := data(t, sf(t, s, "POST", "/api/v2/webhooks/"+broken+"/test", "")).(map[string]any); d["status_code"] != float64(0) ||
+		!strings.Contains(d["error"].(string), "could not be reached") || d["success"] != false {
+		t.Errorf("delivery to an unreachable endpoint = %v", d)
+	}
+	s.SetSellfernEndpointFailure("https://example.com/broken", http.StatusOK, "")
+	if d := data(t, sf(t, s, "POST", "/api/v2/webhooks/"+broken+"/test", "")).(map[string]any); d["status_code"] != float64(200) || d["success"] != true {
+		t.Errorf("delivery after the endpoint was repaired = %v", d)
+	}
+	if got := s.SellfernDeliveries(broken); len(got) != 3 || got[2].StatusCode != 500 || got[2].Error != "handler panicked" {
+		t.Errorf("SellfernDeliveries = %+v", got)
+	}
+}
+
+// Told to, the test call answers with the bare envelope; the delivery is recorded and listed all the same.
+func TestSellfernTestOmitsDelivery(t *testing.T) {
+	s := mockserver.New(mockserver.Options{Seed: 1})
+	id := createSellfern(t, s, "https://example.com/a", "order.created")["id"].(string)
+	s.SetSellfernTestOmitsDelivery(true)
+	r := sf(t, s, "POST", "/api/v2/webhooks/"+id+"/test", "")
+	wantStatus(t, r, http.StatusOK)
+	if got := compactJSON(t, r.body); got != `{"success":true}` {
+		t.Errorf("answer = %s", got)
+	}
+	if ds := data(t, sf(t, s, "GET", "/api/v2/webhooks/"+id+"/deliveries", "")).([]any); len(ds) != 1 {
+		t.Errorf("deliveries = %v", ds)
+	}
+	s.SetSellfernTestOmitsDelivery(false)
+	if d, ok := data(t, sf(t, s, "POST", "/api/v2/webhooks/"+id+"/test", "")).(map[string]any); !ok || d["status_code"] != float64(200) {
+		t.Errorf("answer after the switch is off = %v", d)
+	}
+	if n := s.Count("sellfern.test"); n != 2 {
+		t.Errorf("sellfern.test counted %d calls, want 2", n)
+	}
+}

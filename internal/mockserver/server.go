@@ -65,6 +65,8 @@ type runtimeConfig struct {
 	cleanPaths    bool
 	twin          bool
 	twinAge       time.Duration
+	// testNoDelivery makes Sellfern's test call answer without the delivery it made.
+	testNoDelivery bool
 }
 
 // Server is the mock. It implements http.Handler, so it can be mounted in an
@@ -275,6 +277,13 @@ func (s *Server) SetShuffle(on bool) {
 // SetSelSupOmitTypes makes the SelSup list omit "types" (or include it again).
 func (s *Server) SetSelSupOmitTypes(on bool) {
 	s.updateConfig(func(c *runtimeConfig) { c.omitTypes = on })
+}
+
+// SetSellfernTestOmitsDelivery makes Sellfern's test call answer {"success":true} without the delivery it
+// recorded (or include it again). Sellfern's documents do not show what the test call answers, so a client must
+// cope with either; the delivery is still recorded and listed.
+func (s *Server) SetSellfernTestOmitsDelivery(on bool) {
+	s.updateConfig(func(c *runtimeConfig) { c.testNoDelivery = on })
 }
 
 // Start listens on addr (for example "127.0.0.1:0") and serves in the

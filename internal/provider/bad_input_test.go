@@ -265,13 +265,13 @@ resource "sellfern_webhook" "bad" {
 			return badSellfernBlock(m) + badSelSupBlock(m) + "  request_timeout = \"fast\"\n"
 		}), want: errorContaining(`Invalid request_timeout`, `"fast" is not a duration; write it like 30s, 90s or 2m.`)},
 		{name: "missing sellfern block", config: providerBad(badSelSupBlock),
-			want: errorContaining(`Missing Sellfern token`, `This configuration uses Sellfern resources or data sources, so the provider needs a Sellfern token.`,
+			want: errorContaining(`Missing Sellfern token`, `This configuration uses Sellfern resources, data sources or actions, so the provider needs a Sellfern token.`,
 				`Set sellfern.token in the provider "webhooks" block, or the SELLFERN_TOKEN environment variable.`)},
 		{name: "sellfern block without token", config: providerBad(func(m *mockserver.Server) string {
 			return sellfernWith(fmt.Sprintf("    base_url = %q", m.SellfernBaseURL()))(m)
 		}), want: errorContaining(`Missing Sellfern token`, `sellfern.token`, `SELLFERN_TOKEN`)},
 		{name: "missing selsup block", config: providerBad(badSellfernBlock),
-			want: errorContaining(`Missing SelSup API key`, `This configuration uses SelSup resources or data sources, so the provider needs a SelSup API key.`,
+			want: errorContaining(`Missing SelSup API key`, `This configuration uses SelSup resources, data sources or actions, so the provider needs a SelSup API key.`,
 				`Set selsup.api_key in the provider "webhooks" block, or the SELSUP_API_KEY environment variable.`)},
 		{name: "missing credentials for a data source", config: func(m *mockserver.Server) string {
 			return badProvider(badSellfernBlock(m)) + `

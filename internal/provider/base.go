@@ -4,12 +4,13 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 )
 
-// Every resource, list resource and data source embeds the base of its kind, instantiated with its service's
+// Every resource, list resource, data source and action embeds the base of its kind, instantiated with its service's
 // client type (resourceBase[*sellfern.Client], dataSourceBase[*selsup.Client], …). The base holds Configure, so a
 // type's own file holds only its schema and its CRUD or read. A list resource uses resourceBase: the framework
 // configures it with the resource's request types.
@@ -58,5 +59,12 @@ func (b *resourceBase[C]) Configure(_ context.Context, req resource.ConfigureReq
 type dataSourceBase[C any] struct{ serviceBase[C] }
 
 func (b *dataSourceBase[C]) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	b.configure(req.ProviderData, &resp.Diagnostics)
+}
+
+// actionBase is embedded by actions.
+type actionBase[C any] struct{ serviceBase[C] }
+
+func (b *actionBase[C]) Configure(_ context.Context, req action.ConfigureRequest, resp *action.ConfigureResponse) {
 	b.configure(req.ProviderData, &resp.Diagnostics)
 }

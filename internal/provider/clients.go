@@ -90,7 +90,7 @@ func resolveCredentials(service, what string, credential, baseURL setting) (stri
 	if cred == "" {
 		return "", "", diag.NewErrorDiagnostic(
 			fmt.Sprintf("Missing %s %s", service, what),
-			fmt.Sprintf("This configuration uses %s resources or data sources, so the provider needs a %s %s. "+
+			fmt.Sprintf("This configuration uses %s resources, data sources or actions, so the provider needs a %s %s. "+
 				"Set %s in the provider \"webhooks\" block, or the %s environment variable.",
 				service, service, what, credential.path, credential.env))
 	}

@@ -32,10 +32,11 @@ func TestAccSellfernDataSources(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sent, err := client.SendTest(context.Background(), first.ID)
-	if err != nil || sent == nil {
-		t.Fatalf("send test: %v %v", sent, err)
+	answer, err := client.SendTest(context.Background(), first.ID)
+	if err != nil || answer == nil || answer.Delivery == nil {
+		t.Fatalf("send test: %v %v", answer, err)
 	}
+	sent := answer.Delivery
 
 	cfg := providerConfig(m) + fmt.Sprintf(`
 data "sellfern_webhook" "first" {

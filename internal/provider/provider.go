@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -44,6 +45,7 @@ const (
 var (
 	_ provider.Provider                  = &WebhooksProvider{}
 	_ provider.ProviderWithListResources = &WebhooksProvider{}
+	_ provider.ProviderWithActions       = &WebhooksProvider{}
 )
 
 // WebhooksProvider is the provider "webhooks".
@@ -81,11 +83,11 @@ func (p *WebhooksProvider) Metadata(_ context.Context, _ provider.MetadataReques
 func (p *WebhooksProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Manages webhook endpoints on Sellfern and SelSup. Both service blocks are optional; " +
-			"a service's credentials are demanded only when one of its resources or data sources is used.",
+			"a service's credentials are demanded only when one of its resources, data sources or actions is used.",
 		Attributes: map[string]schema.Attribute{
 			"sellfern": schema.SingleNestedAttribute{
 				Optional:            true,
-				MarkdownDescription: "Sellfern API settings, for the `sellfern_*` resources and data sources.",
+				MarkdownDescription: "Sellfern API settings, for the `sellfern_*` resources, data sources and actions.",
 				Attributes: map[string]schema.Attribute{
 					"token": schema.StringAttribute{
 						Optional:  true,
@@ -195,6 +197,7 @@ func (p *WebhooksProvider) Configure(ctx context.Context, req provider.Configure
 	resp.DataSourceData = data
 	resp.ResourceData = data
 	resp.ListResourceData = data
+	resp.ActionData = data
 }
 
 func (p *WebhooksProvider) Resources(context.Context) []func() resource.Resource {
@@ -218,6 +221,13 @@ func (p *WebhooksProvider) DataSources(context.Context) []func() datasource.Data
 		NewSellfernWebhookDeliveriesDataSource,
 		NewSelSupWebhookDataSource,
 		NewSelSupWebhooksDataSource,
+	}
+}
+
+// Actions need Terraform 1.14 or later; older versions never ask for them.
+func (p *WebhooksProvider) Actions(context.Context) []func() action.Action {
+	return []func() action.Action{
+		NewSellfernSendTestEventAction,
 	}
 }
 

@@ -121,7 +121,17 @@ func TestSellfernWebhookIDValidator(t *testing.T) {
 		{str("."), bad(".")},
 		{str(".."), bad("..")},
 		{str("wh_1/../wh_2"), bad("wh_1/../wh_2")},
+		{str("wh_абв"), ""},
+		{str("wh\u00a0abc"), bad("wh\u00a0abc")},
+		{str("wh\x7fabc"), bad("wh\x7fabc")},
+		{str("/"), bad("/")},
 	})
+	// The summary names the attribute the validator guards.
+	resp := &validator.StringResponse{}
+	sellfernWebhookID().ValidateString(context.Background(), validator.StringRequest{Path: path.Root("webhook_id"), ConfigValue: str("..")}, resp)
+	if errs := resp.Diagnostics.Errors(); len(errs) != 1 || errs[0].Summary() != "Invalid webhook_id" {
+		t.Fatalf("got %v; want one error, Invalid webhook_id", resp.Diagnostics)
+	}
 }
 
 func TestNotBlankValidator(t *testing.T) {

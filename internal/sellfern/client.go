@@ -371,21 +371,63 @@ func (c *Client) DeleteWebhook(ctx context.Context, id string) error {
 	return withID(err, id)
 }
 
-// SendTest asks Sellfern to send a test event to the endpoint. It is not retried: a repeat would send twice.
-func (c *Client) SendTest(ctx context.Context, id string) (*Delivery, error) {
+// TestResult is Sellfern's answer to a test call, as it came. The documents do not show that answer. The client
+// reads it as the envelope every other call answers with, whose data, when present, is the delivery the test made:
+// {"success": true, "data": {"id": "dl_…", "status_code": 200, "error": "", …}}. An empty body, or an envelope
+// without data, is an answer that names no delivery; whether the test worked is then for the caller to find out.
+type TestResult struct {
+	// HTTPStatus is the status of the answer, always 2xx: any other answer is an error.
+	HTTPStatus int
+	// Refused is true when the answer says "success": false; Code and Message then hold its error, if it gives one.
+	Refused bool
+	Code    string
+	Message string
+	// Delivery is the delivery the answer names, or nil when it names none.
+	Delivery *Delivery
+}
+
+// SendTest asks Sellfern to send a test event to the endpoint. It is sent once and never repeated (the transport
+// retries no POST): a repeat would send a second event. When the outcome is unknown (no answer, a 5xx, a 429, an
+// answer that is not the documented envelope), the error says that the call was not repeated.
+func (c *Client) SendTest(ctx context.Context, id string) (*TestResult, error) {
 	path, err := webhookPath(id, "test")
 	if err != nil {
 		return nil, err
 	}
-	data, resp, err := c.call(ctx, http.MethodPost, path, nil, nil, false)
-	if err != nil || data == nil {
-		return nil, withID(err, id)
+	resp, err := c.http.Do(ctx, http.MethodPost, path, nil, nil)
+	if err != nil {
+		return nil, notRepeated(withID(asAPIError(err), id))
+	}
+	result := &TestResult{HTTPStatus: resp.StatusCode}
+	if len(bytes.TrimSpace(resp.Body)) == 0 {
+		return result, nil
+	}
+	var out struct {
+		Success *bool           `json:"success"`
+		Data    json.RawMessage `json:"data"`
+	}
+	if err := resp.Decode(&out); err != nil {
+		return nil, notRepeated(err)
+	}
+	switch {
+	case out.Success == nil:
+		return nil, notRepeated(resp.Broken(`"success" is missing, so whether the test was sent is unknown`))
+	case !*out.Success:
+		result.Refused = true
+		code, message := decodeErrorBody(resp.Body)
+		result.Code, result.Message = resp.Text(code, maxCode), resp.Text(message, maxMessage)
+	}
+	if out.Data == nil || string(out.Data) == "null" {
+		return result, nil
 	}
 	var d Delivery
-	if err := decodeData(resp, data, '{', &d, "a delivery"); err != nil {
-		return nil, err
+	if err := decodeData(resp, out.Data, '{', &d, "a delivery"); err != nil {
+		return nil, notRepeated(err)
 	}
-	return &d, nil
+	if d.ID != "" || d.StatusCode != 0 || d.Error != "" {
+		result.Delivery = c.cleanDelivery(d)
+	}
+	return result, nil
 }
 
 // ListDeliveries returns the recent deliveries to an endpoint.
@@ -402,6 +444,9 @@ func (c *Client) ListDeliveries(ctx context.Context, id string) ([]Delivery, err
 	if err := decodeData(resp, data, '[', &out, "the list of deliveries"); err != nil {
 		return nil, err
 	}
+	for i, d := range out {
+		out[i] = *c.cleanDelivery(d)
+	}
 	return out, nil
 }
 
@@ -412,6 +457,32 @@ func OldestFirst(a, b Webhook) int {
 		return c
 	}
 	return strings.Compare(a.ID, b.ID)
+}
+
+// cleanDelivery redacts the error text of a delivery: it is the endpoint's own words, which may quote the request
+// it was sent, and so its signing secret.
+func (c *Client) cleanDelivery(d Delivery) *Delivery {
+	d.Error = c.http.Redact(d.Error)
+	return &d
+}
+
+// notRepeatedError is a test call whose outcome is unknown: Sellfern may have sent the event already.
+type notRepeatedError struct{ err error }
+
+func (e *notRepeatedError) Error() string {
+	return e.err.Error() + "; the test call was not repeated: Sellfern may have sent the test event already, " +
+		"and a repeat would send it twice"
+}
+
+func (e *notRepeatedError) Unwrap() error { return e.err }
+
+// notRepeated says of a failed test call whose outcome is unknown that it was not tried again; a definite refusal
+// (401, 403, 404, 400 …) sent nothing, so it is returned as it is.
+func notRepeated(err error) error {
+	if !transport.OutcomeUnknown(err) {
+		return err
+	}
+	return &notRepeatedError{err: err}
 }
 
 func sortedCopy(s []string) []string {

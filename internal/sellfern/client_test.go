@@ -181,9 +181,13 @@ func TestRoundTripAgainstMock(t *testing.T) {
 		t.Errorf("GetWebhook after update: %+v, %v", got, err)
 	}
 
-	d, err := c.SendTest(ctx, created.ID)
-	if err != nil || d == nil || d.WebhookID != created.ID || d.StatusCode != http.StatusOK || !d.Success {
-		t.Fatalf("SendTest: %+v, %v", d, err)
+	sent, err := c.SendTest(ctx, created.ID)
+	if err != nil || sent == nil || sent.HTTPStatus != http.StatusOK || sent.Refused || sent.Delivery == nil {
+		t.Fatalf("SendTest: %+v, %v", sent, err)
+	}
+	d := sent.Delivery
+	if d.WebhookID != created.ID || d.StatusCode != http.StatusOK || !d.Success {
+		t.Fatalf("SendTest delivery: %+v", d)
 	}
 	ds, err := c.ListDeliveries(ctx, created.ID)
 	if err != nil || len(ds) != 1 || ds[0].ID != d.ID {
