@@ -7,8 +7,6 @@
 // of N terraform_data resources (built into Terraform: no plugin, no RPC). API requests come from the mock's
 // counters; the provider's peak memory is its VmHWM, sampled from /proc. It prints one table, then the targets of
 // issue 6 with PASS or FAIL, and exits non-zero if a plan that should be empty is not or a count target fails.
-//
-// -profile adds a breakdown of where one no-change plan's time goes; see profile.go.
 package main
 
 import (
@@ -69,8 +67,6 @@ type options struct {
 	rounds            int
 	keep              bool
 	verbose           bool
-	profile           bool
-	profileN          int
 	env               []string
 }
 
@@ -97,9 +93,6 @@ func main() {
 	flag.IntVar(&o.rounds, "rounds", 5, "rounds of (plan, plan -refresh=false, terraform_data plan) per case; the table shows medians")
 	flag.BoolVar(&o.keep, "keep", false, "keep the work directories")
 	flag.BoolVar(&o.verbose, "v", false, "echo every Terraform command's output")
-	flag.BoolVar(&o.profile, "profile", false, "after the table, break down where a no-change plan's time goes: CPU of Terraform and of the provider, "+
-		"with the provider's logging on and off, time inside each RPC, and a CPU profile of the provider by component")
-	flag.IntVar(&o.profileN, "profile-n", targetN, "N of the Sellfern plan that -profile breaks down")
 	var env envFlags
 	flag.Var(&env, "env", "KEY=VALUE added to every Terraform command's environment (and so the provider's); repeatable, "+
 		"e.g. -env TF_LOG_SDK=off to measure the provider with its SDK logging off")
@@ -122,7 +115,6 @@ func main() {
 	}
 }
 
-// stderr is the real standard error, kept for progress lines while -profile points os.Stderr elsewhere.
 var stderr = os.Stderr
 
 func progress(format string, args ...any) {
@@ -173,11 +165,6 @@ func run(ctx context.Context, o options, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "\nbench took %s; 1-minute load average %s at the start, %s at the end (%d cores)\n",
 		time.Since(started).Round(time.Second), loadBefore, loadAverage(), runtime.NumCPU())
 
-	if o.profile {
-		if err := runProfile(ctx, o, provider, filepath.Join(root, "profile"), stdout); err != nil {
-			return fmt.Errorf("profile: %w", err)
-		}
-	}
 	if failed {
 		return errors.New("a count target was missed (see above)")
 	}
