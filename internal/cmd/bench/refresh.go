@@ -71,6 +71,7 @@ func refreshCost(ctx context.Context, b *bench, cases []refreshCase) (section, e
 			"s = wall-clock seconds: once for an apply, the median of the rounds for a plan.",
 			"req = API requests the mock counted during the command; lists = the list calls among them. For plans, the largest over the rounds.",
 			"floor = the same plan with -refresh=false. tf_data = the same N as terraform_data, which Terraform plans without any plugin.",
+			"plan/floor, plan/tf_data = ratios of the medians.",
 			"plan CPU s = user+system CPU seconds of terraform and of the provider processes it started (the rusage of terraform, which includes theirs), median of the rounds.",
 		},
 		header: []string{"service", "N", "apply s", "apply req", "plan s", "plan req", "plan lists", "floor s",
