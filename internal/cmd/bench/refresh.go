@@ -10,19 +10,20 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/seed/terraform-provider-webhooks/internal/inventory"
 	"github.com/seed/terraform-provider-webhooks/internal/mockserver"
 	"github.com/seed/terraform-provider-webhooks/internal/tfrun"
 )
 
-const (
-	// applyOverhead is how many requests an apply of N creates may make beyond the N creates. A create first
-	// consults a list of the service's webhooks, so that a create whose answer was lost can be told apart from a
-	// webhook that existed before it. The creates of one process share that list, and may take a fresh one once
-	// the shared one is a few seconds old: a few lists per apply, never one per create. Five leaves room for those
-	// and still fails when the lists grow with N.
-	applyOverhead = 5
+// applyLists is how many list calls an apply of creates lasting wall may make: a create is judged by a list of
+// the service's webhooks taken at most inventory.JudgeAge before it (so that a create whose answer was lost can be
+// told apart from a webhook someone else made), and the creates of one process share that list. So one list, and
+// one more for each JudgeAge the apply lasts: a few per apply however many creates it holds, never one per create.
+func applyLists(wall time.Duration) int { return 1 + int(wall/inventory.JudgeAge) }
 
+const (
 	// floorRatioTarget bounds the time of a no-change plan of floorRatioN webhooks against its floor, the same
 	// plan with -refresh=false: the same Terraform, provider and plan work without the refresh.
 	floorRatioTarget = 1.3
@@ -164,12 +165,14 @@ func (r refreshResult) checks(c refreshCase) []check {
 		lists[i] = p.lists()
 		listsOK = listsOK && lists[i] == 1
 	}
-	want := c.n + applyOverhead
+	allowed := applyLists(r.apply.wall)
+	want := c.n + allowed
 	checks := []check{
 		{count: true, ok: listsOK, text: fmt.Sprintf("%s: list calls in each no-change plan = %v (want 1, whatever N)", c, lists)},
 		{count: true, ok: r.apply.api.Total <= want, text: fmt.Sprintf(
-			"%s: API requests during the apply of %d creates = %d (creates %d, lists %d; want <= N + %d = %d)",
-			c, c.n, r.apply.api.Total, r.apply.api.Requests[c.service+".create"], r.apply.lists(), applyOverhead, want)},
+			"%s: API requests during the apply of %d creates = %d (creates %d, lists %d; want <= N + 1 + one list per %s of the %.1fs apply = %d)",
+			c, c.n, r.apply.api.Total, r.apply.api.Requests[c.service+".create"], r.apply.lists(), inventory.JudgeAge,
+			r.apply.wall.Seconds(), want)},
 	}
 	if c.n == floorRatioN {
 		ratio := median(r.plans, wallSeconds) / median(r.floors, wallSeconds)
