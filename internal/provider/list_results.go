@@ -16,6 +16,37 @@ type listed struct {
 	resource        func() (any, diag.Diagnostics)
 }
 
+// listFilterer is a list block's config: a set of optional filters a webhook of type W passes or not.
+type listFilterer[W any] interface {
+	keeps(W) bool
+}
+
+// streamWebhooks is the whole of a list resource's List, for either service: it reads the block's filters, lists
+// the service once (the client shares that list with every other list block and read of the run), keeps what
+// passes the filters, in the order given, and streams the results described by describe.
+func streamWebhooks[W any, F listFilterer[W]](ctx context.Context, req list.ListRequest, stream *list.ListResultsStream,
+	service string, fetch func(context.Context) ([]W, error), order func([]W) []W, describe func(W) listed) {
+	var filter F
+	if diags := listFilter(ctx, req.Config, &filter); diags.HasError() {
+		stream.Results = list.ListResultsStreamDiagnostics(diags)
+		return
+	}
+	all, err := fetch(ctx)
+	if err != nil {
+		var diags diag.Diagnostics
+		addAPIError(&diags, "Could not list "+service+" webhooks", err)
+		stream.Results = list.ListResultsStreamDiagnostics(diags)
+		return
+	}
+	var kept []W
+	for _, w := range order(all) {
+		if filter.keeps(w) {
+			kept = append(kept, w)
+		}
+	}
+	stream.Results = webhookResults(ctx, req, kept, describe)
+}
+
 // webhookResults streams the results of a list block from one list of the service's webhooks, already filtered
 // and in the order to show: at most req.Limit of them (Terraform stops reading there as well, and a limit of 0
 // asks for none), each with its identity, and with its resource object only when req.IncludeResource is set.

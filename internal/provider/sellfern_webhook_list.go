@@ -72,29 +72,12 @@ func (r *sellfernWebhookListResource) ListResourceConfigSchema(_ context.Context
 
 // List costs one list call to Sellfern, whatever the number of webhooks.
 func (r *sellfernWebhookListResource) List(ctx context.Context, req list.ListRequest, stream *list.ListResultsStream) {
-	var filter sellfernWebhookFilter
-	if diags := listFilter(ctx, req.Config, &filter); diags.HasError() {
-		stream.Results = list.ListResultsStreamDiagnostics(diags)
-		return
-	}
-	all, err := r.client.ListWebhooks(ctx)
-	if err != nil {
-		var diags diag.Diagnostics
-		addAPIError(&diags, "Could not list Sellfern webhooks", err)
-		stream.Results = list.ListResultsStreamDiagnostics(diags)
-		return
-	}
-	var kept []sellfern.Webhook
-	for _, w := range oldestFirst(all) {
-		if filter.keeps(w) {
-			kept = append(kept, w)
-		}
-	}
-	stream.Results = webhookResults(ctx, req, kept, func(w sellfern.Webhook) listed {
-		return listed{id: w.ID, displayName: w.URL, resource: func() (any, diag.Diagnostics) {
-			model := sellfernWebhookModel{Secret: types.StringNull()}
-			diags := model.fromAPI(ctx, w)
-			return model, diags
-		}}
-	})
+	streamWebhooks[sellfern.Webhook, sellfernWebhookFilter](ctx, req, stream, "Sellfern", r.client.ListWebhooks, oldestFirst,
+		func(w sellfern.Webhook) listed {
+			return listed{id: w.ID, displayName: w.URL, resource: func() (any, diag.Diagnostics) {
+				model := sellfernWebhookModel{Secret: types.StringNull()}
+				diags := model.fromAPI(ctx, w)
+				return model, diags
+			}}
+		})
 }

@@ -77,33 +77,16 @@ func (r *selsupWebhookListResource) ListResourceConfigSchema(_ context.Context, 
 
 // List costs one list call to SelSup, whatever the number of webhooks.
 func (r *selsupWebhookListResource) List(ctx context.Context, req list.ListRequest, stream *list.ListResultsStream) {
-	var filter selsupWebhookFilter
-	if diags := listFilter(ctx, req.Config, &filter); diags.HasError() {
-		stream.Results = list.ListResultsStreamDiagnostics(diags)
-		return
-	}
-	all, err := r.client.ListWebhooks(ctx)
-	if err != nil {
-		var diags diag.Diagnostics
-		addAPIError(&diags, "Could not list SelSup webhooks", err)
-		stream.Results = list.ListResultsStreamDiagnostics(diags)
-		return
-	}
-	var kept []selsup.Webhook
-	for _, w := range byID(all) {
-		if filter.keeps(w) {
-			kept = append(kept, w)
-		}
-	}
-	stream.Results = webhookResults(ctx, req, kept, func(w selsup.Webhook) listed {
-		name := w.Name
-		if name == "" {
-			name = w.URL
-		}
-		return listed{id: selsup.FormatID(w.ID), displayName: name, resource: func() (any, diag.Diagnostics) {
-			model := selsupWebhookModel{Types: types.SetNull(types.StringType)}
-			diags := model.fromAPI(ctx, w)
-			return model, diags
-		}}
-	})
+	streamWebhooks[selsup.Webhook, selsupWebhookFilter](ctx, req, stream, "SelSup", r.client.ListWebhooks, byID,
+		func(w selsup.Webhook) listed {
+			name := w.Name
+			if name == "" {
+				name = w.URL
+			}
+			return listed{id: selsup.FormatID(w.ID), displayName: name, resource: func() (any, diag.Diagnostics) {
+				model := selsupWebhookModel{Types: types.SetNull(types.StringType)}
+				diags := model.fromAPI(ctx, w)
+				return model, diags
+			}}
+		})
 }
