@@ -8,6 +8,7 @@ import (
 
 	"github.com/seed/terraform-provider-webhooks/internal/sellfern"
 	"github.com/seed/terraform-provider-webhooks/internal/selsup"
+	"github.com/seed/terraform-provider-webhooks/internal/transport"
 )
 
 // providerData is what Configure hands to resources and data sources: one client per service, or the reason
@@ -36,27 +37,20 @@ type clientSettings struct {
 	requestTimeout time.Duration
 }
 
+// transport is what either service's client gets besides its credential.
+func (cs clientSettings) transport(base string) transport.Settings {
+	return transport.Settings{BaseURL: base, UserAgent: cs.userAgent, MaxRetries: cs.maxRetries, RequestTimeout: cs.requestTimeout}
+}
+
 func (cs clientSettings) sellfern(token, baseURL setting) serviceClient[*sellfern.Client] {
 	return newServiceClient("Sellfern", "token", token, baseURL, func(tok, base string) (*sellfern.Client, error) {
-		return sellfern.New(sellfern.Config{
-			BaseURL:        base,
-			Token:          tok,
-			UserAgent:      cs.userAgent,
-			MaxRetries:     cs.maxRetries,
-			RequestTimeout: cs.requestTimeout,
-		})
+		return sellfern.New(sellfern.Config{Token: tok, Settings: cs.transport(base)})
 	})
 }
 
 func (cs clientSettings) selsup(apiKey, baseURL setting) serviceClient[*selsup.Client] {
 	return newServiceClient("SelSup", "API key", apiKey, baseURL, func(key, base string) (*selsup.Client, error) {
-		return selsup.New(selsup.Config{
-			BaseURL:        base,
-			APIKey:         key,
-			UserAgent:      cs.userAgent,
-			MaxRetries:     cs.maxRetries,
-			RequestTimeout: cs.requestTimeout,
-		})
+		return selsup.New(selsup.Config{APIKey: key, Settings: cs.transport(base)})
 	})
 }
 

@@ -23,6 +23,7 @@ import (
 	"github.com/seed/terraform-provider-webhooks/internal/apitest"
 	"github.com/seed/terraform-provider-webhooks/internal/mockserver"
 	"github.com/seed/terraform-provider-webhooks/internal/sellfern"
+	"github.com/seed/terraform-provider-webhooks/internal/transport"
 )
 
 // invocation is what one call of the action's Invoke produced.
@@ -45,7 +46,7 @@ func (inv invocation) text() string {
 // invokeAction calls the action's Invoke as the framework does, with a client for baseURL and token.
 func invokeAction(t *testing.T, ctx context.Context, baseURL, token, webhookID string) invocation {
 	t.Helper()
-	client, err := sellfern.New(sellfern.Config{BaseURL: baseURL, Token: token, UserAgent: "test"})
+	client, err := sellfern.New(sellfern.Config{Token: token, Settings: transport.Settings{BaseURL: baseURL, UserAgent: "test"}})
 	if err != nil {
 		t.Fatal(err)
 	}

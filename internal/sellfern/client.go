@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -75,16 +74,10 @@ type UpdateRequest struct {
 	Enabled *bool    `json:"enabled,omitempty"`
 }
 
-// Config configures a Client. MaxRetries is taken as given (0 means no retries); zero durations take the
-// transport's defaults.
+// Config configures a Client: its credential, and the transport settings (an empty BaseURL means DefaultBaseURL).
 type Config struct {
-	BaseURL        string
-	Token          string
-	UserAgent      string
-	MaxRetries     int
-	RequestTimeout time.Duration
-	MaxElapsed     time.Duration // bound on one call, a create and its recovery included
-	HTTPClient     *http.Client
+	Token string
+	transport.Settings
 }
 
 // Client talks to one Sellfern account.
@@ -99,17 +92,12 @@ func New(cfg Config) (*Client, error) {
 		cfg.BaseURL = DefaultBaseURL
 	}
 	t, err := transport.New(transport.Config{
+		Settings:       cfg.Settings,
 		Service:        "Sellfern",
-		BaseURL:        cfg.BaseURL,
 		AuthHeader:     "Authorization",
 		AuthValue:      "Bearer " + cfg.Token,
 		Secrets:        []string{cfg.Token},
 		SecretPatterns: []*regexp.Regexp{signingSecret},
-		UserAgent:      cfg.UserAgent,
-		MaxRetries:     cfg.MaxRetries,
-		RequestTimeout: cfg.RequestTimeout,
-		MaxElapsed:     cfg.MaxElapsed,
-		HTTPClient:     cfg.HTTPClient,
 	})
 	if err != nil {
 		return nil, err
@@ -315,7 +303,7 @@ func (c *Client) CreateWebhook(ctx context.Context, req CreateRequest) (*Webhook
 		Attempts:  c.http.MaxAttempts(),
 		Bound:     c.http.MaxElapsed(),
 		Ambiguous: transport.OutcomeUnknown,
-		Retry:     retryCreate,
+		Retry:     transport.RetryableCreate,
 		Wait:      c.http.WaitBeforeRetry,
 	})
 	if err != nil {
@@ -325,13 +313,6 @@ func (c *Client) CreateWebhook(ctx context.Context, req CreateRequest) (*Webhook
 		return nil, err
 	}
 	return &w, nil
-}
-
-// retryCreate: a create is tried again, once the failed attempt is known to have left nothing behind, on the
-// answers every call retries on, and after an answer that did not carry the new webhook.
-func retryCreate(err error) bool {
-	var de *transport.DecodeError
-	return transport.Retryable(err) || errors.As(err, &de)
 }
 
 // UpdateWebhook patches a webhook. The documents show no answer body; an empty one, or an envelope without data,

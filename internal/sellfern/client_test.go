@@ -80,7 +80,7 @@ func startedMock(t *testing.T, opts mockserver.Options) *mockserver.Server {
 
 func newClient(t *testing.T, baseURL, token string, maxRetries int) *Client {
 	t.Helper()
-	c, err := New(Config{BaseURL: baseURL, Token: token, UserAgent: testUserAgent, MaxRetries: maxRetries})
+	c, err := New(Config{Token: token, Settings: transport.Settings{BaseURL: baseURL, UserAgent: testUserAgent, MaxRetries: maxRetries}})
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -863,7 +863,7 @@ func IsOrphanReported(err error, held []mockserver.SellfernWebhook) bool {
 // TestBaseURLRules: the client refuses to send the token in clear text to a remote host.
 func TestBaseURLRules(t *testing.T) {
 	for _, base := range []string{"http://api.sellfern.com", "ftp://api.sellfern.com", "https://user:pw@api.sellfern.com", "api.sellfern.com", " https://api.sellfern.com"} {
-		_, err := New(Config{BaseURL: base, Token: testToken})
+		_, err := New(Config{Token: testToken, Settings: transport.Settings{BaseURL: base}})
 		if err == nil {
 			t.Errorf("New accepted base URL %q", base)
 			continue
@@ -871,7 +871,7 @@ func TestBaseURLRules(t *testing.T) {
 		checkMessage(t, err)
 	}
 	for _, base := range []string{"", "https://api.sellfern.com", "http://127.0.0.1:1", "http://localhost:8080/sellfern", "http://[::1]:9"} {
-		if _, err := New(Config{BaseURL: base, Token: testToken}); err != nil {
+		if _, err := New(Config{Token: testToken, Settings: transport.Settings{BaseURL: base}}); err != nil {
 			t.Errorf("New refused base URL %q: %v", base, err)
 		}
 	}
@@ -994,8 +994,7 @@ func TestCreateIsBoundedWhenTheListStalls(t *testing.T) {
 		}
 	})
 	const bound = 2 * time.Second
-	c, err := New(Config{BaseURL: m.SellfernBaseURL(), Token: testToken, UserAgent: testUserAgent,
-		MaxRetries: transport.DefaultMaxRetries, RequestTimeout: 200 * time.Millisecond, MaxElapsed: bound})
+	c, err := New(Config{Token: testToken, Settings: transport.Settings{BaseURL: m.SellfernBaseURL(), UserAgent: testUserAgent, MaxRetries: transport.DefaultMaxRetries, RequestTimeout: 200 * time.Millisecond, MaxElapsed: bound}})
 	if err != nil {
 		t.Fatal(err)
 	}

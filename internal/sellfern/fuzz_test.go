@@ -24,13 +24,11 @@ const (
 )
 
 func fuzzClient(t *testing.T, rt http.RoundTripper) *Client {
-	c, err := New(Config{
+	c, err := New(Config{Token: fuzzToken, Settings: transport.Settings{
 		BaseURL:    "http://127.0.0.1:9", // never dialled: the transport answers
-		Token:      fuzzToken,
 		UserAgent:  "terraform-provider-webhooks/fuzz",
-		MaxRetries: 0,
 		HTTPClient: &http.Client{Transport: rt},
-	})
+	}})
 	if err != nil {
 		t.Fatal(err)
 	}

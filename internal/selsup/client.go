@@ -12,7 +12,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/seed/terraform-provider-webhooks/internal/inventory"
 	"github.com/seed/terraform-provider-webhooks/internal/transport"
@@ -75,16 +74,10 @@ type CreateRequest struct {
 	Types          []string `json:"types"`
 }
 
-// Config configures a Client. MaxRetries is taken as given (0 means no retries); zero durations take the
-// transport's defaults.
+// Config configures a Client: its credential, and the transport settings (an empty BaseURL means DefaultBaseURL).
 type Config struct {
-	BaseURL        string
-	APIKey         string
-	UserAgent      string
-	MaxRetries     int
-	RequestTimeout time.Duration
-	MaxElapsed     time.Duration // bound on one call, a create and its recovery included
-	HTTPClient     *http.Client
+	APIKey string
+	transport.Settings
 }
 
 // Client talks to one SelSup account.
@@ -99,15 +92,10 @@ func New(cfg Config) (*Client, error) {
 		cfg.BaseURL = DefaultBaseURL
 	}
 	t, err := transport.New(transport.Config{
-		Service:        "SelSup",
-		BaseURL:        cfg.BaseURL,
-		AuthHeader:     "Authorization",
-		AuthValue:      cfg.APIKey, // the raw key: SelSup takes no "Bearer" prefix
-		UserAgent:      cfg.UserAgent,
-		MaxRetries:     cfg.MaxRetries,
-		RequestTimeout: cfg.RequestTimeout,
-		MaxElapsed:     cfg.MaxElapsed,
-		HTTPClient:     cfg.HTTPClient,
+		Settings:   cfg.Settings,
+		Service:    "SelSup",
+		AuthHeader: "Authorization",
+		AuthValue:  cfg.APIKey, // the raw key: SelSup takes no "Bearer" prefix
 	})
 	if err != nil {
 		return nil, err
@@ -221,7 +209,7 @@ func (c *Client) CreateWebhook(ctx context.Context, req CreateRequest) (*Webhook
 		Attempts:  c.http.MaxAttempts(),
 		Bound:     c.http.MaxElapsed(),
 		Ambiguous: transport.OutcomeUnknown,
-		Retry:     retryCreate,
+		Retry:     transport.RetryableCreate,
 		Wait:      c.http.WaitBeforeRetry,
 	})
 	if err != nil {
@@ -231,13 +219,6 @@ func (c *Client) CreateWebhook(ctx context.Context, req CreateRequest) (*Webhook
 		return nil, err
 	}
 	return &w, nil
-}
-
-// retryCreate: a create is tried again, once the failed attempt is known to have left nothing behind, on the
-// answers every call retries on, and after an answer that did not carry the new webhook.
-func retryCreate(err error) bool {
-	var de *transport.DecodeError
-	return transport.Retryable(err) || errors.As(err, &de)
 }
 
 // DeleteWebhook deletes a webhook. An unknown id gives an *APIError with status 404. The documented answer is a

@@ -78,7 +78,7 @@ func startedMock(t *testing.T, opts mockserver.Options) *mockserver.Server {
 
 func newClient(t *testing.T, baseURL, key string, maxRetries int) *Client {
 	t.Helper()
-	c, err := New(Config{BaseURL: baseURL, APIKey: key, UserAgent: testUserAgent, MaxRetries: maxRetries})
+	c, err := New(Config{APIKey: key, Settings: transport.Settings{BaseURL: baseURL, UserAgent: testUserAgent, MaxRetries: maxRetries}})
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -651,14 +651,14 @@ func TestCreateWithUnreadableAnswerLeavesNoDuplicate(t *testing.T) {
 // TestBaseURLRules: the key never goes in clear text to a remote host.
 func TestBaseURLRules(t *testing.T) {
 	for _, base := range []string{"http://api.selsup.ru", "ftp://api.selsup.ru", "https://u:p@api.selsup.ru", "//api.selsup.ru", "https://api.selsup.ru?x=1"} {
-		if _, err := New(Config{BaseURL: base, APIKey: testKey}); err == nil {
+		if _, err := New(Config{APIKey: testKey, Settings: transport.Settings{BaseURL: base}}); err == nil {
 			t.Errorf("New accepted base URL %q", base)
 		} else {
 			checkMessage(t, err)
 		}
 	}
 	for _, base := range []string{"", "https://api.selsup.ru", "http://127.0.0.1:1/selsup", "http://localhost"} {
-		if _, err := New(Config{BaseURL: base, APIKey: testKey}); err != nil {
+		if _, err := New(Config{APIKey: testKey, Settings: transport.Settings{BaseURL: base}}); err != nil {
 			t.Errorf("New refused base URL %q: %v", base, err)
 		}
 	}

@@ -21,13 +21,11 @@ import (
 const fuzzKey = "ss-fuzz-KEY-9e8d7c6b"
 
 func fuzzClient(t *testing.T, rt http.RoundTripper) *Client {
-	c, err := New(Config{
+	c, err := New(Config{APIKey: fuzzKey, Settings: transport.Settings{
 		BaseURL:    "http://127.0.0.1:9", // never dialled: the transport answers
-		APIKey:     fuzzKey,
 		UserAgent:  "terraform-provider-webhooks/fuzz",
-		MaxRetries: 0,
 		HTTPClient: &http.Client{Transport: rt},
-	})
+	}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -104,6 +104,14 @@ func OutcomeUnknown(err error) bool {
 	return errors.As(err, &ne) || errors.As(err, &de)
 }
 
+// RetryableCreate reports whether a create, once its failed attempt is known to have left nothing behind, is worth
+// another: on the answers every call is retried on (Retryable), and after a success answer that did not carry the
+// new resource.
+func RetryableCreate(err error) bool {
+	var de *DecodeError
+	return Retryable(err) || errors.As(err, &de)
+}
+
 // Retryable reports whether a failed call is worth another attempt by the retry policy every call follows: a 429,
 // a 5xx other than 501, a dropped connection or a timeout. A create, which is never retried blindly, uses it to
 // decide whether to try again once it knows the failed attempt made nothing.

@@ -36,12 +36,24 @@ const (
 	logSubsystem          = "webhooks_http"
 )
 
+// Settings are what a client of either service is given besides its credential: where the service is and how
+// patiently to call it.
+type Settings struct {
+	// BaseURL is validated with CheckBaseURL: https, or http on a loopback host only.
+	BaseURL        string
+	UserAgent      string
+	MaxRetries     int           // retries after the first attempt of an idempotent call, taken as given: 0 means none
+	RequestTimeout time.Duration // bound on each attempt; zero means DefaultRequestTimeout
+	MaxElapsed     time.Duration // bound on one call, all attempts and waits included (a create's recovery too)
+	// HTTPClient replaces the default pooled client (tests); its Transport is wrapped with the credential guard.
+	HTTPClient *http.Client
+}
+
 // Config describes one service's endpoint and credentials.
 type Config struct {
+	Settings
 	// Service names the API in logs and errors, e.g. "Sellfern".
 	Service string
-	// BaseURL is validated with CheckBaseURL: https, or http on a loopback host only.
-	BaseURL string
 	// AuthHeader is the header that carries Credential (e.g. "Authorization").
 	AuthHeader string
 	// AuthValue is the complete header value (e.g. "Bearer sk_…"); it is a secret.
@@ -51,18 +63,11 @@ type Config struct {
 	// SecretPatterns match secrets the client cannot know in advance (a webhook signing secret a server echoes
 	// back); every match is redacted like Secrets.
 	SecretPatterns []*regexp.Regexp
-	UserAgent      string
 
-	MaxRetries     int           // retries after the first attempt of an idempotent call, taken as given: 0 means none
-	RequestTimeout time.Duration // bound on each attempt
-	MaxElapsed     time.Duration // bound on one call, all attempts and waits included (a create's recovery too)
-	MinBackoff     time.Duration
-	MaxBackoff     time.Duration
-	MaxRetryAfter  time.Duration // a server's Retry-After is honoured up to this
-	MaxBodyBytes   int64
-
-	// HTTPClient replaces the default pooled client (tests); its Transport is wrapped with the credential guard.
-	HTTPClient *http.Client
+	MinBackoff    time.Duration
+	MaxBackoff    time.Duration
+	MaxRetryAfter time.Duration // a server's Retry-After is honoured up to this
+	MaxBodyBytes  int64
 }
 
 // Client performs requests against one service.

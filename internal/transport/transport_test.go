@@ -20,13 +20,11 @@ import (
 func newClient(t *testing.T, url string, mutate ...func(*Config)) *Client {
 	t.Helper()
 	cfg := Config{
+		Settings:   Settings{BaseURL: url, UserAgent: "terraform-provider-webhooks/test", MaxRetries: DefaultMaxRetries},
 		Service:    "Test",
-		BaseURL:    url,
 		AuthHeader: "Authorization",
 		AuthValue:  "Bearer sk_test_secret_token",
 		Secrets:    []string{"sk_test_secret_token"},
-		UserAgent:  "terraform-provider-webhooks/test",
-		MaxRetries: DefaultMaxRetries,
 		MinBackoff: time.Millisecond,
 		MaxBackoff: 5 * time.Millisecond,
 	}
@@ -475,7 +473,7 @@ func TestZeroRetriesMeansOneAttemptAndNegativeIsRefused(t *testing.T) {
 	if _, err := c.Do(context.Background(), http.MethodGet, "x", nil, nil); err == nil || n.Load() != 1 || !Retryable(err) {
 		t.Fatalf("MaxRetries 0: err %v after %d attempts; want the 503 after 1, judged retryable", err, n.Load())
 	}
-	if _, err := New(Config{Service: "Test", BaseURL: srv.URL, MaxRetries: -1}); err == nil {
+	if _, err := New(Config{Service: "Test", Settings: Settings{BaseURL: srv.URL, MaxRetries: -1}}); err == nil {
 		t.Fatal("a negative MaxRetries must be refused, not read as a default")
 	}
 }
