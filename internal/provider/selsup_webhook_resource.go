@@ -113,6 +113,16 @@ func (r *selsupWebhookResource) IdentitySchema(_ context.Context, _ resource.Ide
 	resp.IdentitySchema = webhookIdentitySchema("The webhook's id, an integer assigned by SelSup, as a string (like `\"1042\"`).")
 }
 
+// selsupID is the state's id as SelSup's integer; one that is not an integer is reported, not sent.
+func (m selsupWebhookModel) selsupID(diags *diag.Diagnostics) (int64, bool) {
+	id, err := selsup.ParseID(m.ID.ValueString())
+	if err != nil {
+		diags.AddError("Invalid SelSup webhook id in state", err.Error())
+		return 0, false
+	}
+	return id, true
+}
+
 // fromAPI sets what SelSup lists about a webhook. The documents do not promise types in the list: when they are
 // missing, what the model holds stands.
 func (m *selsupWebhookModel) fromAPI(ctx context.Context, w selsup.Webhook) diag.Diagnostics {
@@ -169,9 +179,8 @@ func (r *selsupWebhookResource) Read(ctx context.Context, req resource.ReadReque
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	id, err := selsup.ParseID(state.ID.ValueString())
-	if err != nil {
-		resp.Diagnostics.AddError("Invalid SelSup webhook id in state", err.Error())
+	id, ok := state.selsupID(&resp.Diagnostics)
+	if !ok {
 		return
 	}
 	setIdentity(ctx, resp.Identity, selsup.FormatID(id), &resp.Diagnostics)
@@ -213,6 +222,7 @@ func (r *selsupWebhookResource) Update(ctx context.Context, req resource.UpdateR
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	setIdentity(ctx, resp.Identity, plan.ID.ValueString(), &resp.Diagnostics)
 }
 
 func (r *selsupWebhookResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -221,9 +231,8 @@ func (r *selsupWebhookResource) Delete(ctx context.Context, req resource.DeleteR
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	id, err := selsup.ParseID(state.ID.ValueString())
-	if err != nil {
-		resp.Diagnostics.AddError("Invalid SelSup webhook id in state", err.Error())
+	id, ok := state.selsupID(&resp.Diagnostics)
+	if !ok {
 		return
 	}
 	if err := r.client.DeleteWebhook(ctx, id); err != nil && !selsup.IsNotFound(err) {
