@@ -1,6 +1,7 @@
 // Package e2e runs the provider as users do: the binary built from this repository, installed from a filesystem
-// mirror, driven by the real Terraform CLI (not the in-process harness), so that what Terraform logs and how it
-// handles an interrupt are the real thing.
+// mirror, driven by a real CLI (not the in-process harness), so that what the CLI logs and how it handles an
+// interrupt are the real thing. The CLI is the one TF_ACC_TERRAFORM_PATH names, else terraform on PATH: the test
+// matrix runs these tests under each of its CLIs, OpenTofu included.
 package e2e
 
 import (
@@ -94,10 +95,10 @@ func terraform(t *testing.T, ws *tfrun.Workspace, transcript *strings.Builder, w
 	return res.Output
 }
 
-// TestNoSecretInTraceLogOrOutput runs create, update, import (command and block), a failing call and destroy with
+// TestAccNoSecretInTraceLogOrOutput runs create, update, import (command and block), a failing call and destroy with
 // TF_LOG=TRACE, and searches everything Terraform printed and logged (the provider's own log lines included) for
 // the token, the API key and every webhook secret.
-func TestNoSecretInTraceLogOrOutput(t *testing.T) {
+func TestAccNoSecretInTraceLogOrOutput(t *testing.T) {
 	requireAcc(t)
 	m := apitest.StartMock(t, mockserver.Options{Seed: 99})
 	ws := workspace(t, m, mockserver.DemoSellfernToken)
@@ -144,8 +145,9 @@ resource "sellfern_webhook" "outside" {
 }
 
 import {
-  to = selsup_webhook.legacy
-  id = "%d"
+  provider = webhooks
+  to       = selsup_webhook.legacy
+  id       = "%d"
 }
 
 resource "selsup_webhook" "legacy" {
@@ -209,11 +211,11 @@ func checkAbsent(t *testing.T, name, value, output, trace string) {
 	}
 }
 
-// TestInterruptedApplyConverges interrupts an apply (SIGINT, as Ctrl-C does) while every create has been carried
+// TestAccInterruptedApplyConverges interrupts an apply (SIGINT, as Ctrl-C does) while every create has been carried
 // out by the service but not yet answered. Terraform stops the provider, which cancels the creates; the provider
 // finds the webhooks those creates made and deletes them, so nothing is left that state does not know. A
 // re-apply then converges with no duplicate.
-func TestInterruptedApplyConverges(t *testing.T) {
+func TestAccInterruptedApplyConverges(t *testing.T) {
 	requireAcc(t)
 	const sellfern, selsup = 5, 3
 	m := apitest.StartMock(t, mockserver.Options{Seed: 5})
