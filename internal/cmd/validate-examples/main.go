@@ -37,17 +37,26 @@ func main() {
 	examples := flag.String("examples", "examples", "the directory whose example configurations are validated")
 	docsSchema := flag.String("docs-schema", "", "instead of validating, write the provider schema for tfplugindocs to this file")
 	keep := flag.Bool("keep", false, "keep the work directory for inspection")
+	cli := flag.String("cli", "", "the CLI to run: terraform (on PATH), terraform-newest or tofu (pinned, built if need be), or a binary's path (default: $TF_ACC_TERRAFORM_PATH, else terraform)")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := run(ctx, *providerBinary, *version, *examples, *docsSchema, *keep); err != nil {
+	if err := run(ctx, *providerBinary, *version, *examples, *docsSchema, *cli, *keep); err != nil {
 		fmt.Fprintln(os.Stderr, "validate-examples:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, providerBinary, version, examples, docsSchema string, keep bool) error {
+func run(ctx context.Context, providerBinary, version, examples, docsSchema, cli string, keep bool) error {
+	terraform, err := tfrun.ResolveCLI(ctx, cli, os.Stderr)
+	if err != nil {
+		return err
+	}
+	cliVersion, err := tfrun.VersionOf(ctx, terraform)
+	if err != nil {
+		return err
+	}
 	root, err := os.MkdirTemp("", "webhooks-validate-examples-")
 	if err != nil {
 		return err
@@ -73,6 +82,7 @@ func run(ctx context.Context, providerBinary, version, examples, docsSchema stri
 	if err != nil {
 		return err
 	}
+	ws.Terraform = terraform
 	if err := pinMirrorOnly(ws); err != nil {
 		return err
 	}
@@ -80,6 +90,7 @@ func run(ctx context.Context, providerBinary, version, examples, docsSchema stri
 	if docsSchema != "" {
 		return writeDocsSchema(ctx, ws, docsSchema)
 	}
+	fmt.Printf("validating the examples with %s (%s)\n", cliVersion, terraform)
 	return validateAll(ctx, ws, examples)
 }
 
