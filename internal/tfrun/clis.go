@@ -60,6 +60,8 @@ var (
 		Package:      "./cmd/tofu",
 		Env:          "TOFU_PATH",
 		ProviderHost: "registry.opentofu.org",
+		// Without it the binary calls itself 1.12.6-dev, as Terraform does.
+		ldflags: "-X github.com/opentofu/opentofu/version.dev=no",
 	}
 )
 
@@ -199,17 +201,22 @@ func (c CLI) CheckVersion(ctx context.Context, bin string) error {
 	return nil
 }
 
-// VersionOf returns the first line of `bin version`, such as "Terraform v1.11.4" or "OpenTofu v1.12.6".
+// VersionOf returns what `bin version` says the CLI is, such as "Terraform v1.11.4" or "OpenTofu v1.12.6": the
+// first line of that form (a CLI may print warnings about its configuration before it).
 func VersionOf(ctx context.Context, bin string) (string, error) {
 	cmd := exec.CommandContext(ctx, bin, "version")
 	cmd.Env = append(os.Environ(), "CHECKPOINT_DISABLE=1") // no check for a newer release over the network
-	out, err := cmd.Output()
+	out, err := cmd.CombinedOutput()
 	if err != nil {
-		return "", fmt.Errorf("%s version: %w", bin, err)
+		return "", fmt.Errorf("%s version: %w: %s", bin, err, out)
 	}
-	first, _, _ := strings.Cut(string(out), "\n")
-	return strings.TrimSpace(first), nil
+	if m := versionLine.FindStringSubmatch(string(out)); m != nil {
+		return m[1], nil
+	}
+	return "", fmt.Errorf("%s version printed no version line:\n%s", bin, out)
 }
+
+var versionLine = regexp.MustCompile(`(?m)^((?:Terraform|OpenTofu) v\S+)\s*$`)
 
 // Terraform's module zip lacks the nested modules of its remote-state backends (azure, consul, gcs, s3, …) and of
 // internal/legacy, which its go.mod requires and replaces by directories of the repository. dropMissingNestedModules
