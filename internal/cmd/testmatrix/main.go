@@ -16,7 +16,8 @@
 //
 // The run fails when a test fails and when a test is skipped for any reason but a plugin-testing version check
 // (tfversion, in TerraformVersionChecks) for a feature that CLI lacks; with -every-test-runs it also fails when a
-// test ran in no leg. Each leg's full log is written to -logdir as test-LEG.log.
+// test ran in no leg. Each leg's full log is written to -logdir as test-LEG.log. Legs run one after another, or
+// -jobs of them at once.
 package main
 
 import (
@@ -33,7 +34,10 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/seed/terraform-provider-webhooks/internal/tfrun"
 )
@@ -50,6 +54,7 @@ func main() {
 	legs := flag.String("legs", "terraform", "comma-separated legs: terraform, terraform-newest, tofu, or the path of a Terraform or OpenTofu binary")
 	everyTestRuns := flag.Bool("every-test-runs", false, "fail when a test ran in no leg (every one skipped it by version)")
 	parallel := flag.Int("parallel", 4, "go test -parallel")
+	jobs := flag.Int("jobs", 1, "legs run at once, in the order given")
 	timeout := flag.String("timeout", "30m", "go test -timeout, per leg")
 	logDir := flag.String("logdir", "bin", "where each leg's full log goes")
 	echo := flag.String("echo", "CHAOS FIGURES", "also print test output lines matching this regular expression")
@@ -57,7 +62,7 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	m := &matrix{parallel: *parallel, timeout: *timeout, logDir: *logDir, echo: regexp.MustCompile(*echo)}
+	m := &matrix{jobs: max(*jobs, 1), parallel: *parallel, timeout: *timeout, logDir: *logDir, echo: regexp.MustCompile(*echo)}
 	ok, err := m.run(ctx, strings.Split(*legs, ","), *everyTestRuns)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "testmatrix:", err)
@@ -69,11 +74,27 @@ func main() {
 }
 
 type matrix struct {
+	jobs     int // legs run at once
 	parallel int
 	timeout  string
 	logDir   string
 	echo     *regexp.Regexp
 	legs     []*leg
+	elapsed  time.Duration // all legs
+	out      sync.Mutex    // the console, which legs running at once share
+}
+
+// say prints a line about a leg: prefixed with the leg's name when legs run at once.
+func (m *matrix) say(l *leg, format string, args ...any) {
+	m.out.Lock()
+	defer m.out.Unlock()
+	prefix := "   "
+	if m.jobs > 1 {
+		prefix = fmt.Sprintf("   [%s] ", l.key)
+	}
+	for line := range strings.Lines(fmt.Sprintf(format, args...)) {
+		fmt.Print(prefix + strings.TrimRight(line, "\n") + "\n")
+	}
 }
 
 type outcome int
@@ -123,11 +144,16 @@ func (m *matrix) run(ctx context.Context, keys []string, everyTestRuns bool) (bo
 	if err != nil {
 		return false, err
 	}
+	start := time.Now()
+	var g errgroup.Group
+	g.SetLimit(m.jobs)
 	for _, l := range m.legs {
-		if err := m.runLeg(ctx, l, accPkgs); err != nil {
-			return false, err
-		}
+		g.Go(func() error { return m.runLeg(ctx, l, accPkgs) })
 	}
+	if err := g.Wait(); err != nil {
+		return false, err
+	}
+	m.elapsed = time.Since(start)
 	return m.report(os.Stdout, everyTestRuns), nil
 }
 
@@ -222,7 +248,7 @@ func (m *matrix) runLeg(ctx context.Context, l *leg, accPkgs []string) error {
 		return err
 	}
 	defer logFile.Close()
-	fmt.Printf("\n== leg %s: %s (%s)\n   %s go %s\n", l.key, l.label, l.binary, strings.Join(l.env, " "), strings.Join(args, " "))
+	m.say(l, "== leg %s: %s (%s)\n   %s go %s", l.key, l.label, l.binary, strings.Join(l.env, " "), strings.Join(args, " "))
 
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Env = append(environ(), l.env...)
@@ -252,7 +278,7 @@ func (m *matrix) runLeg(ctx context.Context, l *leg, accPkgs []string) error {
 			r.outcome = failed
 		}
 	}
-	fmt.Printf("   leg %s finished in %s; full log %s\n", l.key, l.elapsed.Round(time.Second), l.logPath)
+	m.say(l, "leg %s finished in %s; full log %s", l.key, l.elapsed.Round(time.Second), l.logPath)
 	return nil
 }
 
@@ -277,7 +303,7 @@ func (m *matrix) handle(l *leg, log io.Writer, line []byte) {
 	case "output":
 		_, _ = io.WriteString(log, e.Output)
 		if e.Test != "" && m.echo.MatchString(e.Output) {
-			fmt.Printf("   %s\n", strings.TrimSpace(e.Output))
+			m.say(l, "%s", strings.TrimSpace(e.Output))
 		}
 	}
 	if e.Test == "" {
@@ -289,7 +315,7 @@ func (m *matrix) handle(l *leg, log io.Writer, line []byte) {
 			p.ended = true
 			p.outcome = map[string]outcome{"pass": passed, "fail": failed, "skip": passed}[e.Action]
 			if e.Action != "skip" { // skip: no test files
-				fmt.Printf("   %s\n", strings.TrimSpace(lastLine(p.output)))
+				m.say(l, "%s", strings.TrimSpace(lastLine(p.output)))
 			}
 		}
 		return

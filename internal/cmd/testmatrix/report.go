@@ -188,6 +188,9 @@ func (m *matrix) table(w io.Writer) {
 	}
 	fmt.Fprintln(tw, timeRow)
 	_ = tw.Flush()
+	if m.jobs > 1 {
+		fmt.Fprintf(w, "(up to %d legs at once: %s for all)\n", m.jobs, m.elapsed.Round(time.Second))
+	}
 }
 
 // cell is a top-level test's outcome in this leg.
