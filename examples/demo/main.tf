@@ -3,7 +3,7 @@
 # SELSUP_BASE_URL), so nothing secret is written here.
 
 terraform {
-  required_version = ">= 1.5"
+  required_version = ">= 1.11"
 
   required_providers {
     webhooks = {

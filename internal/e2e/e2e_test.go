@@ -1,18 +1,21 @@
 // Package e2e runs the provider as users do: the binary built from this repository, installed from a filesystem
-// mirror, driven by the real Terraform CLI (not the in-process harness), so that what Terraform logs and how it
-// handles an interrupt are the real thing.
+// mirror, driven by a real CLI (not the in-process harness), so that what the CLI logs and how it handles an
+// interrupt are the real thing. The CLI is the one TF_ACC_TERRAFORM_PATH names, else terraform on PATH: the test
+// matrix runs these tests under each of its CLIs, OpenTofu included.
 package e2e
 
 import (
 	"bytes"
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -57,15 +60,21 @@ func requireAcc(t *testing.T) {
 // workspace installs the provider and points it at the mock through the environment, as the docs describe.
 func workspace(t *testing.T, m *mockserver.Server, token string) *tfrun.Workspace {
 	t.Helper()
+	return workspaceAt(t, m.SellfernBaseURL(), m.SelSupBaseURL(), token)
+}
+
+// workspaceAt is workspace with the services' base URLs given.
+func workspaceAt(t *testing.T, sellfernURL, selsupURL, token string) *tfrun.Workspace {
+	t.Helper()
 	ws, err := tfrun.NewWorkspace(t.TempDir(), providerBinary, version)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ws.Env = []string{
 		"SELLFERN_TOKEN=" + token,
-		"SELLFERN_BASE_URL=" + m.SellfernBaseURL(),
+		"SELLFERN_BASE_URL=" + sellfernURL,
 		"SELSUP_API_KEY=" + mockserver.DemoSelSupKey,
-		"SELSUP_BASE_URL=" + m.SelSupBaseURL(),
+		"SELSUP_BASE_URL=" + selsupURL,
 	}
 	return ws
 }
@@ -94,10 +103,10 @@ func terraform(t *testing.T, ws *tfrun.Workspace, transcript *strings.Builder, w
 	return res.Output
 }
 
-// TestNoSecretInTraceLogOrOutput runs create, update, import (command and block), a failing call and destroy with
+// TestAccNoSecretInTraceLogOrOutput runs create, update, import (command and block), a failing call and destroy with
 // TF_LOG=TRACE, and searches everything Terraform printed and logged (the provider's own log lines included) for
 // the token, the API key and every webhook secret.
-func TestNoSecretInTraceLogOrOutput(t *testing.T) {
+func TestAccNoSecretInTraceLogOrOutput(t *testing.T) {
 	requireAcc(t)
 	m := apitest.StartMock(t, mockserver.Options{Seed: 99})
 	ws := workspace(t, m, mockserver.DemoSellfernToken)
@@ -144,8 +153,9 @@ resource "sellfern_webhook" "outside" {
 }
 
 import {
-  to = selsup_webhook.legacy
-  id = "%d"
+  provider = webhooks
+  to       = selsup_webhook.legacy
+  id       = "%d"
 }
 
 resource "selsup_webhook" "legacy" {
@@ -209,15 +219,35 @@ func checkAbsent(t *testing.T, name, value, output, trace string) {
 	}
 }
 
-// TestInterruptedApplyConverges interrupts an apply (SIGINT, as Ctrl-C does) while every create has been carried
-// out by the service but not yet answered. Terraform stops the provider, which cancels the creates; the provider
-// finds the webhooks those creates made and deletes them, so nothing is left that state does not know. A
+// TestAccInterruptedApplyConverges interrupts an apply (SIGINT, as Ctrl-C does) while every create has been
+// carried out by the service but not yet answered. The CLI stops the provider, which cancels the creates; the
+// provider finds the webhooks those creates made and deletes them, so nothing is left that state does not know. A
 // re-apply then converges with no duplicate.
-func TestInterruptedApplyConverges(t *testing.T) {
+func TestAccInterruptedApplyConverges(t *testing.T) {
 	requireAcc(t)
 	const sellfern, selsup = 5, 3
-	m := apitest.StartMock(t, mockserver.Options{Seed: 5})
-	ws := workspace(t, m, mockserver.DemoSellfernToken)
+	m := mockserver.New(mockserver.Options{Seed: 5})
+	// In front of the mock: while holding, a create (the only POST this apply sends) is carried out at once and
+	// its answer is never sent, so that the request ends only when the provider cancels it. The interrupt then
+	// comes while every create is in flight however slow the machine is; every other request is the mock's.
+	var holding atomic.Bool
+	holding.Store(true)
+	var carriedOut atomic.Int32
+	allInFlight := make(chan struct{})
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost || !holding.Load() {
+			m.ServeHTTP(w, r)
+			return
+		}
+		m.ServeHTTP(httptest.NewRecorder(), r)
+		if carriedOut.Add(1) == sellfern+selsup {
+			close(allInFlight)
+		}
+		<-r.Context().Done()
+	}))
+	t.Cleanup(front.Close)
+	// The mock does not listen itself, so its base URLs are its paths.
+	ws := workspaceAt(t, front.URL+m.SellfernBaseURL(), front.URL+m.SelSupBaseURL(), mockserver.DemoSellfernToken)
 	var out strings.Builder
 	writeConfig(t, ws, fmt.Sprintf(`
 resource "sellfern_webhook" "x" {
@@ -236,23 +266,6 @@ resource "selsup_webhook" "x" {
 `, sellfern, selsup))
 	terraform(t, ws, &out, 0, "init")
 
-	allInFlight := make(chan struct{})
-	var once sync.Once
-	var creates int
-	var mu sync.Mutex
-	m.OnRequest(func(route string) {
-		if route != "sellfern.create" && route != "selsup.create" {
-			return
-		}
-		mu.Lock()
-		defer mu.Unlock()
-		if creates++; creates == sellfern+selsup {
-			once.Do(func() { close(allInFlight) })
-		}
-	})
-	// Every create is carried out at once, but its answer takes long enough for the interrupt to come first.
-	m.SetResponseDelay(1500 * time.Millisecond)
-
 	var applyOut bytes.Buffer
 	cmd, err := ws.Start(context.Background(), &applyOut, "apply", "-auto-approve", "-no-color")
 	if err != nil {
@@ -264,6 +277,8 @@ resource "selsup_webhook" "x" {
 		_ = cmd.Process.Kill()
 		t.Fatalf("the creates never arrived:\n%s", applyOut.String())
 	}
+	// From now on every request is answered, the provider's clean-up included.
+	holding.Store(false)
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
@@ -279,8 +294,6 @@ resource "selsup_webhook" "x" {
 		t.Fatalf("after the interrupt the server holds %d Sellfern and %d SelSup webhooks that no state records", n, k)
 	}
 
-	m.SetResponseDelay(0)
-	m.OnRequest(nil)
 	terraform(t, ws, &out, 0, "apply", "-auto-approve")
 	if plan := terraform(t, ws, &out, 0, "plan", "-detailed-exitcode"); !strings.Contains(plan, "No changes.") {
 		t.Fatalf("plan after the re-apply is not empty:\n%s", plan)

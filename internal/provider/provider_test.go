@@ -24,7 +24,7 @@ var testAccFactories = map[string]func() (tfprotov6.ProviderServer, error){
 
 func TestMain(m *testing.M) {
 	os.Setenv("TF_ACC_PROVIDER_NAMESPACE", "seed")
-	// This machine points TF_CLI_CONFIG_FILE at a file that does not exist; give Terraform an empty one.
+	// TF_CLI_CONFIG_FILE may name a file that does not exist, or settings of the user's: give the CLI an empty one.
 	dir, err := os.MkdirTemp("", "webhooks-tfcli-")
 	if err != nil {
 		panic(err)

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/compare"
+	"github.com/hashicorp/terraform-plugin-testing/config"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -30,8 +31,8 @@ resource "sellfern_webhook" "test" {
 
 // TestAccSellfernWebhook_lifecycle: create (every attribute checked against what the mock holds, the secret being
 // the one it issued, shown only as sensitive in the plan), an empty plan while the mock reorders everything,
-// in-place updates of url, events and enabled that keep id and secret, then import by CLI and by import block
-// (secret null).
+// in-place updates of url, events and enabled that keep id and secret, then import by CLI and by an import block
+// that names its provider (secret null).
 func TestAccSellfernWebhook_lifecycle(t *testing.T) {
 	m := accMock(t, mockserver.Options{})
 	// Webhooks Terraform does not manage, so that Read must find ours in a longer list.
@@ -40,6 +41,12 @@ func TestAccSellfernWebhook_lifecycle(t *testing.T) {
 	}
 	sameID := statecheck.CompareValue(compare.ValuesSame())
 	sameSecret := statecheck.CompareValue(compare.ValuesSame())
+	final := sellfernConfig(m, `
+  url     = "https://hooks.example.com/sellfern/v2"
+  events  = ["order.updated", "ticket.created", "expense.created"]
+  enabled = true
+`)
+	id := &recordedID{addr: sellfernAddr}
 
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccFactories,
@@ -106,11 +113,7 @@ func TestAccSellfernWebhook_lifecycle(t *testing.T) {
 				},
 			},
 			{
-				Config: sellfernConfig(m, `
-  url     = "https://hooks.example.com/sellfern/v2"
-  events  = ["order.updated", "ticket.created", "expense.created"]
-  enabled = true
-`),
+				Config: final,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(sellfernAddr, plancheck.ResourceActionUpdate)},
 				},
@@ -118,6 +121,7 @@ func TestAccSellfernWebhook_lifecycle(t *testing.T) {
 					sellfernMatchesMock(m, sellfernAddr, true),
 					sameSecret.AddStateValue(sellfernAddr, tfjsonpath.New("secret")),
 					mockHolds(m, 4, 0),
+					id,
 				},
 			},
 			{
@@ -136,9 +140,12 @@ func TestAccSellfernWebhook_lifecycle(t *testing.T) {
 				},
 			},
 			{
-				ResourceName:    sellfernAddr,
-				ImportState:     true,
-				ImportStateKind: resource.ImportBlockWithID,
+				Config:                 final + importBlockWithID(sellfernAddr),
+				ConfigVariables:        config.Variables{"import_id": id},
+				ResourceName:           sellfernAddr,
+				ImportState:            true,
+				ImportStateKind:        resource.ImportBlockWithID,
+				ImportStateConfigExact: true,
 				ImportPlanChecks: resource.ImportPlanChecks{
 					PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(sellfernAddr, plancheck.ResourceActionNoop),

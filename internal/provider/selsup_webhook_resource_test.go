@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/compare"
+	"github.com/hashicorp/terraform-plugin-testing/config"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -34,7 +35,8 @@ const cyrillicName = "Заказы: склад №2 — «Торговый до�
 
 // TestAccSelSupWebhook_lifecycle: create with every attribute checked against the mock (a Cyrillic name kept
 // byte for byte), an empty plan while the mock reorders lists and types, then a change of each attribute planned
-// as a replacement and applied (new id, one webhook on the server), and import by CLI and by import block.
+// as a replacement and applied (new id, one webhook on the server), and import by CLI and by an import block that
+// names its provider.
 func TestAccSelSupWebhook_lifecycle(t *testing.T) {
 	m := accMock(t, mockserver.Options{})
 	m.SelSupPut(mockserver.SelSupWebhook{Name: "unmanaged", URL: "https://other.example.com/x", Types: []string{"ORDER"}})
@@ -73,6 +75,10 @@ func TestAccSelSupWebhook_lifecycle(t *testing.T) {
 			},
 		}
 	}
+
+	final := replaced(map[string]string{"name": "", "url": `"https://hooks.example.com/selsup/v2"`, "types": `["ORDER"]`, "organization_id": ""})
+	id := &recordedID{addr: selsupAddr}
+	final.ConfigStateChecks = append(final.ConfigStateChecks, id)
 
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccFactories,
@@ -118,16 +124,19 @@ func TestAccSelSupWebhook_lifecycle(t *testing.T) {
 			replaced(map[string]string{"name": `"Orders"`, "url": `"https://hooks.example.com/selsup/v2"`}),
 			replaced(map[string]string{"name": `"Orders"`, "url": `"https://hooks.example.com/selsup/v2"`, "types": `["ORDER"]`}),
 			replaced(map[string]string{"name": `"Orders"`, "url": `"https://hooks.example.com/selsup/v2"`, "types": `["ORDER"]`, "organization_id": "18"}),
-			replaced(map[string]string{"name": "", "url": `"https://hooks.example.com/selsup/v2"`, "types": `["ORDER"]`, "organization_id": ""}),
+			final,
 			{
 				ResourceName:      selsupAddr,
 				ImportState:       true,
 				ImportStateVerify: true,
 			},
 			{
-				ResourceName:    selsupAddr,
-				ImportState:     true,
-				ImportStateKind: resource.ImportBlockWithID,
+				Config:                 final.Config + importBlockWithID(selsupAddr),
+				ConfigVariables:        config.Variables{"import_id": id},
+				ResourceName:           selsupAddr,
+				ImportState:            true,
+				ImportStateKind:        resource.ImportBlockWithID,
+				ImportStateConfigExact: true,
 				ImportPlanChecks: resource.ImportPlanChecks{
 					PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(selsupAddr, plancheck.ResourceActionNoop),

@@ -77,6 +77,7 @@ func FuzzErrorBody(f *testing.F) {
 	f.Add(uint16(100), "application/json", []byte(`{"success":false,"error":{"code":"validation_error","message":"url must be https"}}`), uint8(1))
 	f.Add(uint16(101), "application/json", []byte(`{"success":false,"error":{"code":"unauthorized","message":"bad token TOKEN"}}`), uint8(0))
 	f.Fuzz(func(t *testing.T, status uint16, contentType string, body []byte, op uint8) {
+		defer apitest.FuzzInput(t, status, contentType, body, op)
 		st := 300 + int(status)%300
 		body = withPlaceholders(body)
 		c := fuzzClient(t, apitest.CannedTransport{Status: st, ContentType: contentType, Body: body})
@@ -127,6 +128,7 @@ func FuzzSuccessBody(f *testing.F) {
 	f.Add(uint16(0), "application/json", []byte(`{"success":true,"data":[{"id":"wh_1","url":"https://a","events":["order.created"],"enabled":true}]}`), uint8(0))
 	f.Add(uint16(1), "application/json", []byte(`{"success":true,"data":{"id":"wh_2","secret":"SECRET","enabled":true}}`), uint8(5))
 	f.Fuzz(func(t *testing.T, status uint16, contentType string, body []byte, op uint8) {
+		defer apitest.FuzzInput(t, status, contentType, body, op)
 		st := 200 + int(status)%100
 		body = withPlaceholders(body)
 		ctx := context.Background()

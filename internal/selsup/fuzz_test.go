@@ -56,6 +56,7 @@ func FuzzErrorBody(f *testing.F) {
 	f.Add(uint16(100), "application/json", []byte(`{"error":"VALIDATION_ERROR","localMessage":"Организация не найдена","params":{"field":"organizationId"}}`), false)
 	f.Add(uint16(103), "application/json", []byte(`{"error":"ACCESS_DENIED","localMessage":"Ключ TOKEN неверен"}`), true)
 	f.Fuzz(func(t *testing.T, status uint16, contentType string, body []byte, del bool) {
+		defer apitest.FuzzInput(t, status, contentType, body, del)
 		st := 300 + int(status)%300
 		body = bytes.ReplaceAll(body, []byte("TOKEN"), []byte(fuzzKey))
 		c := fuzzClient(t, apitest.CannedTransport{Status: st, ContentType: contentType, Body: body})
@@ -98,6 +99,7 @@ func FuzzSuccessBody(f *testing.F) {
 	f.Add(uint16(0), []byte(`[{"id":1001,"name":"Заказы","url":"https://a","clientId":4242,"organizationId":7,"types":["ORDER"]}]`), false)
 	f.Add(uint16(0), []byte(`{"id":"1002","url":"https://h.example.com/f","types":["ORDER"]}`), true)
 	f.Fuzz(func(t *testing.T, status uint16, body []byte, create bool) {
+		defer apitest.FuzzInput(t, status, body, create)
 		st := 200 + int(status)%100
 		body = bytes.ReplaceAll(body, []byte("TOKEN"), []byte(fuzzKey))
 		ctx := context.Background()
@@ -127,6 +129,7 @@ func FuzzWebhookJSON(f *testing.F) {
 	f.Add([]byte(`{"id":"1042","name":"Иван","url":"https://x","clientId":"4242","organizationId":"7","types":["ORDER"]}`), int64(1042))
 	f.Add([]byte(`{"id":null,"types":null}`), int64(-1))
 	f.Fuzz(func(t *testing.T, body []byte, n int64) {
+		defer apitest.FuzzInput(t, body, n)
 		var w wireWebhook
 		if json.Unmarshal(body, &w) == nil {
 			got, problem := w.webhook()
@@ -196,6 +199,7 @@ func FuzzParseID(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
+		defer apitest.FuzzInput(t, s)
 		id, err := ParseID(s)
 		if err != nil {
 			if !strings.Contains(err.Error(), fmt.Sprintf("%q", s)) {

@@ -1,7 +1,8 @@
-// Package tfrun runs the real Terraform CLI against a locally built provider, installed the way a user's
-// Terraform would find it offline: through a filesystem mirror named in a CLI configuration of its own (this
-// machine points TF_CLI_CONFIG_FILE at a file that does not exist, and dev_overrides would skip `terraform init`).
-// The demo, the benchmark, validate-examples and the tests use it; the provider does not.
+// Package tfrun runs a real Terraform-compatible CLI (Terraform or OpenTofu) against a locally built provider,
+// installed the way a user's CLI would find it offline: through a filesystem mirror named in a CLI configuration of
+// its own, never the user's (TF_CLI_CONFIG_FILE may name a file that does not exist, and dev_overrides would skip
+// `terraform init`). The demo, the benchmark, validate-examples and the tests use it; the provider does not.
+// clis.go pins and builds the newer CLIs that the tests also run.
 package tfrun
 
 import (
@@ -17,53 +18,77 @@ import (
 	"time"
 )
 
-// ProviderSource is the provider's registry address.
+// ProviderSource is the provider's registry address as Terraform resolves "seed/webhooks".
 const ProviderSource = "registry.terraform.io/seed/webhooks"
 
+// ProviderSources are the addresses "seed/webhooks" resolves to: Terraform's, then OpenTofu's (whose default
+// registry is registry.opentofu.org). Every mirror written here holds the provider under each of them.
+var ProviderSources = []string{ProviderSource, "registry.opentofu.org/seed/webhooks"}
+
+// EnvCLI names the CLI binary to run instead of the `terraform` found on PATH. It is the variable
+// terraform-plugin-testing reads too, so the acceptance tests and everything built on this package run the same
+// binary.
+const EnvCLI = "TF_ACC_TERRAFORM_PATH"
+
+// DefaultCLI is the CLI binary that a workspace runs unless told otherwise: the one EnvCLI names, else `terraform`
+// from PATH.
+func DefaultCLI() (string, error) {
+	if p := os.Getenv(EnvCLI); p != "" {
+		if _, err := os.Stat(p); err != nil {
+			return "", fmt.Errorf("%s names %s: %w", EnvCLI, p, err)
+		}
+		return p, nil
+	}
+	p, err := exec.LookPath("terraform")
+	if err != nil {
+		return "", fmt.Errorf("terraform is not on PATH (or set %s): %w", EnvCLI, err)
+	}
+	return p, nil
+}
+
 // Workspace is a directory with a mirror holding the provider, a CLI configuration that uses it, and the
-// Terraform configuration to run.
+// configuration to run.
 type Workspace struct {
 	Root      string // everything lives below here
 	ConfigDir string // the Terraform configuration (working directory of every command)
 	CLIConfig string
+	Mirror    string   // the filesystem mirror holding the provider under each of ProviderSources
 	Env       []string // extra environment for every command (KEY=value)
+	// Terraform is the CLI binary every command runs: DefaultCLI unless the caller sets another, such as an
+	// OpenTofu binary.
 	Terraform string
 	// Echo, when set, receives every command's combined output as it runs.
 	Echo io.Writer
 }
 
-// EnvCLI names the CLI binary to run instead of the `terraform` on PATH: the variable terraform-plugin-testing
-// reads, so that the acceptance tests and everything built on this package run the same binary.
-const EnvCLI = "TF_ACC_TERRAFORM_PATH"
-
 // NewWorkspace installs the provider binary built for version into a mirror below root and writes a CLI
-// configuration that takes this provider only from there. It runs the CLI that EnvCLI names, else `terraform`.
+// configuration that takes this provider only from there. The workspace runs DefaultCLI.
 func NewWorkspace(root, providerBinary, version string) (*Workspace, error) {
-	terraform := os.Getenv(EnvCLI)
-	if terraform == "" {
-		var err error
-		if terraform, err = exec.LookPath("terraform"); err != nil {
-			return nil, fmt.Errorf("terraform is not on PATH (or set %s): %w", EnvCLI, err)
-		}
+	terraform, err := DefaultCLI()
+	if err != nil {
+		return nil, err
 	}
 	mirror := filepath.Join(root, "mirror")
 	platform := runtime.GOOS + "_" + runtime.GOARCH
-	dest := filepath.Join(mirror, filepath.FromSlash(ProviderSource), version, platform, "terraform-provider-webhooks_v"+version)
-	if err := copyExecutable(providerBinary, dest); err != nil {
-		return nil, fmt.Errorf("installing the provider in the mirror: %w", err)
+	for _, source := range ProviderSources {
+		dest := filepath.Join(mirror, filepath.FromSlash(source), version, platform, "terraform-provider-webhooks_v"+version)
+		if err := copyExecutable(providerBinary, dest); err != nil {
+			return nil, fmt.Errorf("installing the provider in the mirror: %w", err)
+		}
 	}
+	sources := `"` + strings.Join(ProviderSources, `", "`) + `"`
 	cli := filepath.Join(root, "terraformrc")
-	cfg := fmt.Sprintf(`# Written by tfrun: take %[1]s from the local mirror only, and never reach a registry.
+	cfg := fmt.Sprintf(`# Written by tfrun: take the provider from the local mirror only, and never reach a registry.
 provider_installation {
   filesystem_mirror {
     path    = %[2]q
-    include = [%[1]q]
+    include = [%[1]s]
   }
   direct {
-    exclude = [%[1]q]
+    exclude = [%[1]s]
   }
 }
-`, ProviderSource, mirror)
+`, sources, mirror)
 	if err := os.WriteFile(cli, []byte(cfg), 0o600); err != nil {
 		return nil, err
 	}
@@ -71,7 +96,7 @@ provider_installation {
 	if err := os.MkdirAll(configDir, 0o755); err != nil {
 		return nil, err
 	}
-	return &Workspace{Root: root, ConfigDir: configDir, CLIConfig: cli, Terraform: terraform}, nil
+	return &Workspace{Root: root, ConfigDir: configDir, CLIConfig: cli, Mirror: mirror, Terraform: terraform}, nil
 }
 
 // ConfigFiles are the patterns of the files that make a configuration: Terraform's, and the query files that
@@ -111,7 +136,7 @@ type Result struct {
 	Duration time.Duration
 }
 
-// Run runs terraform with args in the configuration directory. A non-zero exit is not an error here; callers
+// Run runs the CLI with args in the configuration directory. A non-zero exit is not an error here; callers
 // judge the exit code (plan -detailed-exitcode uses 2 for "changes").
 func (w *Workspace) Run(ctx context.Context, args ...string) (Result, error) {
 	cmd := w.command(ctx, args)
@@ -129,12 +154,12 @@ func (w *Workspace) Run(ctx context.Context, args ...string) (Result, error) {
 		return res, nil
 	}
 	if err != nil {
-		return res, fmt.Errorf("running terraform %s: %w", strings.Join(args, " "), err)
+		return res, fmt.Errorf("running %s %s: %w", filepath.Base(w.Terraform), strings.Join(args, " "), err)
 	}
 	return res, nil
 }
 
-// Start starts terraform with args without waiting, for callers that watch the process (memory sampling).
+// Start starts the CLI with args without waiting, for callers that watch the process (memory sampling).
 func (w *Workspace) Start(ctx context.Context, out io.Writer, args ...string) (*exec.Cmd, error) {
 	cmd := w.command(ctx, args)
 	cmd.Stdout, cmd.Stderr = out, out

@@ -1,7 +1,7 @@
 # A configuration that uses only Sellfern can declare the provider under the local name "sellfern". Terraform then
 # finds the provider of sellfern_* resources by their prefix, and no block needs a provider argument.
 terraform {
-  required_version = ">= 1.5"
+  required_version = ">= 1.11"
 
   required_providers {
     sellfern = {

@@ -26,11 +26,12 @@ func main() {
 	version := flag.String("version", "0.1.0", "the version the provider was built as")
 	example := flag.String("example", "examples/demo", "the Terraform configuration to run")
 	keep := flag.Bool("keep", false, "keep the work directory (state, trace log) for inspection")
+	cli := flag.String("cli", "", "the CLI to run: terraform (on PATH), terraform-newest or tofu (pinned, built if need be), or a binary's path (default: $TF_ACC_TERRAFORM_PATH, else terraform)")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := run(ctx, *providerBinary, *version, *example, *keep); err != nil {
+	if err := run(ctx, *providerBinary, *version, *example, *cli, *keep); err != nil {
 		fmt.Fprintf(os.Stderr, "\nDEMO FAILED: %v\n", err)
 		os.Exit(1)
 	}
@@ -41,7 +42,15 @@ func step(format string, args ...any) {
 	fmt.Printf("\n==> "+format+"\n", args...)
 }
 
-func run(ctx context.Context, providerBinary, version, example string, keep bool) error {
+func run(ctx context.Context, providerBinary, version, example, cli string, keep bool) error {
+	cliBinary, err := tfrun.ResolveCLI(ctx, cli, os.Stderr)
+	if err != nil {
+		return err
+	}
+	cliVersion, err := tfrun.VersionOf(ctx, cliBinary)
+	if err != nil {
+		return err
+	}
 	mock := mockserver.New(mockserver.Options{Shuffle: true})
 	if err := mock.Start("127.0.0.1:0"); err != nil {
 		return err
@@ -62,6 +71,7 @@ func run(ctx context.Context, providerBinary, version, example string, keep bool
 	if err != nil {
 		return err
 	}
+	ws.Terraform = cliBinary
 	if err := ws.CopyConfig(example); err != nil {
 		return err
 	}
@@ -76,7 +86,8 @@ func run(ctx context.Context, providerBinary, version, example string, keep bool
 		"TF_LOG_PATH=" + traceLog,
 	}
 	ws.Echo = &indented{}
-	fmt.Printf("    provider %s %s installed in a filesystem mirror; CLI config %s\n", tfrun.ProviderSource, version, ws.CLIConfig)
+	fmt.Printf("    CLI: %s (%s)\n", cliVersion, cliBinary)
+	fmt.Printf("    provider seed/webhooks %s installed in a filesystem mirror; CLI config %s\n", version, ws.CLIConfig)
 	fmt.Printf("    configuration: %s (credentials come from SELLFERN_* and SELSUP_* environment variables)\n", example)
 
 	var transcript strings.Builder

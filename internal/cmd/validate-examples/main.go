@@ -43,17 +43,26 @@ func main() {
 	examples := flag.String("examples", "examples", "the directory whose example configurations are validated")
 	docsSchema := flag.String("docs-schema", "", "instead of validating, write the provider schema for tfplugindocs to this file")
 	keep := flag.Bool("keep", false, "keep the work directory for inspection")
+	cli := flag.String("cli", "", "the CLI to run: terraform (on PATH), terraform-newest or tofu (pinned, built if need be), or a binary's path (default: $TF_ACC_TERRAFORM_PATH, else terraform)")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := run(ctx, *providerBinary, *version, *examples, *docsSchema, *keep); err != nil {
+	if err := run(ctx, *providerBinary, *version, *examples, *docsSchema, *cli, *keep); err != nil {
 		fmt.Fprintln(os.Stderr, "validate-examples:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, providerBinary, version, examples, docsSchema string, keep bool) error {
+func run(ctx context.Context, providerBinary, version, examples, docsSchema, cli string, keep bool) error {
+	terraform, err := tfrun.ResolveCLI(ctx, cli, os.Stderr)
+	if err != nil {
+		return err
+	}
+	running, err := versionOf(ctx, terraform)
+	if err != nil {
+		return err
+	}
 	root, err := os.MkdirTemp("", "webhooks-validate-examples-")
 	if err != nil {
 		return err
@@ -79,6 +88,7 @@ func run(ctx context.Context, providerBinary, version, examples, docsSchema stri
 	if err != nil {
 		return err
 	}
+	ws.Terraform = terraform
 	if err := pinMirrorOnly(ws); err != nil {
 		return err
 	}
@@ -86,7 +96,8 @@ func run(ctx context.Context, providerBinary, version, examples, docsSchema stri
 	if docsSchema != "" {
 		return writeDocsSchema(ctx, ws, docsSchema)
 	}
-	return validateAll(ctx, ws, examples)
+	fmt.Printf("validating the examples with %s (%s)\n", running, terraform)
+	return validateAll(ctx, ws, examples, running)
 }
 
 // pinMirrorOnly rewrites the workspace's CLI configuration so that no provider comes from anywhere but the mirror:
@@ -136,17 +147,13 @@ func isConfigFile(name string) bool {
 	return false
 }
 
-func validateAll(ctx context.Context, ws *tfrun.Workspace, examples string) error {
+func validateAll(ctx context.Context, ws *tfrun.Workspace, examples string, running cli) error {
 	dirs, err := exampleDirs(examples)
 	if err != nil {
 		return err
 	}
 	if len(dirs) == 0 {
 		return fmt.Errorf("no example configurations (*.tf, *.tfquery.hcl) below %s", examples)
-	}
-	running, err := versionOf(ctx, ws)
-	if err != nil {
-		return err
 	}
 	var failed, skipped []string
 	for i, dir := range dirs {
@@ -191,9 +198,19 @@ var requirements = []requirement{
 	{feature: "import blocks by identity", terraform: "1.12.0", opentofu: "1.12.0", usedBy: func(files map[string]string) bool {
 		return slices.ContainsFunc(slices.Collect(maps.Values(files)), identityArgument.MatchString)
 	}},
+	{feature: "actions", terraform: "1.14.0", usedBy: func(files map[string]string) bool {
+		return slices.ContainsFunc(slices.Collect(maps.Values(files)), actionBlock.MatchString)
+	}},
+	{feature: "caller in an action's config", terraform: "1.16.0", usedBy: func(files map[string]string) bool {
+		return slices.ContainsFunc(slices.Collect(maps.Values(files)), callerReference.MatchString)
+	}},
 }
 
-var identityArgument = regexp.MustCompile(`(?m)^\s*identity\s*=\s*\{`)
+var (
+	identityArgument = regexp.MustCompile(`(?m)^\s*identity\s*=\s*\{`)
+	actionBlock      = regexp.MustCompile(`(?m)^\s*(action\s+"|action_trigger\s*\{)`)
+	callerReference  = regexp.MustCompile(`\bcaller\.`)
+)
 
 // cli is the CLI that runs the check, as `version` names it: "Terraform v1.16.4", "OpenTofu v1.12.6".
 type cli struct {
@@ -203,21 +220,18 @@ type cli struct {
 
 func (c cli) String() string { return c.product + " v" + c.version.String() }
 
-func versionOf(ctx context.Context, ws *tfrun.Workspace) (cli, error) {
-	res, err := ws.Run(ctx, "version")
+// versionOf reads what `bin version` says it is (tfrun.VersionOf).
+func versionOf(ctx context.Context, bin string) (cli, error) {
+	said, err := tfrun.VersionOf(ctx, bin)
 	if err != nil {
 		return cli{}, err
 	}
-	first, _, _ := strings.Cut(res.Output, "\n")
-	m := regexp.MustCompile(`^(Terraform|OpenTofu) v(\S+)`).FindStringSubmatch(strings.TrimSpace(first))
-	if m == nil {
-		return cli{}, fmt.Errorf("%s version printed %q, not the version of Terraform or OpenTofu", ws.Terraform, first)
-	}
-	v, err := goversion.NewVersion(m[2])
+	product, number, _ := strings.Cut(said, " v")
+	v, err := goversion.NewVersion(number)
 	if err != nil {
-		return cli{}, err
+		return cli{}, fmt.Errorf("%s version: %w", bin, err)
 	}
-	return cli{product: m[1], version: v}, nil
+	return cli{product: product, version: v}, nil
 }
 
 // lacks returns what the example in dir uses that this CLI lacks, or "".

@@ -67,14 +67,20 @@ func docsSchema(in []byte) ([]byte, error) {
 	if err := json.Unmarshal(in, &all); err != nil {
 		return nil, fmt.Errorf("reading terraform providers schema -json: %w", err)
 	}
-	ours, ok := all.ProviderSchemas[tfrun.ProviderSource]
-	if !ok {
-		return nil, fmt.Errorf("terraform providers schema -json has no schema for %s", tfrun.ProviderSource)
+	var ours map[string]json.RawMessage
+	for _, source := range tfrun.ProviderSources {
+		if s, ok := all.ProviderSchemas[source]; ok {
+			ours = s
+			break
+		}
 	}
-	// Every map keyed by type name, including those that only newer Terraform exports (identity, list resources,
-	// actions); a kind this Terraform does not export is simply absent.
-	for _, kind := range []string{"resource_schemas", "data_source_schemas", "resource_identity_schemas",
-		"list_resource_schemas", "action_schemas", "ephemeral_resource_schemas"} {
+	if ours == nil {
+		return nil, fmt.Errorf("terraform providers schema -json has no schema for %s", strings.Join(tfrun.ProviderSources, " or "))
+	}
+	// Every kind of schema named after a type; Terraform 1.14 adds list resources and actions, and resource
+	// identities are stored under their resource's name.
+	for _, kind := range []string{"resource_schemas", "data_source_schemas", "ephemeral_resource_schemas",
+		"list_resource_schemas", "action_schemas", "resource_identity_schemas"} {
 		raw, ok := ours[kind]
 		if !ok {
 			continue
