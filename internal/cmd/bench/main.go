@@ -110,7 +110,11 @@ func run(ctx context.Context, b *bench, keep bool, refreshCases []refreshCase) e
 	if err != nil {
 		return err
 	}
-	sections := []section{refresh}
+	query, err := queryCost(ctx, b)
+	if err != nil {
+		return err
+	}
+	sections := []section{refresh, query}
 
 	failed := printReport(os.Stdout, b, sections)
 	fmt.Printf("\nbench took %s; load averages (1, 5, 15 min) %s at the start, %s at the end; %d cores\n",
@@ -210,6 +214,12 @@ func (c cost) lists() int { return c.api.Requests["sellfern.list"] + c.api.Reque
 // terraform runs one command, which must exit 0 (for a plan with -detailed-exitcode: no changes), and returns
 // what it cost.
 func (w *workspace) terraform(ctx context.Context, args ...string) (cost, error) {
+	c, _, err := w.terraformOutput(ctx, args...)
+	return c, err
+}
+
+// terraformOutput is terraform, and the command's output too.
+func (w *workspace) terraformOutput(ctx context.Context, args ...string) (cost, string, error) {
 	if w.mock != nil {
 		w.mock.ResetStats()
 	}
@@ -221,16 +231,16 @@ func (w *workspace) terraform(ctx context.Context, args ...string) (cost, error)
 	start := time.Now()
 	cmd, err := w.tf.Start(ctx, sink, args...)
 	if err != nil {
-		return cost{}, err
+		return cost{}, "", err
 	}
 	if err := cmd.Wait(); err != nil {
-		return cost{}, fmt.Errorf("terraform %s: %w\n%s", strings.Join(args, " "), err, lastLines(out.String(), 40))
+		return cost{}, "", fmt.Errorf("terraform %s: %w\n%s", strings.Join(args, " "), err, lastLines(out.String(), 40))
 	}
 	c := cost{wall: time.Since(start), cpu: cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()}
 	if w.mock != nil {
 		c.api = w.mock.Stats()
 	}
-	return c, nil
+	return c, out.String(), nil
 }
 
 func lastLines(s string, n int) string {
