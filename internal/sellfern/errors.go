@@ -85,8 +85,10 @@ func notFound(id string) error {
 	return &APIError{StatusCode: http.StatusNotFound, Code: "not_found", WebhookID: id}
 }
 
-// asAPIError turns the transport's raw status error into an *APIError, reading the documented envelope
+// asAPIError turns the transport's raw status error into an *APIError, reading the envelope
 // {"success":false,"error":{"code","message"}} or, failing that, any JSON with a recognisable code or message.
+// Sellfern's documents show no error body: that envelope is the shape of its success answers, taken for its errors
+// too (internal/mockserver/README.md records the decision).
 func asAPIError(err error) error {
 	var se *transport.StatusError
 	if !errors.As(err, &se) {
@@ -122,7 +124,7 @@ func decodeErrorBody(body []byte) (code, message string) {
 		_ = json.Unmarshal(v, &s)
 		return s
 	}
-	// The documented envelope: "error" is an object.
+	// The envelope: "error" is an object.
 	var nested struct {
 		Code    string `json:"code"`
 		Message string `json:"message"`
