@@ -249,7 +249,7 @@ func (m *matrix) runLeg(ctx context.Context, l *leg, accPkgs []string) error {
 		return err
 	}
 	defer logFile.Close()
-	m.say(l, "== leg %s: %s (%s)\n   %s go %s", l.key, l.label, l.binary, strings.Join(l.env, " "), strings.Join(args, " "))
+	m.say(l, "leg %s: %s (%s)\n%s go %s", l.key, l.label, l.binary, strings.Join(l.env, " "), strings.Join(args, " "))
 
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Env = append(environ(), l.env...)
