@@ -36,7 +36,7 @@ type CLI struct {
 }
 
 // The two CLIs tested besides the Terraform on PATH: the newest Terraform and the newest OpenTofu that the Go module
-// proxy serves. These constants are the only place their versions are written.
+// proxy served when they were pinned. This is the only place their versions are written.
 var (
 	TerraformNewest = CLI{
 		Key:          "terraform-newest",

@@ -62,7 +62,7 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	m := &matrix{jobs: max(*jobs, 1), parallel: *parallel, timeout: *timeout, logDir: *logDir, echo: regexp.MustCompile(*echo)}
+	m := &matrix{console: os.Stdout, jobs: max(*jobs, 1), parallel: *parallel, timeout: *timeout, logDir: *logDir, echo: regexp.MustCompile(*echo)}
 	ok, err := m.run(ctx, strings.Split(*legs, ","), *everyTestRuns)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "testmatrix:", err)
@@ -81,6 +81,7 @@ type matrix struct {
 	echo     *regexp.Regexp
 	legs     []*leg
 	elapsed  time.Duration // all legs
+	console  io.Writer     // progress lines go here
 	out      sync.Mutex    // the console, which legs running at once share
 }
 
@@ -93,7 +94,7 @@ func (m *matrix) say(l *leg, format string, args ...any) {
 		prefix = fmt.Sprintf("   [%s] ", l.key)
 	}
 	for line := range strings.Lines(fmt.Sprintf(format, args...)) {
-		fmt.Print(prefix + strings.TrimRight(line, "\n") + "\n")
+		fmt.Fprint(m.console, prefix+strings.TrimRight(line, "\n")+"\n")
 	}
 }
 
@@ -248,7 +249,7 @@ func (m *matrix) runLeg(ctx context.Context, l *leg, accPkgs []string) error {
 		return err
 	}
 	defer logFile.Close()
-	m.say(l, "== leg %s: %s (%s)\n   %s go %s", l.key, l.label, l.binary, strings.Join(l.env, " "), strings.Join(args, " "))
+	m.say(l, "leg %s: %s (%s)\n%s go %s", l.key, l.label, l.binary, strings.Join(l.env, " "), strings.Join(args, " "))
 
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Env = append(environ(), l.env...)
@@ -272,12 +273,7 @@ func (m *matrix) runLeg(ctx context.Context, l *leg, accPkgs []string) error {
 	if scanErr != nil {
 		return fmt.Errorf("reading go test -json: %w", scanErr)
 	}
-	// A test that started but never ended died with its package (a panic, a timeout).
-	for _, id := range l.order {
-		if r := l.tests[id]; !r.ended {
-			r.outcome = failed
-		}
-	}
+	l.finish()
 	m.say(l, "leg %s finished in %s; full log %s", l.key, l.elapsed.Round(time.Second), l.logPath)
 	return nil
 }
@@ -340,6 +336,15 @@ func (m *matrix) handle(l *leg, log io.Writer, line []byte) {
 			if m := versionSkip.FindStringSubmatch(o); m != nil && m[1] == l.version {
 				r.outcome = skippedByVersion
 			}
+		}
+	}
+}
+
+// finish marks as failed every test that started but never ended: it died with its package (a panic, a timeout).
+func (l *leg) finish() {
+	for _, id := range l.order {
+		if r := l.tests[id]; !r.ended {
+			r.outcome = failed
 		}
 	}
 }

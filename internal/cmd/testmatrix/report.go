@@ -155,7 +155,7 @@ func (m *matrix) table(w io.Writer) {
 				continue
 			}
 			others = true
-			r.cells = append(r.cells, fmt.Sprintf("ran (%d tests)", n))
+			r.cells = append(r.cells, fmt.Sprintf("ran (%s)", plural(n, "test")))
 		}
 		if others {
 			if len(names) == 0 {
@@ -208,7 +208,7 @@ func (l *leg) cell(id testID) string {
 			}
 		}
 		if n > 0 {
-			return fmt.Sprintf("ran (%d subtests skipped (version))", n)
+			return fmt.Sprintf("ran (%s skipped (version))", plural(n, "subtest"))
 		}
 		return "ran"
 	case skippedByVersion:
@@ -277,4 +277,11 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
