@@ -72,7 +72,7 @@ func NewWorkspace(root, providerBinary, version string) (*Workspace, error) {
 	platform := runtime.GOOS + "_" + runtime.GOARCH
 	for _, source := range ProviderSources {
 		dest := filepath.Join(mirror, filepath.FromSlash(source), version, platform, "terraform-provider-webhooks_v"+version)
-		if err := copyExecutable(providerBinary, dest); err != nil {
+		if err := copyFile(providerBinary, dest, 0o755); err != nil {
 			return nil, fmt.Errorf("installing the provider in the mirror: %w", err)
 		}
 	}
@@ -179,7 +179,8 @@ func (w *Workspace) command(ctx context.Context, args []string) *exec.Cmd {
 	return cmd
 }
 
-func copyExecutable(src, dest string) error {
+// copyFile copies src to dest with the given permissions, making dest's directory if need be.
+func copyFile(src, dest string, perm os.FileMode) error {
 	if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
 		return err
 	}
@@ -188,7 +189,7 @@ func copyExecutable(src, dest string) error {
 		return err
 	}
 	defer in.Close()
-	out, err := os.OpenFile(dest, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o755)
+	out, err := os.OpenFile(dest, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, perm)
 	if err != nil {
 		return err
 	}
