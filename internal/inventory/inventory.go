@@ -166,16 +166,16 @@ type judge struct {
 // than judgeAge ago. Concurrent creates share that list, so a long apply of many creates costs one list per
 // judgeAge, not one per create.
 func (s *Store[T]) judgeFor(ctx context.Context) (judge, error) {
-	s.mu.Lock()
-	j := s.newest
-	j.seq = s.seq
-	s.mu.Unlock()
-	if j.seq > 0 && s.now().Sub(j.requested) <= s.judgeAge {
+	if j, fresh := s.freshJudge(); fresh {
 		return j, nil
 	}
 	// The key is fixed: a list already in flight for the same purpose began after its caller found the lists
-	// stale, moments ago, and serves this attempt as well.
+	// stale, moments ago, and serves this attempt as well. One that finished between the check above and this
+	// call serves it too, so the list is taken only if the lists are still stale.
 	ch := s.group.DoChan("judge", func() (any, error) {
+		if _, fresh := s.freshJudge(); fresh {
+			return nil, nil
+		}
 		s.mu.Lock()
 		gen := s.gen
 		s.mu.Unlock()
@@ -189,11 +189,18 @@ func (s *Store[T]) judgeFor(ctx context.Context) (judge, error) {
 			return judge{}, r.Err
 		}
 	}
+	j, _ := s.freshJudge()
+	return j, nil
+}
+
+// freshJudge returns the judge the lists completed so far give, and whether the newest of them was requested no
+// more than judgeAge ago.
+func (s *Store[T]) freshJudge() (judge, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	j = s.newest
+	j := s.newest
 	j.seq = s.seq
-	return j, nil
+	return j, j.seq > 0 && s.now().Sub(j.requested) <= s.judgeAge
 }
 
 func (s *Store[T]) knownAt(id string, mark uint64) bool {
