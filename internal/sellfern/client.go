@@ -117,18 +117,8 @@ func (c *Client) call(ctx context.Context, method, path string, query url.Values
 	if err != nil {
 		return nil, nil, asAPIError(err)
 	}
-	if len(bytes.TrimSpace(resp.Body)) == 0 {
-		return nil, resp, nil
-	}
-	var env struct {
-		Success *bool           `json:"success"`
-		Data    json.RawMessage `json:"data"`
-	}
-	decode := resp.Decode
-	if sensitive {
-		decode = resp.DecodeSensitive
-	}
-	if err := decode(&env); err != nil {
+	env, err := readEnvelope(resp, sensitive)
+	if err != nil || env == nil {
 		return nil, resp, err
 	}
 	if env.Success == nil || !*env.Success {
@@ -136,8 +126,7 @@ func (c *Client) call(ctx context.Context, method, path string, query url.Values
 		if env.Success != nil {
 			said = `"success" is false`
 		}
-		code, message := decodeErrorBody(resp.Body)
-		if code, message = resp.Text(code, maxCode), resp.Text(message, maxMessage); code != "" || message != "" {
+		if code, message := refusal(resp); code != "" || message != "" {
 			said += " (" + strings.Trim(code+": "+message, ": ") + ")"
 		}
 		return nil, resp, resp.Broken(said + ", so the call did not do what was asked")
@@ -146,6 +135,35 @@ func (c *Client) call(ctx context.Context, method, path string, query url.Values
 		return nil, resp, nil
 	}
 	return env.Data, resp, nil
+}
+
+// envelope is Sellfern's answer: {"success": …, "data": …}. A nil Success was absent.
+type envelope struct {
+	Success *bool           `json:"success"`
+	Data    json.RawMessage `json:"data"`
+}
+
+// readEnvelope reads the envelope of a 2xx answer, or returns nil for an empty body. sensitive keeps an unreadable
+// body out of the error.
+func readEnvelope(resp *transport.Response, sensitive bool) (*envelope, error) {
+	if len(bytes.TrimSpace(resp.Body)) == 0 {
+		return nil, nil
+	}
+	decode := resp.Decode
+	if sensitive {
+		decode = resp.DecodeSensitive
+	}
+	var env envelope
+	if err := decode(&env); err != nil {
+		return nil, err
+	}
+	return &env, nil
+}
+
+// refusal is the code and message an answer gives for its failure, fit for a message.
+func refusal(resp *transport.Response) (code, message string) {
+	code, message = decodeErrorBody(resp.Body)
+	return resp.Text(code, maxCode), resp.Text(message, maxMessage)
 }
 
 // decodeData reads an envelope's data into v, which the call promises to be a JSON value opening with open ('['
@@ -380,23 +398,17 @@ func (c *Client) SendTest(ctx context.Context, id string) (*TestResult, error) {
 		return nil, notRepeated(withID(asAPIError(err), id))
 	}
 	result := &TestResult{HTTPStatus: resp.StatusCode}
-	if len(bytes.TrimSpace(resp.Body)) == 0 {
-		return result, nil
-	}
-	var out struct {
-		Success *bool           `json:"success"`
-		Data    json.RawMessage `json:"data"`
-	}
-	if err := resp.Decode(&out); err != nil {
-		return nil, notRepeated(err)
-	}
+	out, err := readEnvelope(resp, false)
 	switch {
+	case err != nil:
+		return nil, notRepeated(err)
+	case out == nil:
+		return result, nil
 	case out.Success == nil:
 		return nil, notRepeated(resp.Broken(`"success" is missing, so whether the test was sent is unknown`))
 	case !*out.Success:
 		result.Refused = true
-		code, message := decodeErrorBody(resp.Body)
-		result.Code, result.Message = resp.Text(code, maxCode), resp.Text(message, maxMessage)
+		result.Code, result.Message = refusal(resp)
 	}
 	if out.Data == nil || string(out.Data) == "null" {
 		return result, nil
