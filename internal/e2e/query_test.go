@@ -11,42 +11,12 @@ import (
 	"strings"
 	"testing"
 
-	goversion "github.com/hashicorp/go-version"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/seed/terraform-provider-webhooks/internal/apitest"
 	"github.com/seed/terraform-provider-webhooks/internal/mockserver"
 	"github.com/seed/terraform-provider-webhooks/internal/tfrun"
 )
-
-// skipBelow skips the test when the workspace's CLI is older than minimum, through the same version check that
-// the acceptance tests' TerraformVersionChecks use.
-func skipBelow(t *testing.T, ws *tfrun.Workspace, minimum *goversion.Version) {
-	t.Helper()
-	res, err := ws.Run(context.Background(), "version", "-json")
-	if err != nil || res.ExitCode != 0 {
-		t.Fatalf("%s version -json: %v (exit %d)", ws.Terraform, err, res.ExitCode)
-	}
-	var v struct {
-		TerraformVersion string `json:"terraform_version"` // OpenTofu answers under the same name
-	}
-	if err := json.Unmarshal([]byte(res.Output), &v); err != nil {
-		t.Fatalf("%s version -json: %v:\n%s", ws.Terraform, err, res.Output)
-	}
-	cli, err := goversion.NewVersion(v.TerraformVersion)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var resp tfversion.CheckTerraformVersionResponse
-	tfversion.SkipBelow(minimum).CheckTerraformVersion(context.Background(),
-		tfversion.CheckTerraformVersionRequest{TerraformVersion: cli}, &resp)
-	if resp.Error != nil {
-		t.Fatal(resp.Error)
-	}
-	if resp.Skip != "" {
-		t.Skip(resp.Skip)
-	}
-}
 
 // TestAccQueryGeneratesConfigThatImportsEverything is the adoption path of the docs' guide, with the real CLI:
 // `terraform query` finds every webhook of both accounts (one list call per service), `-generate-config-out`
@@ -57,7 +27,7 @@ func TestAccQueryGeneratesConfigThatImportsEverything(t *testing.T) {
 	requireAcc(t)
 	m := apitest.StartMock(t, mockserver.Options{Seed: 14, Shuffle: true})
 	ws := workspace(t, m, mockserver.DemoSellfernToken)
-	skipBelow(t, ws, tfversion.Version1_14_0)
+	apitest.SkipBelow(t, ws.Terraform, tfversion.Version1_14_0)
 	var out strings.Builder
 
 	sellfernHooks := []mockserver.SellfernWebhook{

@@ -3,7 +3,6 @@ package provider
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,9 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/go-version"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
+	"github.com/seed/terraform-provider-webhooks/internal/apitest"
 	"github.com/seed/terraform-provider-webhooks/internal/mockserver"
 	"github.com/seed/terraform-provider-webhooks/internal/tfrun"
 )
@@ -27,38 +26,11 @@ func actionsCLI(t *testing.T) string {
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("Acceptance tests skipped unless env 'TF_ACC' set")
 	}
-	cli := os.Getenv("TF_ACC_TERRAFORM_PATH")
-	if cli == "" {
-		var err error
-		if cli, err = exec.LookPath("terraform"); err != nil {
-			t.Fatalf("no Terraform CLI: set TF_ACC_TERRAFORM_PATH or put terraform on PATH: %v", err)
-		}
-	}
-	cmd := exec.Command(cli, "version", "-json")
-	cmd.Env = append(os.Environ(), "CHECKPOINT_DISABLE=1")
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("%s version -json: %v", cli, err)
-	}
-	var v struct {
-		Version string `json:"terraform_version"`
-	}
-	if err := json.Unmarshal(out, &v); err != nil {
-		t.Fatalf("%s version -json printed %q: %v", cli, out, err)
-	}
-	cliVersion, err := version.NewVersion(v.Version)
+	cli, err := tfrun.DefaultCLI()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var resp tfversion.CheckTerraformVersionResponse
-	tfversion.SkipBelow(tfversion.Version1_14_0).CheckTerraformVersion(context.Background(),
-		tfversion.CheckTerraformVersionRequest{TerraformVersion: cliVersion}, &resp)
-	if resp.Error != nil {
-		t.Fatal(resp.Error)
-	}
-	if resp.Skip != "" {
-		t.Skip(resp.Skip)
-	}
+	apitest.SkipBelow(t, cli, tfversion.Version1_14_0)
 	return cli
 }
 
