@@ -12,6 +12,21 @@ import (
 // interrupted apply), so that an interrupt does not leave a webhook nobody knows about.
 const CleanupTimeout = 30 * time.Second
 
+// Policy is how a create's attempts are bounded, judged and spaced: the transport's rules for the service
+// (transport.Client implements it).
+type Policy interface {
+	// MaxAttempts bounds the create requests.
+	MaxAttempts() int
+	// MaxElapsed bounds the whole create: every attempt, every wait and the recovery after a lost answer.
+	MaxElapsed() time.Duration
+	// OutcomeUnknown reports whether a failed attempt may nevertheless have made the webhook.
+	OutcomeUnknown(error) bool
+	// RetryCreate reports whether a failed attempt, once it is known to have left nothing behind, is worth another.
+	RetryCreate(error) bool
+	// WaitBeforeRetry is the pause after a failed attempt (0-based) before the next.
+	WaitBeforeRetry(err error, attempt int) time.Duration
+}
+
 // Create describes one logical create for CreateOnce.
 type Create[T any] struct {
 	// Key identifies creates that could be mistaken for each other (same URL and events); they run one at a time.
@@ -30,56 +45,62 @@ type Create[T any] struct {
 	// Adopt keeps such a webhook instead of deleting it and trying again. Only for services whose create answer
 	// carries nothing that a list cannot give back (SelSup); Sellfern's one-time secret rules it out.
 	Adopt bool
-	// Attempts bounds the create requests.
-	Attempts int
-	// Bound, when set, bounds the whole create: every attempt, every wait and the recovery after a lost answer.
-	Bound time.Duration
-	// Ambiguous reports whether a failed attempt may nevertheless have made the webhook.
-	Ambiguous func(error) bool
-	// Retry reports whether a failed attempt, once it is known to have left nothing behind, is worth another.
-	Retry func(error) bool
-	// Wait is the pause after a failed attempt (0-based) before the next.
-	Wait func(err error, attempt int) time.Duration
+	// Policy bounds, judges and spaces the attempts.
+	Policy Policy
+}
+
+// Made is what CreateOnce made, and the webhooks identical to it (Matches) that its baseline already held and
+// that this process neither made nor deleted: webhooks nobody manages from here (one left by an interrupted
+// apply, one made by hand), or the webhook a create_before_destroy replacement is about to delete. They were not
+// touched; the caller can tell the user about them.
+type Made[T any] struct {
+	Item      T
+	Identical []T
 }
 
 // CreateOnce makes exactly one webhook, or none, however the attempts fail. A create is never retried blindly:
-// when an attempt's outcome is unknown, a list taken afterwards is compared with one taken at most JudgeAge before
-// the attempt. A matching webhook that appeared in between (and, where the service says when webhooks were made,
-// was made after the earlier list) is the attempt's own: it is deleted, or adopted, before anything else happens.
-// Two or more such webhooks cannot be told apart from someone else's identical one made meanwhile, so none is
-// touched and the create fails naming them.
-func (s *Store[T]) CreateOnce(ctx context.Context, c Create[T]) (T, error) {
-	var zero T
-	bounded, cancel := withBound(ctx, c.Bound)
+// when an attempt's outcome is unknown, a list taken afterwards is compared with its baseline, a list taken at
+// most BaselineAge before the attempt. A matching webhook that appeared in between (and, where the service says
+// when webhooks were made, was made after the baseline) is the attempt's own: it is deleted, or adopted, before
+// anything else happens. Two or more such webhooks cannot be told apart from someone else's identical one made
+// meanwhile, so none is touched and the create fails naming them.
+func (s *Store[T]) CreateOnce(ctx context.Context, c Create[T]) (Made[T], error) {
+	var none Made[T]
+	bound := c.Policy.MaxElapsed()
+	bounded, cancel := withBound(ctx, bound)
 	defer cancel()
 	// The attempts leave a share of the bound for the recovery after the last of them.
-	attemptsCtx, cancelAttempts := withBound(bounded, c.Bound-recoveryShare(c.Bound))
+	attemptsCtx, cancelAttempts := withBound(bounded, bound-recoveryShare(bound))
 	defer cancelAttempts()
 
 	unlock, err := s.lock(attemptsCtx, c.Key)
 	if err != nil {
-		return zero, s.stopped(ctx, c, err)
+		return none, s.stopped(ctx, c, err)
 	}
 	defer unlock()
 
-	attempts := max(c.Attempts, 1)
+	var identical []T
+	attempts := max(c.Policy.MaxAttempts(), 1)
 	for attempt := 0; ; attempt++ {
-		j, err := s.judgeFor(attemptsCtx)
+		b, err := s.baselineFor(attemptsCtx)
 		if err != nil {
 			if attemptsCtx.Err() != nil {
-				return zero, s.stopped(ctx, c, err)
+				return none, s.stopped(ctx, c, err)
 			}
-			return zero, fmt.Errorf("listing existing webhooks before creating the %s (needed to recover safely if "+
+			return none, fmt.Errorf("listing existing webhooks before creating the %s (needed to recover safely if "+
 				"the create's answer is lost): %w", c.Describe, err)
+		}
+		if attempt == 0 {
+			identical = s.identical(c, b)
 		}
 		made, err := c.Do(attemptsCtx)
 		s.Invalidate()
 		if err == nil {
-			s.noteMade(s.idOf(made))
-			return made, nil
+			s.recordMade(s.idOf(made))
+			return Made[T]{Item: made, Identical: identical}, nil
 		}
-		if !c.Ambiguous(err) {
-			return zero, err
+		if !c.Policy.OutcomeUnknown(err) {
+			return none, err
 		}
 
 		// The caller's interrupt leaves a short, detached time to clean up; otherwise recovery has what is left of
@@ -91,25 +112,36 @@ func (s *Store[T]) CreateOnce(ctx context.Context, c Create[T]) (T, error) {
 			rctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), CleanupTimeout)
 			defer cancel()
 		}
-		kept, found, rerr := s.reconcile(rctx, c, j, c.Adopt && !interrupted)
+		kept, found, rerr := s.reconcile(rctx, c, b, c.Adopt && !interrupted)
 		switch {
 		case rerr != nil:
-			return kept, rerr
+			return Made[T]{Item: kept}, rerr
 		case found:
-			return kept, nil
+			return Made[T]{Item: kept, Identical: identical}, nil
 		case interrupted:
-			return zero, &InterruptedError{Describe: c.Describe, Err: err}
+			return none, &InterruptedError{Describe: c.Describe, Err: err}
 		case attemptsCtx.Err() != nil:
-			return zero, s.stopped(ctx, c, err)
-		case c.Retry != nil && !c.Retry(err):
-			return zero, err
+			return none, s.stopped(ctx, c, err)
+		case !c.Policy.RetryCreate(err):
+			return none, err
 		case attempt+1 >= attempts:
-			return zero, &GaveUpError{Describe: c.Describe, Attempts: attempts, Err: err}
+			return none, &GaveUpError{Describe: c.Describe, Attempts: attempts, Err: err}
 		}
-		if !sleep(attemptsCtx, c.Wait(err, attempt)) {
-			return zero, s.stopped(ctx, c, attemptsCtx.Err())
+		if !sleep(attemptsCtx, c.Policy.WaitBeforeRetry(err, attempt)) {
+			return none, s.stopped(ctx, c, attemptsCtx.Err())
 		}
 	}
+}
+
+// identical returns the webhooks of baseline b that match c and that this process neither made nor deleted.
+func (s *Store[T]) identical(c Create[T], b baseline[T]) []T {
+	var out []T
+	for _, item := range b.items {
+		if c.Matches(item) && !s.madeHere(s.idOf(item)) {
+			out = append(out, s.clone(item))
+		}
+	}
+	return out
 }
 
 // stopped explains why a create ended before any attempt was judged: the caller's interrupt, or the bound.
@@ -117,7 +149,7 @@ func (s *Store[T]) stopped(ctx context.Context, c Create[T], err error) error {
 	if ctx.Err() != nil {
 		return &InterruptedError{Describe: c.Describe, Err: ctx.Err()}
 	}
-	return &BoundError{Describe: c.Describe, Bound: c.Bound, Err: err}
+	return &BoundError{Describe: c.Describe, Bound: c.Policy.MaxElapsed(), Err: err}
 }
 
 // withBound is context.WithTimeout for a positive bound, and the context itself otherwise.
@@ -136,24 +168,24 @@ func recoveryShare(bound time.Duration) time.Duration {
 // reconcile finds what an attempt judged by j made. Exactly one candidate is the attempt's: with adopt it is kept
 // (found = true), otherwise deleted. A webhook it cannot delete is returned with an *OrphanError so that the
 // caller can record it rather than forget it. Several candidates give an *AmbiguousError and are left alone.
-func (s *Store[T]) reconcile(ctx context.Context, c Create[T], j judge, adopt bool) (kept T, found bool, err error) {
+func (s *Store[T]) reconcile(ctx context.Context, c Create[T], b baseline[T], adopt bool) (kept T, found bool, err error) {
 	var zero T
-	items, lerr := s.Fresh(ctx)
+	items, lerr := s.Relist(ctx)
 	// Without this list nobody can tell whether the attempt made a webhook, so it gets a budget of its own on
 	// top of the transport's retries, within the create's bound.
-	for retry := 0; lerr != nil && c.Ambiguous(lerr) && retry < c.Attempts && ctx.Err() == nil; retry++ {
-		if !sleep(ctx, c.Wait(lerr, retry)) {
+	for retry := 0; lerr != nil && c.Policy.OutcomeUnknown(lerr) && retry < c.Policy.MaxAttempts() && ctx.Err() == nil; retry++ {
+		if !sleep(ctx, c.Policy.WaitBeforeRetry(lerr, retry)) {
 			break
 		}
-		items, lerr = s.Fresh(ctx)
+		items, lerr = s.Relist(ctx)
 	}
 	if lerr != nil {
-		return zero, false, &UnknownOutcomeError{Describe: c.Describe, Bound: c.Bound, ListErr: lerr}
+		return zero, false, &UnknownOutcomeError{Describe: c.Describe, Bound: c.Policy.MaxElapsed(), ListErr: lerr}
 	}
 	var candidates []T
 	for _, item := range items {
-		if c.Matches(item) && !s.knownAt(s.idOf(item), j.seq) &&
-			(c.MadeSince == nil || j.serverTime.IsZero() || c.MadeSince(item, j.serverTime)) {
+		if c.Matches(item) && !s.madeHere(s.idOf(item)) && !s.listedBy(s.idOf(item), b.lists) &&
+			(c.MadeSince == nil || b.serverTime.IsZero() || c.MadeSince(item, b.serverTime)) {
 			candidates = append(candidates, item)
 		}
 	}
@@ -167,13 +199,13 @@ func (s *Store[T]) reconcile(ctx context.Context, c Create[T], j judge, adopt bo
 		}
 		return zero, false, &AmbiguousError{Describe: c.Describe, IDs: ids, Adopt: c.Adopt}
 	case adopt:
-		s.noteMade(s.idOf(candidates[0]))
+		s.recordMade(s.idOf(candidates[0]))
 		return candidates[0], true, nil
 	}
 	orphan := candidates[0]
 	defer s.Invalidate()
 	if derr := c.Delete(ctx, orphan); derr != nil {
-		s.noteMade(s.idOf(orphan))
+		s.recordMade(s.idOf(orphan))
 		return orphan, false, &OrphanError{Describe: c.Describe, ID: s.idOf(orphan), Err: derr}
 	}
 	return zero, false, nil

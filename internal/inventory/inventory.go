@@ -2,13 +2,17 @@
 //
 // Neither API can read one webhook by id, so every read is a list. Store shares one list between all the reads of
 // one Terraform operation (concurrent readers join the call in flight), forgets it on any write by this process
-// and after a short time, and remembers when each webhook was first listed and when each list was taken. That
-// memory is what lets CreateOnce tell a webhook that an uncertain create attempt made from one that existed
-// before it.
+// and after a short time, and remembers when each webhook was first listed and what the newest list held. That
+// memory is what lets CreateOnce (create.go) tell a webhook that an uncertain create attempt made from one that
+// existed before it, and Absent prove that a webhook is gone. Both jobs live in one package because the second
+// depends on the first's private memory.
+//
+// Only a complete, successful list says anything about what exists: a failed list is an error, never "none".
 package inventory
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -21,11 +25,11 @@ import (
 // the refresh of every resource.
 const DefaultTTL = 2 * time.Minute
 
-// JudgeAge bounds how long before a create attempt the list that judges it may have been requested. A webhook
-// that appears after that list and matches the attempt is taken for the attempt's own, so the shorter this is,
-// the less room for someone else's identical webhook to be taken for ours; a fresher list costs one more list
-// call every JudgeAge during a long apply of many creates.
-const JudgeAge = 5 * time.Second
+// BaselineAge bounds how long before a create attempt the list it is compared with (its baseline) may have been
+// requested. A webhook that appears after the baseline and matches the attempt is taken for the attempt's own, so
+// the shorter this is, the less room for someone else's identical webhook to be taken for ours; a newer baseline
+// costs one more list call every BaselineAge during a long apply of many creates.
+const BaselineAge = 5 * time.Second
 
 // Listing is one answer to a list call: the webhooks, and the server's clock when it answered (zero when the
 // server did not say), at the granularity of an HTTP Date header.
@@ -36,39 +40,56 @@ type Listing[T any] struct {
 
 // Store caches one service's list of webhooks of type T.
 type Store[T any] struct {
-	fetch    func(context.Context) (Listing[T], error)
-	idOf     func(T) string
-	ttl      time.Duration
-	judgeAge time.Duration
-	now      func() time.Time
+	fetch       func(context.Context) (Listing[T], error)
+	idOf        func(T) string
+	clone       func(T) T
+	ttl         time.Duration
+	baselineAge time.Duration
+	now         func() time.Time
 
 	mu        sync.Mutex
 	gen       uint64 // bumped by Invalidate; a fetch started in an older generation is not cached
 	items     []T
 	fetchedAt time.Time
 	cached    bool
-	seq       uint64            // completed fetches
-	firstSeen map[string]uint64 // id -> seq of the first completed fetch that listed it; 0 = made by this process
-	newest    judge             // the completed list requested last
+	started   uint64            // lists started so far
+	completed uint64            // lists completed so far
+	firstSeen map[string]uint64 // id -> number of the first completed list that held it; 0 = made by this process
+	madeAt    map[string]time.Time
+	deleted   map[string]bool // ids this process deleted
+	newest    baseline[T]     // the completed list requested last
 	group     singleflight.Group
 
 	keysMu sync.Mutex
 	keys   map[string]*keyLock
 }
 
-// New returns a Store that lists with fetch and identifies items with idOf.
-func New[T any](fetch func(context.Context) (Listing[T], error), idOf func(T) string) *Store[T] {
-	return &Store[T]{fetch: fetch, idOf: idOf, ttl: DefaultTTL, judgeAge: JudgeAge, now: time.Now,
-		firstSeen: map[string]uint64{}, keys: map[string]*keyLock{}}
+// New returns a Store that lists with fetch, identifies items with idOf, and hands callers copies made with clone
+// (nil when T holds nothing a caller could share, such as a slice).
+func New[T any](fetch func(context.Context) (Listing[T], error), idOf func(T) string, clone func(T) T) *Store[T] {
+	if clone == nil {
+		clone = func(t T) T { return t }
+	}
+	return &Store[T]{fetch: fetch, idOf: idOf, clone: clone, ttl: DefaultTTL, baselineAge: BaselineAge, now: time.Now,
+		firstSeen: map[string]uint64{}, madeAt: map[string]time.Time{}, deleted: map[string]bool{},
+		keys: map[string]*keyLock{}}
 }
 
-// List returns every webhook, from the shared list when it is fresh. The slice is shared: callers must not modify it.
+// List returns every webhook, from the shared list when it is fresh. The slice and its items are the caller's own.
 func (s *Store[T]) List(ctx context.Context) ([]T, error) {
+	items, err := s.shared(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.copyOf(items), nil
+}
+
+// shared returns the shared list itself, which nobody may modify.
+func (s *Store[T]) shared(ctx context.Context) ([]T, error) {
 	items, gen, ok := s.cachedList()
 	if ok {
 		return items, nil
 	}
-
 	// The key carries the generation so that a reader arriving after a write never joins a list that began
 	// before it. The fetch itself is detached from the first caller's cancellation, since others may share it.
 	ch := s.group.DoChan(strconv.FormatUint(gen, 10), func() (any, error) {
@@ -90,6 +111,14 @@ func (s *Store[T]) List(ctx context.Context) ([]T, error) {
 	}
 }
 
+func (s *Store[T]) copyOf(items []T) []T {
+	out := make([]T, len(items))
+	for i, item := range items {
+		out[i] = s.clone(item)
+	}
+	return out
+}
+
 // cachedList returns the shared list if it is fresh, and the current generation.
 func (s *Store[T]) cachedList() ([]T, uint64, bool) {
 	s.mu.Lock()
@@ -100,28 +129,31 @@ func (s *Store[T]) cachedList() ([]T, uint64, bool) {
 	return nil, s.gen, false
 }
 
-// Fresh lists again, whatever is cached.
-func (s *Store[T]) Fresh(ctx context.Context) ([]T, error) {
+// Relist lists again, whatever is cached.
+func (s *Store[T]) Relist(ctx context.Context) ([]T, error) {
 	s.Invalidate()
 	return s.List(ctx)
 }
 
 func (s *Store[T]) load(ctx context.Context, gen uint64) ([]T, error) {
-	requested := s.now()
+	s.mu.Lock()
+	s.started++
+	number, requested := s.started, s.now()
+	s.mu.Unlock()
 	listing, err := s.fetch(ctx)
 	if err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.seq++
+	s.completed++
 	for _, item := range listing.Items {
 		if _, ok := s.firstSeen[s.idOf(item)]; !ok {
-			s.firstSeen[s.idOf(item)] = s.seq
+			s.firstSeen[s.idOf(item)] = s.completed
 		}
 	}
-	if !requested.Before(s.newest.requested) {
-		s.newest = judge{requested: requested, serverTime: listing.ServerTime}
+	if number > s.newest.number {
+		s.newest = baseline[T]{number: number, requested: requested, serverTime: listing.ServerTime, items: listing.Items}
 	}
 	if gen == s.gen {
 		s.items, s.fetchedAt, s.cached = listing.Items, s.now(), true
@@ -138,82 +170,133 @@ func (s *Store[T]) Invalidate() {
 	s.mu.Unlock()
 }
 
+// Deleted records that this process deleted id, and forgets the shared list. A webhook this process deleted is
+// never reported as an identical one that already exists (CreateOnce), even by a list taken before the delete.
+func (s *Store[T]) Deleted(id string) {
+	s.mu.Lock()
+	s.deleted[id] = true
+	s.mu.Unlock()
+	s.Invalidate()
+}
+
 // Find returns the webhook with the given id from the shared list.
 func (s *Store[T]) Find(ctx context.Context, id string) (T, bool, error) {
 	var zero T
-	items, err := s.List(ctx)
+	items, err := s.shared(ctx)
 	if err != nil {
 		return zero, false, err
 	}
 	for _, item := range items {
 		if s.idOf(item) == id {
-			return item, true, nil
+			return s.clone(item), true, nil
 		}
 	}
 	return zero, false, nil
 }
 
-// judge is what a create attempt is judged by if its answer is lost: every webhook listed by the first seq
-// completed lists existed before the attempt; the newest of those lists was requested at requested (this
-// process's clock) and answered at serverTime (the server's, zero when unknown).
-type judge struct {
-	seq        uint64
+// Absent reports whether a complete list shows that id does not exist: for a call about one webhook that the
+// service answered "not found", which by itself proves nothing (a proxy, a maintenance page or a base URL with a
+// wrong path answer 404 too). The newest list serves when it was taken after this process made id and does not
+// hold it (ids are never reused, so a webhook missing from a list is gone for good); otherwise, or when it holds
+// id, a list requested now decides. A list that fails is an error: nothing is known then.
+func (s *Store[T]) Absent(ctx context.Context, id string) (bool, error) {
+	s.mu.Lock()
+	newest, made, listed, started := s.newest, s.madeAt[id], s.completed > 0, s.started
+	s.mu.Unlock()
+	if listed && newest.requested.After(made) && !newest.holds(s.idOf, id) {
+		return true, nil
+	}
+	b, err := s.listedWhen(ctx, func(b baseline[T]) bool { return b.number > started })
+	if err != nil {
+		return false, err
+	}
+	return !b.holds(s.idOf, id), nil
+}
+
+// baseline is the newest completed list: what a create attempt is compared with if its answer is lost. Every
+// webhook listed by the first `lists` completed lists existed before the attempt; the newest of those lists was
+// requested at requested (this process's clock), answered at serverTime (the server's, zero when unknown), and
+// held items. number orders lists by when they were started.
+type baseline[T any] struct {
+	number     uint64
+	lists      uint64
 	requested  time.Time
 	serverTime time.Time
+	items      []T
 }
 
-// judgeFor returns the judge of an attempt about to start, listing first when the newest list was requested more
-// than judgeAge ago. Concurrent creates share that list, so a long apply of many creates costs one list per
-// judgeAge, not one per create.
-func (s *Store[T]) judgeFor(ctx context.Context) (judge, error) {
-	if j, fresh := s.freshJudge(); fresh {
-		return j, nil
-	}
-	// The key is fixed: a list already in flight for the same purpose began after its caller found the lists
-	// stale, moments ago, and serves this attempt as well. One that finished between the check above and this
-	// call serves it too, so the list is taken only if the lists are still stale.
-	ch := s.group.DoChan("judge", func() (any, error) {
-		if _, fresh := s.freshJudge(); fresh {
-			return nil, nil
-		}
-		s.mu.Lock()
-		gen := s.gen
-		s.mu.Unlock()
-		return s.load(context.WithoutCancel(ctx), gen)
-	})
-	select {
-	case <-ctx.Done():
-		return judge{}, ctx.Err()
-	case r := <-ch:
-		if r.Err != nil {
-			return judge{}, r.Err
-		}
-	}
-	j, _ := s.freshJudge()
-	return j, nil
+func (b baseline[T]) holds(idOf func(T) string, id string) bool {
+	return slices.ContainsFunc(b.items, func(item T) bool { return idOf(item) == id })
 }
 
-// freshJudge returns the judge the lists completed so far give, and whether the newest of them was requested no
-// more than judgeAge ago.
-func (s *Store[T]) freshJudge() (judge, bool) {
+// baselineFor returns the baseline of an attempt about to start: the newest list, taken first when it was
+// requested more than baselineAge ago. Concurrent creates share that list, so a long apply of many creates costs
+// one list per baselineAge, not one per create.
+func (s *Store[T]) baselineFor(ctx context.Context) (baseline[T], error) {
+	since := s.now().Add(-s.baselineAge)
+	return s.listedWhen(ctx, func(b baseline[T]) bool { return !b.requested.Before(since) })
+}
+
+// listedWhen returns the newest completed list if recent says it is recent enough, and otherwise lists. The key
+// is fixed: a list already in flight began after its caller found the lists too old, moments ago, and serves the
+// callers that join it when it is recent enough for them too; one that finished between the check and the call
+// serves as well, so a list is taken only if the lists are still too old.
+func (s *Store[T]) listedWhen(ctx context.Context, recent func(baseline[T]) bool) (baseline[T], error) {
+	for {
+		if b, ok := s.newestIf(recent); ok {
+			return b, nil
+		}
+		ch := s.group.DoChan("recent", func() (any, error) {
+			if _, ok := s.newestIf(recent); ok {
+				return nil, nil
+			}
+			s.mu.Lock()
+			gen := s.gen
+			s.mu.Unlock()
+			return s.load(context.WithoutCancel(ctx), gen)
+		})
+		select {
+		case <-ctx.Done():
+			return baseline[T]{}, ctx.Err()
+		case r := <-ch:
+			if r.Err != nil {
+				return baseline[T]{}, r.Err
+			}
+		}
+		// The list this caller joined may have begun too early for it; then it lists again.
+	}
+}
+
+// newestIf returns the newest completed list, and whether there is one and recent says it is recent enough.
+func (s *Store[T]) newestIf(recent func(baseline[T]) bool) (baseline[T], bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	j := s.newest
-	j.seq = s.seq
-	return j, j.seq > 0 && s.now().Sub(j.requested) <= s.judgeAge
+	b := s.newest
+	b.lists = s.completed
+	return b, b.lists > 0 && recent(b)
 }
 
-func (s *Store[T]) knownAt(id string, mark uint64) bool {
+// listedBy reports whether id was held by one of the first n completed lists (and not made by this process).
+func (s *Store[T]) listedBy(id string, n uint64) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	seen, ok := s.firstSeen[id]
-	return ok && seen <= mark
+	return ok && seen != 0 && seen <= n
 }
 
-// noteMade records a webhook this process made, so that no later reconciliation mistakes it for an orphan.
-func (s *Store[T]) noteMade(id string) {
+// madeHere reports whether this process made id, or deleted it.
+func (s *Store[T]) madeHere(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	seen, ok := s.firstSeen[id]
+	return (ok && seen == 0) || s.deleted[id]
+}
+
+// recordMade records a webhook this process made, so that no later reconciliation mistakes it for an orphan.
+func (s *Store[T]) recordMade(id string) {
 	s.mu.Lock()
 	s.firstSeen[id] = 0
+	s.madeAt[id] = s.now()
 	s.mu.Unlock()
 }
 

@@ -113,7 +113,7 @@ func (f *fakeService) has(id string) bool {
 }
 
 func newStore(f *fakeService) *Store[hook] {
-	s := New(f.list, func(h hook) string { return h.ID })
+	s := New(f.list, func(h hook) string { return h.ID }, nil)
 	s.now = f.Now
 	return s
 }
@@ -250,18 +250,30 @@ func createSpec(f *fakeService, url string, script ...string) (Create[hook], *at
 		Matches:   func(h hook) bool { return h.URL == url },
 		MadeSince: func(h hook, t time.Time) bool { return !h.Created.Before(t) },
 		Delete:    func(_ context.Context, h hook) error { return f.remove(h.ID) },
-		Attempts:  5,
-		Ambiguous: ambiguous,
-		Wait:      func(error, int) time.Duration { return 0 },
+		Policy:    &testPolicy{attempts: 5},
 	}, &attempt
 }
+
+// testPolicy allows attempts tries within bound (none when zero), retries every ambiguous failure, and never
+// waits.
+type testPolicy struct {
+	attempts int
+	bound    time.Duration
+}
+
+func (p *testPolicy) MaxAttempts() int                         { return p.attempts }
+func (p *testPolicy) MaxElapsed() time.Duration                { return p.bound }
+func (p *testPolicy) OutcomeUnknown(err error) bool            { return ambiguous(err) }
+func (p *testPolicy) RetryCreate(error) bool                   { return true }
+func (p *testPolicy) WaitBeforeRetry(error, int) time.Duration { return 0 }
 
 func TestCreateOnceDeletesWhatLostAttemptsMade(t *testing.T) {
 	f := newFake()
 	f.add("https://same") // an identical webhook that existed before: never touched
 	s := newStore(f)
 	spec, attempts := createSpec(f, "https://same", "lost-after", "lost-before", "lost-after")
-	got, err := s.CreateOnce(context.Background(), spec)
+	made, err := s.CreateOnce(context.Background(), spec)
+	got := made.Item
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -284,7 +296,8 @@ func TestCreateOnceAdoptsInsteadOfDeleting(t *testing.T) {
 	s := newStore(f)
 	spec, attempts := createSpec(f, "https://adopt", "lost-after")
 	spec.Adopt = true
-	got, err := s.CreateOnce(context.Background(), spec)
+	made, err := s.CreateOnce(context.Background(), spec)
+	got := made.Item
 	if err != nil || got.ID == "" {
 		t.Fatalf("got %v, %v", got, err)
 	}
@@ -297,7 +310,8 @@ func TestCreateOnceNeverMistakesItsOwnEarlierCreate(t *testing.T) {
 	f := newFake()
 	s := newStore(f)
 	first, _ := createSpec(f, "https://twin")
-	made, err := s.CreateOnce(context.Background(), first)
+	first1, err := s.CreateOnce(context.Background(), first)
+	made := first1.Item
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -357,7 +371,8 @@ func TestCreateOnceReturnsOrphanItCannotDelete(t *testing.T) {
 	s := newStore(f)
 	spec, _ := createSpec(f, "https://stuck", "lost-after")
 	spec.Delete = func(context.Context, hook) error { return errors.New("503 on delete") }
-	got, err := s.CreateOnce(context.Background(), spec)
+	made, err := s.CreateOnce(context.Background(), spec)
+	got := made.Item
 	if !IsOrphan(err) || got.ID == "" {
 		t.Fatalf("want the orphan and an OrphanError, got %v, %v", got, err)
 	}
@@ -385,7 +400,7 @@ func TestCreateOnceCleansUpWhenInterrupted(t *testing.T) {
 
 // A list taken long before an attempt does not judge it: someone else's identical webhook made since then would
 // look like the attempt's own. The attempt lists again first.
-func TestCreateOnceJudgesByAFreshList(t *testing.T) {
+func TestCreateOnceComparesWithARecentList(t *testing.T) {
 	for _, adopt := range []bool{false, true} {
 		f := newFake()
 		s := newStore(f)
@@ -398,7 +413,8 @@ func TestCreateOnceJudgesByAFreshList(t *testing.T) {
 		spec, attempts := createSpec(f, "https://shared", "lost-before") // ours is lost before it was made
 		spec.Adopt = adopt
 		spec.MadeSince = nil // as for a service that does not say when webhooks were made
-		got, err := s.CreateOnce(context.Background(), spec)
+		made, err := s.CreateOnce(context.Background(), spec)
+		got := made.Item
 		if err != nil {
 			t.Fatalf("adopt=%v: %v", adopt, err)
 		}
@@ -425,7 +441,8 @@ func TestCreateOnceIgnoresWebhooksMadeBeforeTheAttempt(t *testing.T) {
 		}
 		return do(ctx)
 	}
-	got, err := s.CreateOnce(context.Background(), spec)
+	made, err := s.CreateOnce(context.Background(), spec)
+	got := made.Item
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -450,7 +467,8 @@ func TestCreateOnceLeavesAmbiguousTwinsAlone(t *testing.T) {
 			return hook{}, errLost
 		}
 		spec.Delete = func(context.Context, hook) error { t.Error("deleted a webhook it could not prove its own"); return nil }
-		got, err := s.CreateOnce(context.Background(), spec)
+		made, err := s.CreateOnce(context.Background(), spec)
+		got := made.Item
 		var amb *AmbiguousError
 		if !errors.As(err, &amb) || got.ID != "" || attempts.Load() != 1 || f.count("https://twins") != 2 {
 			t.Fatalf("adopt=%v: got %q, %v after %d attempts, %d webhooks; want an AmbiguousError, nothing returned, "+
@@ -472,7 +490,7 @@ func TestCreateOnceIsBoundedWhenTheListStalls(t *testing.T) {
 		t.Fatal(err)
 	}
 	spec, attempts := createSpec(f, "https://stalled")
-	spec.Bound = 400 * time.Millisecond
+	spec.Policy = &testPolicy{attempts: 5, bound: 400 * time.Millisecond}
 	spec.Do = func(ctx context.Context) (hook, error) {
 		attempts.Add(1)
 		f.add("https://stalled")
@@ -488,8 +506,8 @@ func TestCreateOnceIsBoundedWhenTheListStalls(t *testing.T) {
 }
 
 // Concurrent creates judged by a stale list share one new list, so an apply of many creates costs one list per
-// JudgeAge, not one per create.
-func TestCreatesShareTheJudgingList(t *testing.T) {
+// BaselineAge, not one per create.
+func TestCreatesShareTheBaselineList(t *testing.T) {
 	f := newFake()
 	s := newStore(f)
 	if _, err := s.List(context.Background()); err != nil {
@@ -513,9 +531,120 @@ func TestCreatesShareTheJudgingList(t *testing.T) {
 	if n := f.lists.Load(); n != 1 {
 		t.Fatalf("%d lists for 20 creates judged by a fresh list, want the 1 taken before", n)
 	}
-	f.advance(JudgeAge + time.Second)
+	f.advance(BaselineAge + time.Second)
 	run("stale") // the list is too old now: one new list judges them all
 	if n := f.lists.Load(); n != 2 {
 		t.Fatalf("%d lists after 20 more creates judged by a stale list, want 2", n)
+	}
+}
+
+// A caller that changes what List gave it changes nothing for the other readers.
+func TestListHandsOutCopies(t *testing.T) {
+	f := newFake()
+	f.add("https://a")
+	s := New(f.list, func(h hook) string { return h.ID }, func(h hook) hook { h.URL = strings.Clone(h.URL); return h })
+	s.now = f.Now
+	first, err := s.List(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	first[0].URL = "https://corrupted"
+	first = append(first[:0], hook{ID: "wh_fake"})
+	_ = first
+	again, err := s.List(context.Background())
+	if err != nil || len(again) != 1 || again[0].URL != "https://a" || f.lists.Load() != 1 {
+		t.Fatalf("after a caller changed its copy the shared list reads %+v (err %v, %d lists)", again, err, f.lists.Load())
+	}
+}
+
+// Absent trusts only a complete, successful list: the newest one when it lacks the id, else one taken now.
+func TestAbsent(t *testing.T) {
+	ctx := context.Background()
+	f := newFake()
+	kept := f.add("https://kept")
+	gone := f.add("https://gone")
+	s := newStore(f)
+	if _, err := s.List(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Deleted outside, after the list: the list still holds it, so a new list decides.
+	_ = f.remove(gone.ID)
+	if absent, err := s.Absent(ctx, gone.ID); err != nil || !absent || f.lists.Load() != 2 {
+		t.Fatalf("Absent(gone) = %v, %v after %d lists; want true after a new list", absent, err, f.lists.Load())
+	}
+	// The newest list lacks it: no further list is needed, for one caller or many.
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if absent, err := s.Absent(ctx, gone.ID); err != nil || !absent {
+				t.Errorf("Absent(gone) again = %v, %v", absent, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := f.lists.Load(); n != 2 {
+		t.Fatalf("%d lists, want still 2", n)
+	}
+	if absent, err := s.Absent(ctx, kept.ID); err != nil || absent {
+		t.Fatalf("Absent(kept) = %v, %v; want false", absent, err)
+	}
+	// When the newest list holds it, a new list decides, and one that fails says nothing.
+	f.listErr = errors.New("404 page not found")
+	if absent, err := s.Absent(ctx, kept.ID); err == nil || absent {
+		t.Fatalf("with a failing list Absent = %v, %v; want an error", absent, err)
+	}
+}
+
+// A webhook this process made after the newest list is not proved gone by that list.
+func TestAbsentIgnoresListsOlderThanTheCreate(t *testing.T) {
+	ctx := context.Background()
+	f := newFake()
+	s := newStore(f)
+	if _, err := s.List(ctx); err != nil {
+		t.Fatal(err)
+	}
+	f.advance(time.Second)
+	spec, _ := createSpec(f, "https://new")
+	made, err := s.CreateOnce(ctx, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lists := f.lists.Load()
+	if absent, err := s.Absent(ctx, made.Item.ID); err != nil || absent || f.lists.Load() != lists+1 {
+		t.Fatalf("Absent(just made) = %v, %v with %d new lists; want false after one new list", absent, err, f.lists.Load()-lists)
+	}
+}
+
+// A create reports the identical webhooks its baseline held, except those this process made or deleted.
+func TestCreateOnceReportsIdenticalWebhooks(t *testing.T) {
+	ctx := context.Background()
+	f := newFake()
+	left := f.add("https://same")    // left by an interrupted apply, or made by hand
+	deleted := f.add("https://same") // deleted by this process just before (a replacement)
+	f.add("https://other")
+	s := newStore(f)
+	if _, err := s.List(ctx); err != nil {
+		t.Fatal(err)
+	}
+	_ = f.remove(deleted.ID)
+	s.Deleted(deleted.ID)
+	first, _ := createSpec(f, "https://same")
+	made, err := s.CreateOnce(ctx, first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(made.Identical) != 1 || made.Identical[0].ID != left.ID {
+		t.Fatalf("identical = %+v, want only %s", made.Identical, left.ID)
+	}
+	// A second create of the same URL in this process does not count the first one's webhook.
+	second, _ := createSpec(f, "https://same")
+	again, err := s.CreateOnce(ctx, second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(again.Identical) != 1 || again.Identical[0].ID != left.ID {
+		t.Fatalf("identical = %+v, want only %s", again.Identical, left.ID)
 	}
 }

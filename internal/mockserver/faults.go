@@ -12,7 +12,7 @@ type FaultKind string
 
 // The fault kinds the mock can inject.
 const (
-	Fault503  FaultKind = "503"  // 503 with a JSON error body in the service's error shape
+	Fault503  FaultKind = "503"  // 503 with Retry-After and a JSON error body in the service's error shape
 	Fault429  FaultKind = "429"  // 429 with header Retry-After: <FaultOptions.RetryAfter in whole seconds, min 0>
 	FaultDrop FaultKind = "drop" // hijack the connection and close it without any response
 )
@@ -23,12 +23,12 @@ var allFaultKinds = []FaultKind{Fault503, Fault429, FaultDrop}
 type FaultOptions struct {
 	Rate  float64     // 0..1: fraction of API requests (both services, every route) that fail
 	Kinds []FaultKind // kinds to choose from uniformly; empty = all three
-	// AfterCommitRatio (0..1): of the faults that hit a CREATE (Sellfern POST
-	// /webhooks, SelSup POST), this fraction happen AFTER the webhook is stored
-	// (client sees the fault; the webhook exists). The rest happen before
-	// anything is stored.
+	// AfterCommitRatio (0..1): of the 503s and dropped connections that hit a CREATE (Sellfern POST /webhooks,
+	// SelSup POST), this fraction happen AFTER the webhook is stored (client sees the fault; the webhook exists).
+	// The rest happen before anything is stored. A 429 never comes after the work: a service that limits its
+	// callers refuses the surplus before doing anything.
 	AfterCommitRatio float64
-	RetryAfter       time.Duration // value for 429 Retry-After; default 0 means "0" seconds is sent
+	RetryAfter       time.Duration // Retry-After of a 429 or 503; default 0 means "0" seconds is sent
 	// Routes, when set, limits faults to these route keys (e.g. "sellfern.create"): a service whose creates fail
 	// while its lists work is the case where a client can always find out what a lost create did.
 	Routes []string
@@ -68,7 +68,7 @@ func (s *Server) pickFault(f FaultOptions, routeKey string, create bool) (faultD
 		return faultDecision{}, false
 	}
 	d := faultDecision{kind: f.Kinds[s.rng.intN(len(f.Kinds))]}
-	if create && f.AfterCommitRatio > 0 {
+	if create && f.AfterCommitRatio > 0 && d.kind != Fault429 {
 		d.afterCommit = s.rng.float64() < f.AfterCommitRatio
 	}
 	return d, true
@@ -83,6 +83,8 @@ func deliverFault(w http.ResponseWriter, svc service, kind FaultKind, retryAfter
 		w.Header().Set("Retry-After", retryAfterSeconds(retryAfter))
 		svc.writeFault(w, Fault429)
 	default:
+		// A service that is briefly unavailable says when to come back, as HTTP allows for a 503.
+		w.Header().Set("Retry-After", retryAfterSeconds(retryAfter))
 		svc.writeFault(w, Fault503)
 	}
 }

@@ -130,3 +130,29 @@ func answerWith(w http.ResponseWriter, a Answer) {
 
 // stall holds the request until its client gives up.
 func stall(r *http.Request) { <-r.Context().Done() }
+
+// SetNotServed makes every API request get what a gateway answers during maintenance, or for a path it does not
+// route: 404 with an HTML page, and nothing done. A client must not read a 404 to its list as "no webhooks".
+func (s *Server) SetNotServed(on bool) {
+	s.updateConfig(func(c *runtimeConfig) { c.notServed = on })
+}
+
+func notServed(w http.ResponseWriter) {
+	answerWith(w, Answer{Status: http.StatusNotFound, ContentType: "text/html; charset=utf-8",
+		Body: "<!DOCTYPE html><html><head><title>404 Not Found</title></head><body><h1>Not Found</h1>" +
+			"<p>The service is down for maintenance.</p></body></html>"})
+}
+
+// SetPageSize makes the lists answer at most n webhooks (0: all of them) and say that more follow, as a service
+// that has started to page its lists would: Sellfern adds "has_more": true and a "next_cursor" to its envelope,
+// SelSup a Link header with rel="next". Neither API documents pages, so the mock serves no further page.
+func (s *Server) SetPageSize(n int) {
+	s.updateConfig(func(c *runtimeConfig) { c.pageSize = max(n, 0) })
+}
+
+// SetSellfernDeliveryIDSuffix appends suffix to the id of every delivery recorded from now on: a hostile service
+// (or another user of the account) choosing text the provider shows, such as "\x1b]0;pwned\x07" or
+// "\nAction complete: 1 invoked".
+func (s *Server) SetSellfernDeliveryIDSuffix(suffix string) {
+	s.updateConfig(func(c *runtimeConfig) { c.deliverySuffix = suffix })
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 )
 
@@ -111,7 +112,8 @@ func sellfernURLMessage(p urlProblem) string {
 // --- handlers ---
 
 func (a *sellfernAPI) list(w http.ResponseWriter, _ *http.Request, _ string) {
-	shuffled := a.srv.config().shuffle
+	cfg := a.srv.config()
+	shuffled := cfg.shuffle
 	hooks := a.hooks.all()
 	views := make([]sellfernWebhookJSON, len(hooks))
 	for i := range hooks {
@@ -123,7 +125,20 @@ func (a *sellfernAPI) list(w http.ResponseWriter, _ *http.Request, _ string) {
 			shuffle(a.srv.rng, views[i].Events)
 		}
 	}
+	if n := cfg.pageSize; n > 0 && len(views) > n {
+		writeJSON(w, http.StatusOK, jsonContentType, sellfernPage{Success: true, Data: views[:n], HasMore: true,
+			NextCursor: "c" + strconv.Itoa(n)})
+		return
+	}
 	a.ok(w, http.StatusOK, views)
+}
+
+// sellfernPage is a list answer that holds one page (SetPageSize).
+type sellfernPage struct {
+	Success    bool   `json:"success"`
+	Data       any    `json:"data"`
+	HasMore    bool   `json:"has_more"`
+	NextCursor string `json:"next_cursor"`
 }
 
 func (a *sellfernAPI) create(w http.ResponseWriter, r *http.Request, _ string) {

@@ -61,7 +61,7 @@ func (a *sellfernAPI) recordTest(id string) (SellfernDelivery, bool) {
 		return SellfernDelivery{}, false
 	}
 	d := SellfernDelivery{
-		ID:         "dl_" + a.srv.rng.hex(16),
+		ID:         "dl_" + a.srv.rng.hex(16) + a.srv.config().deliverySuffix,
 		WebhookID:  id,
 		StatusCode: http.StatusOK,
 		CreatedAt:  nowSecond(),

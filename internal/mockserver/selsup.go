@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 )
 
 // selsupTypes is the whole documented set of SelSup event types.
@@ -16,7 +15,6 @@ var selsupTypes = []string{"CREATE_ORDER", "ORDER", "ORDER_STATUS", "CREATE_PROD
 const (
 	selsupContentType = "application/json; charset=utf-8"
 	selsupFirstID     = 1001
-	maxNameRunes      = 255
 )
 
 // SelSup error codes and the user-facing (Russian) messages that go with them.
@@ -154,7 +152,7 @@ func (a *selsupAPI) authed(h selsupHandler) handlerFunc {
 
 // --- handlers ---
 
-func (a *selsupAPI) list(w http.ResponseWriter, _ *http.Request, clientID int64, _ string) {
+func (a *selsupAPI) list(w http.ResponseWriter, r *http.Request, clientID int64, _ string) {
 	cfg := a.srv.config()
 	views := []selsupWebhookJSON{} // an empty array, never null
 	for _, h := range a.hooks.all() {
@@ -169,6 +167,10 @@ func (a *selsupAPI) list(w http.ResponseWriter, _ *http.Request, clientID int64,
 				shuffle(a.srv.rng, *views[i].Types)
 			}
 		}
+	}
+	if n := cfg.pageSize; n > 0 && len(views) > n {
+		w.Header().Set("Link", fmt.Sprintf(`<%s?page=2&size=%d>; rel="next"`, r.URL.Path, n))
+		views = views[:n]
 	}
 	writeJSON(w, http.StatusOK, selsupContentType, views)
 }
@@ -259,10 +261,6 @@ func parseSelSupWebhook(obj map[string]json.RawMessage) (h SelSupWebhook, code, 
 	}
 	if state["organizationId"] == fieldSet && h.OrganizationID <= 0 {
 		return h, ssValidationError, msgOrgNotFound, map[string]any{"field": "organizationId", "value": h.OrganizationID}
-	}
-	if n := utf8.RuneCountInString(h.Name); n > maxNameRunes {
-		return h, ssValidationError, fmt.Sprintf("Название вебхука не должно быть длиннее %d символов", maxNameRunes),
-			map[string]any{"field": "name", "max": maxNameRunes}
 	}
 	return h, "", "", nil
 }

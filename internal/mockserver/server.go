@@ -49,6 +49,8 @@ type Options struct {
 	// SelSupOrganizations, when set, are the only organization ids the accounts have: a create naming another
 	// gets 400 "Организация не найдена", a rule only the service can check (the provider cannot know them).
 	SelSupOrganizations []int64
+	// RateLimit, when PerSecond is set, limits the requests of each credential (ratelimit.go).
+	RateLimit RateLimit
 }
 
 // runtimeConfig is the part of Options that can change while serving.
@@ -67,6 +69,10 @@ type runtimeConfig struct {
 	twinAge       time.Duration
 	// testNoDelivery makes Sellfern's test call answer without the delivery it made.
 	testNoDelivery bool
+	limiter        *limiter // nil: no rate limit
+	notServed      bool
+	pageSize       int
+	deliverySuffix string
 }
 
 // Server is the mock. It implements http.Handler, so it can be mounted in an
@@ -124,6 +130,7 @@ func New(opts Options) *Server {
 			faults:    normalizeFaults(opts.Faults),
 			shuffle:   opts.Shuffle,
 			omitTypes: opts.SelSupOmitTypes,
+			limiter:   newLimiter(opts.RateLimit),
 		},
 	}
 	// Clone the credential maps so that a caller mutating its own map later
@@ -137,8 +144,8 @@ func New(opts Options) *Server {
 	return s
 }
 
-// ServeHTTP handles one request. For API requests the order is fixed: count -> latency -> stall -> fault
-// decision -> canned answer -> (auth and) handler.
+// ServeHTTP handles one request. For API requests the order is fixed: count -> latency -> rate limit -> stall ->
+// fault decision -> canned answer -> (auth and) handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, controlPrefix) {
 		s.serveControl(w, r)
@@ -150,7 +157,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if cfg.cleanPaths {
 		routed = cleanPath(r)
 	}
-	svc, rest := s.serviceFor(routed)
+	svc, prefix, rest := s.serviceFor(routed)
 	if svc == nil {
 		// Outside both APIs there is no vendor error shape to speak, so such
 		// requests get neither latency nor faults: just a counted 404.
@@ -175,6 +182,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	routeKey := routeUnknown
 	if m.route != nil {
 		routeKey = m.route.key
+	}
+	if !cfg.limiter.admit(w, r, prefix, svc) {
+		s.stats.refused(routeKey)
+		return
+	}
+	if cfg.notServed {
+		notServed(w)
+		return
 	}
 	if cfg.stalls[routeKey] {
 		stall(r)
@@ -219,16 +234,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// serviceFor returns the service mounted at the start of path and the rest of
-// the path after its prefix ("" or beginning with "/").
-func (s *Server) serviceFor(path string) (service, string) {
+// serviceFor returns the service mounted at the start of path, its prefix, and the rest of the path after the
+// prefix ("" or beginning with "/").
+func (s *Server) serviceFor(path string) (service, string, string) {
 	for _, m := range s.mounts {
 		rest, ok := strings.CutPrefix(path, m.prefix)
 		if ok && (rest == "" || rest[0] == '/') {
-			return m.svc, rest
+			return m.svc, m.prefix, rest
 		}
 	}
-	return nil, ""
+	return nil, "", ""
 }
 
 // config returns a snapshot of the runtime switches, so one request sees a

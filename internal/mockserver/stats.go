@@ -28,6 +28,16 @@ type Stats struct {
 	FaultsAfterCommit  int               `json:"faults_after_commit"`   // create faults that happened after the webhook was stored
 	AfterCommitByRoute map[string]int    `json:"after_commit_by_route"` // the same, by route key
 	Total              int               `json:"total"`                 // all API requests
+	RateLimited        map[string]int    `json:"rate_limited"`          // requests refused by the rate limit (SetRateLimit), by route key
+}
+
+// Refused is the number of requests the rate limit refused, on every route.
+func (s Stats) Refused() int {
+	n := 0
+	for _, v := range s.RateLimited {
+		n += v
+	}
+	return n
 }
 
 // statsRecorder guards Stats with its own mutex so counting never waits on a
@@ -43,7 +53,8 @@ func newStatsRecorder() statsRecorder {
 
 // emptyStats has non-nil maps so that the JSON form is {} rather than null.
 func emptyStats() Stats {
-	return Stats{Requests: map[string]int{}, Faults: map[FaultKind]int{}, FaultsByRoute: map[string]int{}, AfterCommitByRoute: map[string]int{}}
+	return Stats{Requests: map[string]int{}, Faults: map[FaultKind]int{}, FaultsByRoute: map[string]int{},
+		AfterCommitByRoute: map[string]int{}, RateLimited: map[string]int{}}
 }
 
 func (r *statsRecorder) request(key string) {
@@ -64,6 +75,12 @@ func (r *statsRecorder) fault(route string, kind FaultKind, afterCommit bool) {
 	}
 }
 
+func (r *statsRecorder) refused(route string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.s.RateLimited[route]++
+}
+
 // Stats returns a deep copy of the counters.
 func (s *Server) Stats() Stats {
 	s.stats.mu.Lock()
@@ -73,6 +90,7 @@ func (s *Server) Stats() Stats {
 	c.Faults = maps.Clone(c.Faults)
 	c.FaultsByRoute = maps.Clone(c.FaultsByRoute)
 	c.AfterCommitByRoute = maps.Clone(c.AfterCommitByRoute)
+	c.RateLimited = maps.Clone(c.RateLimited)
 	return c
 }
 

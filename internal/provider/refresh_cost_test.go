@@ -4,7 +4,7 @@ package provider
 //
 //   - a plan over 20 webhooks of each service lists each service exactly once, and reads nothing else;
 //   - an apply of N creates costs the N creates and one list per service, plus one more for each
-//     inventory.JudgeAge the apply lasts (a create is judged by a list no older than that);
+//     inventory.BaselineAge the apply lasts (a create is judged by a list no older than that);
 //   - the shared list never hides a change: not one made by the same provider earlier in the same apply (a create,
 //     an update; and at the client, a delete too), nor one made outside Terraform before the next run.
 
@@ -82,7 +82,7 @@ func TestAccRefreshCost_onePerService(t *testing.T) {
 					mockCounts(m, map[string]int{"sellfern.create": refreshCostN, "selsup.create": refreshCostN}),
 					stateCheckFunc(func(*tfjson.State) error {
 						// The count is exact; its allowance grows only with an apply slower than JudgeAge.
-						lists := 1 + int(time.Since(applyStart)/inventory.JudgeAge)
+						lists := 1 + int(time.Since(applyStart)/inventory.BaselineAge)
 						return requestsWithin(m, map[string]int{"sellfern.list": lists, "selsup.list": lists}, 2*refreshCostN+2*lists)
 					}),
 				},

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -103,8 +104,13 @@ func New(cfg Config) (*Client, error) {
 		return nil, err
 	}
 	c := &Client{http: t}
-	c.inventory = inventory.New(c.listWebhooks, func(w Webhook) string { return w.ID })
+	c.inventory = inventory.New(c.listWebhooks, func(w Webhook) string { return w.ID }, cloneWebhook)
 	return c, nil
+}
+
+func cloneWebhook(w Webhook) Webhook {
+	w.Events = slices.Clone(w.Events)
+	return w
 }
 
 // call sends one request and reads Sellfern's envelope {"success": true, "data": …}: the data, or nil when the
@@ -176,6 +182,38 @@ func decodeData(resp *transport.Response, data json.RawMessage, open byte, v any
 		return resp.Broken(fmt.Sprintf(`"data" that is not %s: %q`, what, resp.Text(string(data), 200)))
 	}
 	return nil
+}
+
+// decodeList reads a list call's data into v: all of the list, never one page of it. An answer that says more
+// follows is an error, since the documents describe no pages and a partial list taken for all of it would read
+// the missing webhooks as deleted (and create them again).
+func decodeList(resp *transport.Response, data json.RawMessage, v any, what string) error {
+	if how := resp.Incomplete(); how != "" {
+		return resp.Broken(fmt.Sprintf("only part of %s: the answer says more follows (%s), and the provider does "+
+			"not follow pages, which Sellfern's API does not document, since a partial list read as complete would "+
+			"delete or duplicate webhooks", what, how))
+	}
+	return decodeData(resp, data, '[', v, what)
+}
+
+// confirmGone decides what a 404 to a call about webhook id means: a *NotFoundError when a complete list of the
+// account's webhooks lacks it, else the *APIError saying that the list holds it or could not be read.
+func (c *Client) confirmGone(ctx context.Context, err error, id string) error {
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.StatusCode != http.StatusNotFound {
+		return err
+	}
+	ae.WebhookID = id
+	absent, lerr := c.inventory.Absent(ctx, id)
+	switch {
+	case lerr != nil:
+		ae.ListErr = lerr
+	case absent:
+		return &NotFoundError{ID: id}
+	default:
+		ae.StillListed = true
+	}
+	return ae
 }
 
 // webhookPath is the path of one webhook, with its id escaped as one segment, and more segments after it.
@@ -252,7 +290,7 @@ func (c *Client) listWebhooks(ctx context.Context) (inventory.Listing[Webhook], 
 		return none, err
 	}
 	var wire []wireWebhook
-	if err := decodeData(resp, data, '[', &wire, "the list of webhooks"); err != nil {
+	if err := decodeList(resp, data, &wire, "the list of webhooks"); err != nil {
 		return none, err
 	}
 	out := make([]Webhook, len(wire))
@@ -265,25 +303,33 @@ func (c *Client) listWebhooks(ctx context.Context) (inventory.Listing[Webhook], 
 	return inventory.Listing[Webhook]{Items: out, ServerTime: resp.ServerTime()}, nil
 }
 
-// GetWebhook finds one webhook in the list (the API has no read by id). A missing id gives an *APIError with
-// status 404, like the API's own answer for an unknown id.
+// GetWebhook finds one webhook in the list (the API has no read by id). A missing id gives a *NotFoundError; a
+// list that fails gives its error, never "not found".
 func (c *Client) GetWebhook(ctx context.Context, id string) (*Webhook, error) {
 	w, ok, err := c.inventory.Find(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
-		return nil, notFound(id)
+		return nil, &NotFoundError{ID: id}
 	}
 	return &w, nil
 }
 
+// Created is a webhook a create made, and the webhooks identical to it (same URL and events) that the account
+// already held, which nobody manages from this process: see inventory.Made.
+type Created struct {
+	Webhook
+	Identical []Webhook
+}
+
 // CreateWebhook makes exactly one webhook and returns it with its secret. If an attempt's answer is lost it
 // finds and deletes what that attempt made before trying again, because a webhook whose secret was never seen
-// is of no use; see inventory.CreateOnce.
-func (c *Client) CreateWebhook(ctx context.Context, req CreateRequest) (*Webhook, error) {
+// is of no use; see inventory.CreateOnce. A webhook that exists but could not be finished is returned with the
+// error.
+func (c *Client) CreateWebhook(ctx context.Context, req CreateRequest) (*Created, error) {
 	wantEvents := sortedCopy(req.Events)
-	w, err := c.inventory.CreateOnce(ctx, inventory.Create[Webhook]{
+	made, err := c.inventory.CreateOnce(ctx, inventory.Create[Webhook]{
 		Key:      webhookurl.Canonical(req.URL) + "\x00" + fmt.Sprint(wantEvents),
 		Describe: "Sellfern webhook for " + req.URL,
 		Do: func(ctx context.Context) (Webhook, error) {
@@ -318,33 +364,30 @@ func (c *Client) CreateWebhook(ctx context.Context, req CreateRequest) (*Webhook
 		},
 		MadeSince: func(w Webhook, t time.Time) bool { return !w.Created.Before(t.Truncate(time.Second)) },
 		Delete:    func(ctx context.Context, w Webhook) error { return c.DeleteWebhook(ctx, w.ID) },
-		Attempts:  c.http.MaxAttempts(),
-		Bound:     c.http.MaxElapsed(),
-		Ambiguous: transport.OutcomeUnknown,
-		Retry:     transport.RetryableCreate,
-		Wait:      c.http.WaitBeforeRetry,
+		Policy:    c.http,
 	})
 	if err != nil {
 		if inventory.IsOrphan(err) {
-			return &w, err
+			return &Created{Webhook: made.Item}, err
 		}
 		return nil, err
 	}
-	return &w, nil
+	return &Created{Webhook: made.Item, Identical: made.Identical}, nil
 }
 
 // UpdateWebhook patches a webhook. The documents show no answer body; an empty one, or an envelope without data,
-// is success. An answer that names another webhook, or says it failed, is an error.
+// is success. An answer that names another webhook, or says it failed, is an error; so is a 404, a
+// *NotFoundError when a complete list confirms that the webhook is gone.
 func (c *Client) UpdateWebhook(ctx context.Context, id string, req UpdateRequest) error {
 	path, err := webhookPath(id)
 	if err != nil {
 		return err
 	}
-	defer c.inventory.Invalidate()
 	data, resp, err := c.call(ctx, http.MethodPatch, path, nil, req, false)
 	if err != nil {
-		return withID(err, id)
+		return c.confirmGone(ctx, withID(err, id), id)
 	}
+	defer c.inventory.Invalidate()
 	if data == nil {
 		return nil
 	}
@@ -358,16 +401,25 @@ func (c *Client) UpdateWebhook(ctx context.Context, id string, req UpdateRequest
 	return nil
 }
 
-// DeleteWebhook deletes a webhook, repeating its id in confirm as the API demands. An unknown id gives an
-// *APIError with status 404; callers that only want it gone treat that as success.
+// DeleteWebhook deletes a webhook, repeating its id in confirm as the API demands. A 404 counts as done only when
+// a complete list confirms that the webhook is gone (the list is shared, so many such deletes cost one list);
+// otherwise it is an error saying that the list still holds the webhook, or could not be read.
 func (c *Client) DeleteWebhook(ctx context.Context, id string) error {
 	path, err := webhookPath(id)
 	if err != nil {
 		return err
 	}
-	defer c.inventory.Invalidate()
 	_, _, err = c.call(ctx, http.MethodDelete, path, url.Values{"confirm": {id}}, nil, false)
-	return withID(err, id)
+	if err == nil {
+		c.inventory.Deleted(id)
+		return nil
+	}
+	if err = c.confirmGone(ctx, withID(err, id), id); IsNotFound(err) {
+		return nil
+	}
+	// A failed delete may still have happened: the next read lists again.
+	c.inventory.Invalidate()
+	return err
 }
 
 // TestResult is Sellfern's answer to a test call, as it came. The documents do not show that answer. The client
@@ -395,7 +447,7 @@ func (c *Client) SendTest(ctx context.Context, id string) (*TestResult, error) {
 	}
 	resp, err := c.http.Do(ctx, http.MethodPost, path, nil, nil)
 	if err != nil {
-		return nil, notRepeated(withID(asAPIError(err), id))
+		return nil, notRepeated(c.confirmGone(ctx, withID(asAPIError(err), id), id))
 	}
 	result := &TestResult{HTTPStatus: resp.StatusCode}
 	out, err := readEnvelope(resp, false)
@@ -431,10 +483,10 @@ func (c *Client) ListDeliveries(ctx context.Context, id string) ([]Delivery, err
 	}
 	data, resp, err := c.call(ctx, http.MethodGet, path, nil, nil, false)
 	if err != nil {
-		return nil, withID(err, id)
+		return nil, c.confirmGone(ctx, withID(err, id), id)
 	}
 	var out []Delivery
-	if err := decodeData(resp, data, '[', &out, "the list of deliveries"); err != nil {
+	if err := decodeList(resp, data, &out, "the list of deliveries"); err != nil {
 		return nil, err
 	}
 	for i, d := range out {
@@ -459,7 +511,8 @@ func (c *Client) cleanDelivery(d Delivery) *Delivery {
 	return &d
 }
 
-// notRepeatedError is a test call whose outcome is unknown: Sellfern may have sent the event already.
+// notRepeatedError is a test call whose outcome is unknown: Sellfern may have sent the event already. (A 429 is
+// not one: Sellfern did nothing, and the transport sent the call again for as long as its bound allowed.)
 type notRepeatedError struct{ err error }
 
 func (e *notRepeatedError) Error() string {

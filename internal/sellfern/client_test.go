@@ -200,14 +200,15 @@ func TestRoundTripAgainstMock(t *testing.T) {
 	if _, ok := m.SellfernWebhook(created.ID); ok {
 		t.Fatal("mock still holds the deleted webhook")
 	}
-	err = c.DeleteWebhook(ctx, created.ID)
-	if !IsNotFound(err) {
-		t.Fatalf("second delete: want not found, got %v", err)
+	// Sellfern answers the second delete 404, and the list confirms the webhook is gone: done.
+	if err := c.DeleteWebhook(ctx, created.ID); err != nil {
+		t.Fatalf("second delete of a webhook the list confirms gone: %v", err)
 	}
-	wantFragments(t, checkMessage(t, err), []string{`Sellfern has no webhook with id "` + created.ID + `"`, "HTTP 404"}, nil)
-	if _, err := c.GetWebhook(ctx, created.ID); !IsNotFound(err) {
+	_, err = c.GetWebhook(ctx, created.ID)
+	if !IsNotFound(err) {
 		t.Fatalf("GetWebhook after delete: want not found, got %v", err)
 	}
+	wantFragments(t, checkMessage(t, err), []string{`Sellfern has no webhook with id "` + created.ID + `": the account's list of webhooks does not hold it`}, nil)
 
 	var deletes int
 	for _, r := range rec.requests() {
@@ -415,14 +416,18 @@ func TestErrorMessages(t *testing.T) {
 			want: []string{"Sellfern refused the call (HTTP 403 account_suspended): Account suspended for non-payment"}, notWant: []string{"webhooks:manage"}, auth: true},
 		{name: "403 HTML", status: 403, contentType: "text/html; charset=utf-8", body: "<html><body><h1>Forbidden</h1>by WAF</body></html>", call: "list",
 			want: []string{"Sellfern refused the call (HTTP 403)", "an HTML page (50 bytes) instead of JSON"}, notWant: []string{"<html", "webhooks:manage"}, auth: true},
-		{name: "404 names the id on update", status: 404, body: `{"success":false,"error":{"code":"not_found","message":"webhook \"wh_abc123\" not found"}}`, call: "update",
-			want: []string{`Sellfern has no webhook with id "wh_abc123" (HTTP 404 not_found)`}, notFound: true},
-		{name: "404 names the id on delete, empty body", status: 404, call: "delete",
-			want: []string{`Sellfern has no webhook with id "wh_abc123" (HTTP 404)`}, notFound: true},
-		{name: "404 names the id on deliveries", status: 404, body: `{"message":"no such hook"}`, call: "deliveries",
-			want: []string{`Sellfern has no webhook with id "wh_abc123"`}, notFound: true},
-		{name: "404 without an id", status: 404, body: `{"success":false,"error":{"code":"not_found","message":"no route for GET /api/v2/webhooks"}}`, call: "list",
-			want: []string{"Sellfern answered HTTP 404 not_found: no route for GET /api/v2/webhooks"}, notFound: true},
+		// Every call answered 404, the list included: nothing is known, and nothing is "not found".
+		{name: "404 on update, list 404 too", status: 404, body: `{"success":false,"error":{"code":"not_found","message":"webhook \"wh_abc123\" not found"}}`, call: "update",
+			want: []string{`Sellfern answered PATCH /api/v2/webhooks/wh_abc123 with HTTP 404 not_found: webhook "wh_abc123" not found`,
+				`and the list of webhooks that would show whether "wh_abc123" is gone failed as well, so nothing is known of it`,
+				"Sellfern answered GET /api/v2/webhooks with HTTP 404 not_found"}},
+		{name: "404 on delete, empty body", status: 404, call: "delete",
+			want: []string{`Sellfern answered DELETE /api/v2/webhooks/wh_abc123 with HTTP 404; the response was empty response body`, "failed as well"}},
+		{name: "404 on deliveries", status: 404, body: `{"message":"no such hook"}`, call: "deliveries",
+			want: []string{`Sellfern answered GET /api/v2/webhooks/wh_abc123/deliveries with HTTP 404: no such hook`, "failed as well"}},
+		{name: "404 on the list", status: 404, body: `{"success":false,"error":{"code":"not_found","message":"no route for GET /api/v2/webhooks"}}`, call: "list",
+			want: []string{"Sellfern answered GET /api/v2/webhooks with HTTP 404 not_found: no route for GET /api/v2/webhooks: the base URL " +
+				"does not serve Sellfern's webhooks API there, so nothing is known of the webhooks, and none is taken to be gone"}},
 		{name: "400 envelope shows the server's message", status: 400, body: `{"success":false,"error":{"code":"validation_error","message":"events[0]: unknown event \"order.deleted\""}}`, call: "update",
 			want: []string{`Sellfern rejected the request as invalid (HTTP 400 validation_error): events[0]: unknown event "order.deleted"`}},
 		{name: "400 error and message strings", status: 400, body: `{"error":"x","message":"y is wrong"}`, call: "update",
@@ -442,7 +447,7 @@ func TestErrorMessages(t *testing.T) {
 		{name: "400 plain text", status: 400, contentType: "text/plain", body: "bad request\r\n", call: "update",
 			want: []string{`(HTTP 400); the response was "bad request"`}},
 		{name: "400 control characters in message", status: 400, body: "{\"error\":{\"code\":\"bad\\u0007code\",\"message\":\"line1\\nline2\\u0000\\u001b[31mred\\r\\t\\u0085x\"}}", call: "update",
-			want: []string{"bad code", "line1 line2 [31mred x"}},
+			want: []string{`bad\x07code`, `line1 line2\x00\x1b[31mred x`}},
 		{name: "400 invalid UTF-8 in message", status: 400, body: "{\"message\":\"caf\xe9 \xff\xfe\"}", call: "update",
 			want: []string{"(HTTP 400): caf"}},
 		{name: "422 envelope", status: 422, body: `{"success":false,"error":{"code":"unprocessable","message":"cannot"}}`, call: "update",
@@ -695,12 +700,12 @@ func TestCreateCancelledLeavesNothing(t *testing.T) {
 	}
 }
 
-// TestCreateExactlyOnceUnderFaults: with half the requests failing (429, half of the create faults after the
+// TestCreateExactlyOnceUnderFaults: with half the requests failing (503, half of the create faults after the
 // webhook was stored), every CreateWebhook that succeeds made exactly one webhook and returned its secret, and one
 // that fails left nothing behind.
 func TestCreateExactlyOnceUnderFaults(t *testing.T) {
 	m := startedMock(t, mockserver.Options{Seed: 20260522, Faults: mockserver.FaultOptions{
-		Rate: 0.5, Kinds: []mockserver.FaultKind{mockserver.Fault429}, AfterCommitRatio: 0.5,
+		Rate: 0.5, Kinds: []mockserver.FaultKind{mockserver.Fault503}, AfterCommitRatio: 0.5,
 	}})
 	exactlyOnce(t, m, 24, transport.DefaultMaxRetries)
 }
@@ -716,7 +721,7 @@ func exactlyOnce(t *testing.T, m *mockserver.Server, n, maxRetries int) {
 	t.Helper()
 	c := newClient(t, m.SellfernBaseURL(), testToken, maxRetries)
 	ctx := context.Background()
-	succeeded := map[string]*Webhook{}
+	succeeded := map[string]*Created{}
 	orphans := map[string]string{} // url -> id reported in an *inventory.OrphanError
 	for i := range n {
 		url := fmt.Sprintf("https://hooks.example.com/eo/%d", i)
@@ -786,10 +791,9 @@ func TestCreateBudgetExhausted(t *testing.T) {
 		if r.Method == http.MethodPost && r.URL.Path == "/sellfern/api/v2/webhooks" {
 			creates++
 			m.ServeHTTP(httptest.NewRecorder(), r)
-			w.Header().Set("Retry-After", "0")
 			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusTooManyRequests)
-			io.WriteString(w, `{"success":false,"error":{"code":"rate_limited","message":"slow down"}}`)
+			w.WriteHeader(http.StatusServiceUnavailable)
+			io.WriteString(w, `{"success":false,"error":{"code":"unavailable","message":"try later"}}`)
 			return
 		}
 		m.ServeHTTP(w, r)
@@ -801,7 +805,7 @@ func TestCreateBudgetExhausted(t *testing.T) {
 	if !errors.As(err, &gu) {
 		t.Fatalf("want *inventory.GaveUpError, got %T: %v", err, err)
 	}
-	wantFragments(t, checkMessage(t, err), []string{"gave up creating", "after 3 attempts", "nothing is left on the server", "HTTP 429 rate_limited"}, nil)
+	wantFragments(t, checkMessage(t, err), []string{"gave up creating", "after 3 attempts", "nothing is left on the server", "HTTP 503 unavailable"}, nil)
 	if creates != 3 {
 		t.Errorf("%d create requests, want 3", creates)
 	}

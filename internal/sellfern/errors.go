@@ -22,7 +22,11 @@ type APIError struct {
 	WebhookID string
 	// Detail describes a body that could not be decoded.
 	Detail string
-	status *transport.StatusError
+	// For a 404 to a call about one webhook: StillListed says the account's list holds it all the same, and
+	// ListErr that the list which would have told failed.
+	StillListed bool
+	ListErr     error
+	status      *transport.StatusError
 }
 
 // Unwrap exposes the raw HTTP answer.
@@ -41,15 +45,48 @@ func (e *APIError) message() string {
 			" scope that every webhook call needs; issue a token with " + Scope + said
 	case e.StatusCode == http.StatusForbidden:
 		return "Sellfern refused the call (HTTP 403" + codeSuffix(e.Code) + ")" + said
-	case e.StatusCode == http.StatusNotFound && e.WebhookID != "":
-		return fmt.Sprintf("Sellfern has no webhook with id %q (HTTP 404%s)", e.WebhookID, codeSuffix(e.Code))
+	case e.StatusCode == http.StatusNotFound && e.StillListed:
+		return fmt.Sprintf("Sellfern answered %s with HTTP 404%s%s, yet its list of webhooks holds %q, so the "+
+			"answer does not mean the webhook is gone and nothing was done: the base URL may point at something "+
+			"other than Sellfern's API (a proxy or a maintenance page)", e.call(), codeSuffix(e.Code), said,
+			e.WebhookID)
+	case e.StatusCode == http.StatusNotFound && e.ListErr != nil:
+		return fmt.Sprintf("Sellfern answered %s with HTTP 404%s%s, and the list of webhooks that would show "+
+			"whether %q is gone failed as well, so nothing is known of it: %v", e.call(), codeSuffix(e.Code), said,
+			e.WebhookID, e.ListErr)
 	case e.StatusCode == http.StatusNotFound:
-		return "Sellfern answered HTTP 404" + codeSuffix(e.Code) + said
+		return fmt.Sprintf("Sellfern answered %s with HTTP 404%s%s: the base URL does not serve Sellfern's "+
+			"webhooks API there, so nothing is known of the webhooks, and none is taken to be gone",
+			e.call(), codeSuffix(e.Code), said)
+	case e.StatusCode == http.StatusTooManyRequests:
+		return fmt.Sprintf("Sellfern refused %s with HTTP 429%s (too many requests)%s, %s, so it did nothing; %s",
+			e.call(), codeSuffix(e.Code), said, refusals(e.status), paceAdvice)
 	case e.StatusCode == http.StatusBadRequest:
 		return "Sellfern rejected the request as invalid (HTTP 400" + codeSuffix(e.Code) + ")" + said
 	default:
 		return fmt.Sprintf("Sellfern API error (HTTP %d%s)%s", e.StatusCode, codeSuffix(e.Code), said)
 	}
+}
+
+// paceAdvice is what a user can do about calls the service keeps refusing for their number.
+const paceAdvice = "run fewer operations at once (terraform apply -parallelism=N), or set a lower " +
+	"requests_per_second in the provider's sellfern block"
+
+// refusals says how often a call was refused with 429 before the time allowed for it ran out.
+func refusals(se *transport.StatusError) string {
+	if se == nil || se.Refusals <= 1 {
+		return "and the time allowed for one call left no room to wait as long as it asked"
+	}
+	return fmt.Sprintf("%d times, waiting each time as long as it asked, until the %s allowed for one call ran out",
+		se.Refusals, se.Bound)
+}
+
+// call names the failed call, "GET /api/v2/webhooks" (with the base URL's own path, if any).
+func (e *APIError) call() string {
+	if e.status == nil {
+		return "the call"
+	}
+	return e.status.Method + " " + e.status.Path
 }
 
 func (e *APIError) said() string {
@@ -69,20 +106,32 @@ func codeSuffix(code string) string {
 	return " " + code
 }
 
-// IsNotFound reports whether err is Sellfern's answer that a webhook does not exist.
+// NotFoundError says that a complete, successful list of the account's webhooks does not hold the id: the only
+// evidence the client takes that a webhook does not exist. A 404 by itself is not (a proxy, a maintenance page or
+// a base URL with a wrong path answer 404 too).
+type NotFoundError struct{ ID string }
+
+func (e *NotFoundError) Error() string {
+	return fmt.Sprintf("Sellfern has no webhook with id %q: the account's list of webhooks does not hold it", e.ID)
+}
+
+// IsNotFound reports whether err shows that a webhook does not exist: a complete list lacks it.
 func IsNotFound(err error) bool {
+	var nf *NotFoundError
+	return errors.As(err, &nf)
+}
+
+// IsNotServed reports whether err is a 404 to a call about the whole account (the list of webhooks): the base URL
+// does not lead to Sellfern's API.
+func IsNotServed(err error) bool {
 	var ae *APIError
-	return errors.As(err, &ae) && ae.StatusCode == http.StatusNotFound
+	return errors.As(err, &ae) && ae.StatusCode == http.StatusNotFound && ae.WebhookID == ""
 }
 
 // IsAuth reports whether err is a rejection of the token itself (401) or of its scope (403).
 func IsAuth(err error) bool {
 	var ae *APIError
 	return errors.As(err, &ae) && (ae.StatusCode == http.StatusUnauthorized || ae.StatusCode == http.StatusForbidden)
-}
-
-func notFound(id string) error {
-	return &APIError{StatusCode: http.StatusNotFound, Code: "not_found", WebhookID: id}
 }
 
 // asAPIError turns the transport's raw status error into an *APIError, reading the envelope

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/seed/terraform-provider-webhooks/internal/mockserver"
 	"github.com/seed/terraform-provider-webhooks/internal/transport"
@@ -116,14 +117,20 @@ func TestSendTestNeverRepeated(t *testing.T) {
 		notFound bool
 	}{
 		{name: "503", fault: mockserver.Fault503, want: []string{"HTTP 503", "the test call was not repeated", "a repeat would send it twice"}},
-		{name: "429", fault: mockserver.Fault429, want: []string{"HTTP 429", "the test call was not repeated"}},
+		// A 429 is sent again, since Sellfern did nothing, until the call's bound runs out; no event is sent.
+		{name: "429", fault: mockserver.Fault429, want: []string{"Sellfern refused POST /sellfern/api/v2/webhooks/",
+			"/test with HTTP 429 rate_limited (too many requests)", "so it did nothing", "requests_per_second"}, notWant: []string{"repeat"}},
 		{name: "dropped connection", fault: mockserver.FaultDrop, want: []string{"POST /sellfern/api/v2/webhooks/", "failed", "the test call was not repeated"}},
-		{name: "unknown webhook", id: "wh_0000000000000000", want: []string{`Sellfern has no webhook with id "wh_0000000000000000" (HTTP 404 not_found)`},
+		{name: "unknown webhook", id: "wh_0000000000000000", want: []string{`Sellfern has no webhook with id "wh_0000000000000000": the account's list of webhooks does not hold it`},
 			notWant: []string{"repeat"}, notFound: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := startedMock(t, mockserver.Options{Seed: 7})
-			c := newClient(t, m.SellfernBaseURL(), testToken, 4)
+			c, err := New(Config{Token: testToken, Settings: transport.Settings{BaseURL: m.SellfernBaseURL(),
+				UserAgent: testUserAgent, MaxRetries: 4, MaxElapsed: 2 * time.Second}})
+			if err != nil {
+				t.Fatal(err)
+			}
 			w, err := c.CreateWebhook(context.Background(), CreateRequest{URL: "https://h.example.com/t", Events: []string{"order.created"}})
 			if err != nil {
 				t.Fatal(err)
@@ -140,7 +147,12 @@ func TestSendTestNeverRepeated(t *testing.T) {
 			if IsNotFound(err) != tc.notFound {
 				t.Errorf("IsNotFound = %v, want %v", IsNotFound(err), tc.notFound)
 			}
-			if n := m.Count("sellfern.test"); n != 1 {
+			n := m.Count("sellfern.test")
+			switch {
+			case tc.fault == mockserver.Fault429 && (n < 2 || len(m.SellfernDeliveries(w.ID)) != 0):
+				t.Errorf("the mock saw %d refused test calls and %d deliveries, want it sent again and no delivery", n,
+					len(m.SellfernDeliveries(w.ID)))
+			case tc.fault != mockserver.Fault429 && n != 1:
 				t.Errorf("the mock saw %d test calls, want exactly 1", n)
 			}
 		})

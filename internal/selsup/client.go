@@ -101,8 +101,13 @@ func New(cfg Config) (*Client, error) {
 		return nil, err
 	}
 	c := &Client{http: t}
-	c.inventory = inventory.New(c.listWebhooks, func(w Webhook) string { return FormatID(w.ID) })
+	c.inventory = inventory.New(c.listWebhooks, func(w Webhook) string { return FormatID(w.ID) }, cloneWebhook)
 	return c, nil
+}
+
+func cloneWebhook(w Webhook) Webhook {
+	w.Types = slices.Clone(w.Types)
+	return w
 }
 
 // FormatID and ParseID convert between the API's integer ids and the strings Terraform uses.
@@ -131,6 +136,13 @@ func (c *Client) listWebhooks(ctx context.Context) (inventory.Listing[Webhook], 
 		return none, asAPIError(err)
 	}
 	var wire []wireWebhook
+	if how := resp.Incomplete(); how != "" {
+		// Neither the documents nor the service describe pages; a partial list taken for all of it would read
+		// the missing webhooks as deleted (and create them again).
+		return none, resp.Broken("only part of the list of webhooks: the answer says more follows (" + how +
+			"), and the provider does not follow pages, which SelSup's API does not document, since a partial " +
+			"list read as complete would delete or duplicate webhooks")
+	}
 	if body := bytes.TrimSpace(resp.Body); len(body) == 0 || body[0] != '[' {
 		// A 200 with anything but the documented array (null, or an error body) is not an empty account.
 		return none, resp.Broken("not the list of webhooks: " + describeBody(resp))
@@ -157,23 +169,32 @@ func describeBody(resp *transport.Response) string {
 	return transport.BodySnippet(resp.Header, []byte(resp.Text(string(resp.Body), 200)))
 }
 
-// GetWebhook finds one webhook in the list. A missing id gives an *APIError with status 404.
+// GetWebhook finds one webhook in the list. A missing id gives a *NotFoundError; a list that fails gives its
+// error, never "not found".
 func (c *Client) GetWebhook(ctx context.Context, id int64) (*Webhook, error) {
 	w, ok, err := c.inventory.Find(ctx, FormatID(id))
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
-		return nil, &APIError{StatusCode: http.StatusNotFound, Code: "NOT_FOUND", WebhookID: id}
+		return nil, &NotFoundError{ID: id}
 	}
 	return &w, nil
 }
 
+// Created is a webhook a create made, and the webhooks identical to it that the account already held, which
+// nobody manages from this process: see inventory.Made.
+type Created struct {
+	Webhook
+	Identical []Webhook
+}
+
 // CreateWebhook makes exactly one webhook. If an attempt's answer is lost, the webhook it made is found in the
-// list and adopted (a SelSup create answer holds nothing the list lacks), so no second one is made.
-func (c *Client) CreateWebhook(ctx context.Context, req CreateRequest) (*Webhook, error) {
+// list and adopted (a SelSup create answer holds nothing the list lacks), so no second one is made. A webhook
+// that exists but could not be finished is returned with the error.
+func (c *Client) CreateWebhook(ctx context.Context, req CreateRequest) (*Created, error) {
 	wantTypes := sortedCopy(req.Types)
-	w, err := c.inventory.CreateOnce(ctx, inventory.Create[Webhook]{
+	made, err := c.inventory.CreateOnce(ctx, inventory.Create[Webhook]{
 		Key:      fmt.Sprint(webhookurl.Canonical(req.URL), "\x00", req.Name, "\x00", req.OrganizationID, "\x00", wantTypes),
 		Describe: "SelSup webhook for " + req.URL,
 		Do: func(ctx context.Context) (Webhook, error) {
@@ -204,40 +225,59 @@ func (c *Client) CreateWebhook(ctx context.Context, req CreateRequest) (*Webhook
 			return webhookurl.Equal(w.URL, req.URL) && w.Name == req.Name && w.OrganizationID == req.OrganizationID &&
 				(w.Types == nil || slices.Equal(sortedCopy(w.Types), wantTypes))
 		},
-		Delete:    func(ctx context.Context, w Webhook) error { return c.DeleteWebhook(ctx, w.ID) },
-		Adopt:     true,
-		Attempts:  c.http.MaxAttempts(),
-		Bound:     c.http.MaxElapsed(),
-		Ambiguous: transport.OutcomeUnknown,
-		Retry:     transport.RetryableCreate,
-		Wait:      c.http.WaitBeforeRetry,
+		Delete: func(ctx context.Context, w Webhook) error { return c.DeleteWebhook(ctx, w.ID) },
+		Adopt:  true,
+		Policy: c.http,
 	})
 	if err != nil {
 		if inventory.IsOrphan(err) {
-			return &w, err
+			return &Created{Webhook: made.Item}, err
 		}
 		return nil, err
 	}
-	return &w, nil
+	return &Created{Webhook: made.Item, Identical: made.Identical}, nil
 }
 
-// DeleteWebhook deletes a webhook. An unknown id gives an *APIError with status 404. The documented answer is a
-// bare 200; a 2xx that carries an error body says the webhook is still there.
+// DeleteWebhook deletes a webhook. The documented answer is a bare 200; a 2xx that carries an error body says the
+// webhook is still there. A 404 counts as done only when a complete list confirms that the webhook is gone (the
+// list is shared, so many such deletes cost one list); otherwise it is an error saying that the list still holds
+// it, or could not be read.
 func (c *Client) DeleteWebhook(ctx context.Context, id int64) error {
-	defer c.inventory.Invalidate()
 	resp, err := c.http.Do(ctx, http.MethodDelete, "api/webhook/"+FormatID(id), nil, nil)
 	if err != nil {
-		err = asAPIError(err)
-		var ae *APIError
-		if errors.As(err, &ae) {
-			ae.WebhookID = id
+		if err = c.confirmGone(ctx, asAPIError(err), id); IsNotFound(err) {
+			return nil
 		}
+		// A failed delete may still have happened: the next read lists again.
+		c.inventory.Invalidate()
 		return err
 	}
 	if fields, ok := decodeErrorFields(resp.Body, resp.Text); ok {
+		c.inventory.Invalidate()
 		return resp.Broken("an error body (" + fields + "), so the webhook was not deleted")
 	}
+	c.inventory.Deleted(FormatID(id))
 	return nil
+}
+
+// confirmGone decides what a 404 to a call about webhook id means: a *NotFoundError when a complete list of the
+// account's webhooks lacks it, else the *APIError saying that the list holds it or could not be read.
+func (c *Client) confirmGone(ctx context.Context, err error, id int64) error {
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.StatusCode != http.StatusNotFound {
+		return err
+	}
+	ae.WebhookID = id
+	absent, lerr := c.inventory.Absent(ctx, FormatID(id))
+	switch {
+	case lerr != nil:
+		ae.ListErr = lerr
+	case absent:
+		return &NotFoundError{ID: id}
+	default:
+		ae.StillListed = true
+	}
+	return ae
 }
 
 func sortedCopy(s []string) []string {

@@ -23,7 +23,11 @@ type APIError struct {
 	Params       map[string]any
 	WebhookID    int64
 	Detail       string
-	status       *transport.StatusError // nil for an error made here (not found in the list)
+	// For a 404 to a call about one webhook: StillListed says the account's list holds it all the same, and
+	// ListErr that the list which would have told failed.
+	StillListed bool
+	ListErr     error
+	status      *transport.StatusError
 }
 
 // Unwrap exposes the raw HTTP answer.
@@ -39,9 +43,22 @@ func (e *APIError) message() string {
 	case http.StatusBadRequest:
 		head = fmt.Sprintf("SelSup rejected the request as invalid (HTTP 400%s)", suffix(e.Code))
 	case http.StatusNotFound:
-		if e.WebhookID != 0 {
-			head = fmt.Sprintf("SelSup has no webhook with id %d (HTTP 404%s)", e.WebhookID, suffix(e.Code))
+		head = fmt.Sprintf("SelSup answered %s with HTTP 404%s", e.call(), suffix(e.Code))
+		switch {
+		case e.StillListed:
+			return fmt.Sprintf("%s%s, yet its list of webhooks holds %d, so the answer does not mean the webhook "+
+				"is gone and nothing was done: the base URL may point at something other than SelSup's API (a "+
+				"proxy or a maintenance page)", head, e.saidSuffix(), e.WebhookID)
+		case e.ListErr != nil:
+			return fmt.Sprintf("%s%s, and the list of webhooks that would show whether %d is gone failed as "+
+				"well, so nothing is known of it: %v", head, e.saidSuffix(), e.WebhookID, e.ListErr)
 		}
+		return head + e.saidSuffix() + ": the base URL does not serve SelSup's webhooks API there, so nothing is " +
+			"known of the webhooks, and none is taken to be gone"
+	case http.StatusTooManyRequests:
+		return fmt.Sprintf("SelSup refused %s with HTTP 429%s (too many requests)%s, %s, so it did nothing; run "+
+			"fewer operations at once (terraform apply -parallelism=N), or set a lower requests_per_second in the "+
+			"provider's selsup block", e.call(), suffix(e.Code), e.saidSuffix(), refusals(e.status))
 	}
 	parts := e.said()
 	if parts == "" && e.Detail != "" {
@@ -51,6 +68,34 @@ func (e *APIError) message() string {
 		return head
 	}
 	return head + ": " + parts
+}
+
+// saidSuffix is said, after ": ", or "".
+func (e *APIError) saidSuffix() string {
+	if parts := e.said(); parts != "" {
+		return ": " + parts
+	}
+	if e.Detail != "" {
+		return "; the response was " + e.Detail
+	}
+	return ""
+}
+
+// call names the failed call, "DELETE /api/webhook/1042" (with the base URL's own path, if any).
+func (e *APIError) call() string {
+	if e.status == nil {
+		return "the call"
+	}
+	return e.status.Method + " " + e.status.Path
+}
+
+// refusals says how often a call was refused with 429 before the time allowed for it ran out.
+func refusals(se *transport.StatusError) string {
+	if se == nil || se.Refusals <= 1 {
+		return "and the time allowed for one call left no room to wait as long as it asked"
+	}
+	return fmt.Sprintf("%d times, waiting each time as long as it asked, until the %s allowed for one call ran out",
+		se.Refusals, se.Bound)
 }
 
 // said is what the service's error body said, beyond its code.
@@ -98,7 +143,7 @@ func (e *APIError) formatParams() string {
 	return b.String()
 }
 
-// text makes server text fit for the message; an error made here has no answer to redact for.
+// text makes server text fit for the message; an error without an answer has nothing to redact for.
 func (e *APIError) text(s string, maxLen int) string {
 	if e.status != nil {
 		return e.status.Text(s, maxLen)
@@ -106,10 +151,25 @@ func (e *APIError) text(s string, maxLen int) string {
 	return transport.CleanText(s, maxLen)
 }
 
-// IsNotFound reports whether err says the webhook does not exist.
+// NotFoundError says that a complete, successful list of the account's webhooks does not hold the id: the only
+// evidence the client takes that a webhook does not exist. A 404 by itself is not.
+type NotFoundError struct{ ID int64 }
+
+func (e *NotFoundError) Error() string {
+	return fmt.Sprintf("SelSup has no webhook with id %d: the account's list of webhooks does not hold it", e.ID)
+}
+
+// IsNotFound reports whether err shows that a webhook does not exist: a complete list lacks it.
 func IsNotFound(err error) bool {
+	var nf *NotFoundError
+	return errors.As(err, &nf)
+}
+
+// IsNotServed reports whether err is a 404 to a call about the whole account (the list of webhooks): the base URL
+// does not lead to SelSup's API.
+func IsNotServed(err error) bool {
 	var ae *APIError
-	return errors.As(err, &ae) && ae.StatusCode == http.StatusNotFound
+	return errors.As(err, &ae) && ae.StatusCode == http.StatusNotFound && ae.WebhookID == 0
 }
 
 // IsAuth reports whether err is a rejection of the API key: SelSup documents 403 for it (and nothing for 401).

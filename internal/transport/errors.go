@@ -7,8 +7,11 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/seed/terraform-provider-webhooks/internal/safetext"
 )
 
 // StatusError is a final non-2xx answer. Body has had every configured secret redacted. Clients decode it into
@@ -21,9 +24,13 @@ type StatusError struct {
 	Header     http.Header
 	Body       []byte
 	Attempts   int
-	// Retryable is the retry policy's verdict on this answer (429, a 5xx but 501), whatever the method.
+	// Retryable is the retry policy's verdict on this answer (a 5xx but 501), whatever the method.
 	Retryable bool
-	redact    func(string) string
+	// Refusals counts the 429 answers the call had (each sent again while Bound allowed); a final 429 means Bound
+	// left no room for the pause the service asked for.
+	Refusals int
+	Bound    time.Duration
+	redact   func(string) string
 }
 
 // Text makes a piece of the body, once decoded, fit for a message: secrets redacted (decoding may have undone
@@ -86,13 +93,14 @@ func (e *DecodeError) Error() string {
 }
 
 // OutcomeUnknown reports whether a failed call might nevertheless have taken effect on the server: no answer came
-// back, or the answer was a server-side failure or throttling that may have come after the work was done. A
-// definite client error (400, 401, 403, 404, 409, 422…) means nothing was changed, and so does a request this
-// layer refused to send.
+// back, or the answer was a server-side failure that may have come after the work was done. A definite client
+// error (400, 401, 403, 404, 409, 422…) means nothing was changed, and so does a request this layer refused to
+// send. So does a 429: a service that limits its callers refuses the surplus before doing anything (the mock
+// follows that rule), so a create answered 429 made nothing and is sent again without a reconciling list.
 func OutcomeUnknown(err error) bool {
 	var se *StatusError
 	if errors.As(err, &se) {
-		return se.StatusCode >= 500 || se.StatusCode == http.StatusTooManyRequests || se.StatusCode == http.StatusRequestTimeout
+		return se.StatusCode >= 500 || se.StatusCode == http.StatusRequestTimeout
 	}
 	if errors.Is(err, ErrNotSent) {
 		return false
@@ -112,8 +120,9 @@ func RetryableCreate(err error) bool {
 	return Retryable(err) || errors.As(err, &de)
 }
 
-// Retryable reports whether a failed call is worth another attempt by the retry policy every call follows: a 429,
-// a 5xx other than 501, a dropped connection or a timeout. A create, which is never retried blindly, uses it to
+// Retryable reports whether a failed call is worth another attempt by the retry policy every call follows: a 5xx
+// other than 501, a dropped connection or a timeout. (A 429 was sent again already, for as long as the bound
+// allowed.) A create, which is never retried blindly, uses it to
 // decide whether to try again once it knows the failed attempt made nothing.
 func Retryable(err error) bool {
 	var se *StatusError
@@ -136,24 +145,19 @@ func BodySnippet(h http.Header, body []byte) string {
 	if strings.Contains(mediaType, "html") {
 		return fmt.Sprintf("an HTML page (%d bytes) instead of JSON", len(body))
 	}
-	text := CleanText(string(body), 200)
+	// A body is quoted the way Go quotes a string, which escapes every character safetext.Escape would, and the
+	// quotes and backslashes of the JSON inside too, so the excerpt reads unambiguously.
+	text := strings.Join(strings.Fields(strings.ToValidUTF8(string(body), "\ufffd")), " ")
+	if runes := []rune(text); len(runes) > 200 {
+		text = string(runes[:200]) + "…"
+	}
 	return fmt.Sprintf("%q", text)
 }
 
-// CleanText makes text a server sent fit for an error message: unprintable characters and invalid UTF-8 become
-// spaces, runs of white space one space, and it is cut to at most maxLen runes.
+// CleanText makes text a server sent fit for an error message: every character that could act on a terminal is
+// shown escaped (safetext.Escape), runs of white space become one space, and it is cut to at most maxLen runes.
 func CleanText(s string, maxLen int) string {
-	s = strings.Map(func(r rune) rune {
-		if r == unicode.ReplacementChar || !unicode.IsPrint(r) {
-			return ' '
-		}
-		return r
-	}, strings.ToValidUTF8(s, " "))
-	s = strings.Join(strings.Fields(s), " ")
-	if runes := []rune(s); len(runes) > maxLen {
-		s = string(runes[:maxLen]) + "…"
-	}
-	return s
+	return safetext.Shorten(strings.Join(strings.Fields(s), " "), maxLen)
 }
 
 // MaxMessageBytes bounds an error message built from a server's answer, whatever its script or size; a

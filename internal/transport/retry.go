@@ -5,8 +5,6 @@ import (
 	"errors"
 	"math/rand/v2"
 	"net/http"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -25,6 +23,21 @@ type callState struct {
 	started   time.Time
 	lastErr   error
 	retryable bool // what the retry policy said of the last attempt, whatever the method
+	refusals  int  // 429 answers, each sent again by pacedTransport while the bound allowed
+}
+
+// refused counts a 429 answer and returns how many the call has had.
+func (s *callState) refused() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.refusals++
+	return s.refusals
+}
+
+func (s *callState) refusalCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.refusals
 }
 
 // wouldRetry reports whether the retry policy judged the last attempt's failure worth another attempt (for a
@@ -60,9 +73,10 @@ func (c *Client) logRequest(_ retryablehttp.Logger, req *http.Request, retry int
 	s.mu.Unlock()
 }
 
-// checkRetry decides after every attempt, and logs it. The policy is go-retryablehttp's own: 429, any 5xx but 501,
-// and connection failures are worth another attempt; redirect loops, TLS verification failures and a refusal of
-// this layer (ErrNotSent) are not, nor is anything once the caller's context is done. Only idempotent calls are
+// checkRetry decides after every attempt, and logs it. The policy is go-retryablehttp's own: any 5xx but 501, and
+// connection failures are worth another attempt; redirect loops, TLS verification failures and a refusal of this
+// layer (ErrNotSent) are not, nor is anything once the caller's context is done. A 429 that reaches it is not:
+// pacedTransport has already sent the call again for as long as the bound allowed. Only idempotent calls are
 // retried here; a create's caller decides for itself, after reconciling, with the verdict recorded for it.
 func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	s := stateFrom(ctx)
@@ -91,25 +105,31 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	tflog.SubsystemDebug(ctx, logSubsystem, "API request", fields)
 
 	retry, policyErr := retryablehttp.DefaultRetryPolicy(ctx, resp, err)
-	retry = retry && !errors.Is(err, ErrNotSent)
+	retry = retry && !errors.Is(err, ErrNotSent) && (resp == nil || resp.StatusCode != http.StatusTooManyRequests)
 	s.mu.Lock()
 	s.retryable = retry
 	s.mu.Unlock()
 	return retry && Idempotent(s.method), policyErr
 }
 
-// backoff waits as the server asks (Retry-After in seconds or as an HTTP date, up to MaxRetryAfter) or else
-// exponentially with jitter, so that many clients recovering at once do not retry in step.
+func (c *Client) logPace(ctx context.Context, msg string, fields map[string]any) {
+	fields["service"] = c.cfg.Service
+	tflog.SubsystemDebug(ctx, logSubsystem, msg, fields)
+}
+
+// backoff waits as the server asks (Retry-After on a 503, up to MaxRetryAfter) or else exponentially with jitter.
 func (c *Client) backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
 	if resp != nil {
-		if wait, ok := RetryAfter(resp.Header, time.Now()); ok {
+		if wait, ok := retryAfter(resp.Header); ok && resp.StatusCode == http.StatusServiceUnavailable {
 			return min(wait, c.cfg.MaxRetryAfter)
 		}
 	}
 	return JitteredBackoff(minWait, maxWait, attempt)
 }
 
-// JitteredBackoff returns a wait between half and all of minWait·2^attempt, capped at maxWait.
+// JitteredBackoff returns a wait between half and all of minWait·2^attempt, capped at maxWait. go-retryablehttp
+// offers exponential backoff without jitter, or linear backoff with it; exponential with jitter keeps many
+// clients recovering at once from retrying in step.
 func JitteredBackoff(minWait, maxWait time.Duration, attempt int) time.Duration {
 	ceiling := maxWait
 	if attempt < 30 {
@@ -121,39 +141,12 @@ func JitteredBackoff(minWait, maxWait time.Duration, attempt int) time.Duration 
 	return half + rand.N(half+1)
 }
 
-// RetryAfter parses a Retry-After header given as seconds or as an HTTP date.
-func RetryAfter(h http.Header, now time.Time) (time.Duration, bool) {
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if v == "" {
-		return 0, false
-	}
-	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if secs < 0 {
-			return 0, false
-		}
-		if secs > int64(24*time.Hour/time.Second) {
-			secs = int64(24 * time.Hour / time.Second)
-		}
-		return time.Duration(secs) * time.Second, true
-	}
-	when, err := http.ParseTime(v)
-	if err != nil {
-		return 0, false
-	}
-	if d := when.Sub(now); d > 0 {
-		return d, true
-	}
-	return 0, true
-}
-
 // WaitBeforeRetry is the wait a caller doing its own retries (a create that must be reconciled first) should
 // observe after err on the given attempt (0-based).
 func (c *Client) WaitBeforeRetry(err error, attempt int) time.Duration {
 	var se *StatusError
 	if errors.As(err, &se) {
-		if wait, ok := RetryAfter(se.Header, time.Now()); ok {
-			return min(wait, c.cfg.MaxRetryAfter)
-		}
+		return c.backoff(c.cfg.MinBackoff, c.cfg.MaxBackoff, attempt, &http.Response{StatusCode: se.StatusCode, Header: se.Header})
 	}
 	return JitteredBackoff(c.cfg.MinBackoff, c.cfg.MaxBackoff, attempt)
 }
@@ -164,3 +157,9 @@ func (c *Client) MaxAttempts() int { return c.cfg.MaxRetries + 1 }
 // MaxElapsed is the bound on one call, all attempts and waits included; a caller doing its own retries (a create)
 // keeps to it as well.
 func (c *Client) MaxElapsed() time.Duration { return c.cfg.MaxElapsed }
+
+// OutcomeUnknown is the package's OutcomeUnknown, for callers that are handed a Client as their policy.
+func (c *Client) OutcomeUnknown(err error) bool { return OutcomeUnknown(err) }
+
+// RetryCreate is RetryableCreate, likewise.
+func (c *Client) RetryCreate(err error) bool { return RetryableCreate(err) }

@@ -6,6 +6,7 @@
 package transport
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -15,6 +16,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -45,6 +47,9 @@ type Settings struct {
 	MaxRetries     int           // retries after the first attempt of an idempotent call, taken as given: 0 means none
 	RequestTimeout time.Duration // bound on each attempt; zero means DefaultRequestTimeout
 	MaxElapsed     time.Duration // bound on one call, all attempts and waits included (a create's recovery too)
+	// RequestsPerSecond, when positive, is a ceiling on the pace of every call to the service from this Client;
+	// without it the pace has no limit until the service answers 429 (pace.go).
+	RequestsPerSecond float64
 	// HTTPClient replaces the default pooled client (tests); its Transport is wrapped with the credential guard.
 	HTTPClient *http.Client
 }
@@ -75,6 +80,7 @@ type Client struct {
 	cfg   Config
 	base  *url.URL
 	retry *retryablehttp.Client
+	pace  *pace
 }
 
 // Response is a successful (2xx) response with its body read in full.
@@ -160,11 +166,17 @@ func New(cfg Config) (*Client, error) {
 	if inner == nil {
 		inner = cleanhttp.DefaultPooledTransport()
 	}
-	httpClient.Transport = &credentialGuard{next: inner, header: cfg.AuthHeader}
-	httpClient.Timeout = cfg.RequestTimeout
+	if cfg.RequestsPerSecond < 0 {
+		return nil, fmt.Errorf("RequestsPerSecond is %g; it must be more than 0, or 0 for no ceiling", cfg.RequestsPerSecond)
+	}
+	c := &Client{cfg: cfg, base: base, pace: newPace(cfg.Service, cfg.RequestsPerSecond)}
+	// The request timeout bounds each attempt from the moment it is sent (pacedTransport), not the time it waits
+	// for its turn, which http.Client.Timeout would count too.
+	httpClient.Transport = &credentialGuard{header: cfg.AuthHeader,
+		next: &pacedTransport{next: inner, pace: c.pace, timeout: cfg.RequestTimeout, log: c.logPace}}
+	httpClient.Timeout = 0
 	httpClient.CheckRedirect = checkRedirect(cfg.AuthHeader)
 
-	c := &Client{cfg: cfg, base: base}
 	c.retry = &retryablehttp.Client{
 		HTTPClient:     httpClient,
 		Logger:         nil, // logging goes through tflog in the hooks below, never to stderr
@@ -295,6 +307,8 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil, &StatusError{
+			Refusals:   state.refusalCount(),
+			Bound:      c.cfg.MaxElapsed,
 			Service:    c.cfg.Service,
 			Method:     method,
 			Path:       state.path,
@@ -317,6 +331,8 @@ func (c *Client) networkError(parent, callCtx context.Context, state *callState,
 	ne := &NetworkError{Service: c.cfg.Service, Method: state.method, Path: state.path, Attempts: state.attempts, Err: err,
 		Retryable: state.wouldRetry()}
 	switch {
+	case errors.Is(err, ErrPaced):
+		ne.Retryable = false
 	case parent.Err() != nil:
 		ne.Err = parent.Err()
 		ne.Cancelled, ne.Retryable = true, false
@@ -471,3 +487,54 @@ func IsLoopback(host string) bool {
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
 }
+
+// Incomplete says how an answer to a list call shows that it holds only one page of a longer list, or returns ""
+// when it shows nothing of the kind: a Link header with rel="next"; an X-Has-More, X-Next-Page or X-Next-Cursor
+// header; or, in a JSON object body (at its top, or in a "meta", "pagination" or "paging" object), "has_more" or
+// "hasMore" true, or a next cursor, page, token or link that is not empty. Neither API documents pages; a
+// service that starts paging must not have its first page read as all there is.
+func (r *Response) Incomplete() string {
+	for _, link := range r.Header.Values("Link") {
+		for part := range strings.SplitSeq(link, ",") {
+			if relNext.MatchString(part) {
+				return `a Link header with rel="next"`
+			}
+		}
+	}
+	for _, name := range []string{"X-Next-Page", "X-Next-Cursor"} {
+		if v := strings.TrimSpace(r.Header.Get(name)); v != "" {
+			return fmt.Sprintf("an %s header (%q)", name, CleanText(v, 40))
+		}
+	}
+	if strings.EqualFold(strings.TrimSpace(r.Header.Get("X-Has-More")), "true") {
+		return "an X-Has-More: true header"
+	}
+	var top map[string]json.RawMessage
+	if json.Unmarshal(r.Body, &top) != nil {
+		return ""
+	}
+	objects := []map[string]json.RawMessage{top}
+	for _, nested := range []string{"meta", "pagination", "paging"} {
+		var inner map[string]json.RawMessage
+		if json.Unmarshal(top[nested], &inner) == nil && inner != nil {
+			objects = append(objects, inner)
+		}
+	}
+	for _, obj := range objects {
+		for _, key := range []string{"has_more", "hasMore"} {
+			if string(bytes.TrimSpace(obj[key])) == "true" {
+				return fmt.Sprintf(`"%s": true`, key)
+			}
+		}
+		for _, key := range []string{"next_cursor", "nextCursor", "next_page", "nextPage", "next_page_token",
+			"nextPageToken", "next", "next_url", "nextUrl"} {
+			if v := bytes.TrimSpace(obj[key]); len(v) > 0 && !slices.Contains([]string{"null", `""`, "false", "0"}, string(v)) {
+				return fmt.Sprintf(`"%s": %s`, key, CleanText(string(v), 60))
+			}
+		}
+	}
+	return ""
+}
+
+// relNext matches one link of a Link header whose relation is "next".
+var relNext = regexp.MustCompile(`(?i);\s*rel\s*=\s*"?(?:[^";]*\s)?next(?:\s[^";]*)?"?\s*(?:;|$)`)

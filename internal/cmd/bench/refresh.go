@@ -18,10 +18,10 @@ import (
 )
 
 // applyLists is how many list calls an apply of creates lasting wall may make: a create is judged by a list of
-// the service's webhooks taken at most inventory.JudgeAge before it (so that a create whose answer was lost can be
+// the service's webhooks taken at most inventory.BaselineAge before it (so that a create whose answer was lost can be
 // told apart from a webhook someone else made), and the creates of one process share that list. So one list, and
 // one more for each JudgeAge the apply lasts: a few per apply however many creates it holds, never one per create.
-func applyLists(wall time.Duration) int { return 1 + int(wall/inventory.JudgeAge) }
+func applyLists(wall time.Duration) int { return 1 + int(wall/inventory.BaselineAge) }
 
 const (
 	// floorRatioTarget bounds the time of a no-change plan of floorRatioN webhooks against its floor, the same
@@ -171,7 +171,7 @@ func (r refreshResult) checks(c refreshCase) []check {
 		{count: true, ok: listsOK, text: fmt.Sprintf("%s: list calls in each no-change plan = %v (want 1, whatever N)", c, lists)},
 		{count: true, ok: r.apply.api.Total <= want, text: fmt.Sprintf(
 			"%s: API requests during the apply of %d creates = %d (creates %d, lists %d; want <= N + 1 + one list per %s of the %.1fs apply = %d)",
-			c, c.n, r.apply.api.Total, r.apply.api.Requests[c.service+".create"], r.apply.lists(), inventory.JudgeAge,
+			c, c.n, r.apply.api.Total, r.apply.api.Requests[c.service+".create"], r.apply.lists(), inventory.BaselineAge,
 			r.apply.wall.Seconds(), want)},
 	}
 	if c.n == floorRatioN {
