@@ -33,7 +33,9 @@ func (rotateWhenChangedModifier) Description(context.Context) string {
 		"the map where it was empty, or emptying it, is recorded without a replacement."
 }
 
-func (m rotateWhenChangedModifier) MarkdownDescription(ctx context.Context) string { return m.Description(ctx) }
+func (m rotateWhenChangedModifier) MarkdownDescription(ctx context.Context) string {
+	return m.Description(ctx)
+}
 
 func (rotateWhenChangedModifier) PlanModifyMap(_ context.Context, req planmodifier.MapRequest, resp *planmodifier.MapResponse) {
 	if req.Plan.Raw.IsNull() {
