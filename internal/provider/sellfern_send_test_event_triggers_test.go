@@ -288,14 +288,17 @@ func TestAccSellfernSendTestEventDestroyEvents(t *testing.T) {
 // TestAccSellfernWebhook_rotationHandOffOrder: the order of a hand-off that works with a receiver that verifies
 // signatures. The test event is triggered by the resource that hands the secret over (here a terraform_data, in
 // place of a secret store), not by the webhook, so that during a create_before_destroy rotation it goes out after
-// the new webhook exists and the new secret is handed over, and before the old webhook is deleted.
+// the new webhook exists and the new secret is handed over, and before the old webhook is deleted. A receiver that
+// refuses it (it does not have the new secret yet) fails the apply before the old webhook is deleted: the old one
+// keeps delivering until an apply succeeds.
 func TestAccSellfernWebhook_rotationHandOffOrder(t *testing.T) {
+	const url = "https://hooks.example.com/hand-off"
 	m := accMock(t, mockserver.Options{})
 	config := func(gen int) string {
 		return providerConfig(m) + fmt.Sprintf(`
 resource "sellfern_webhook" "orders" {
   provider = webhooks
-  url      = "https://hooks.example.com/hand-off"
+  url      = %q
   events   = ["order.created"]
 
   rotate_when_changed = { generation = "%d" }
@@ -323,7 +326,7 @@ action "sellfern_send_test_event" "orders" {
     webhook_id = sellfern_webhook.orders.id
   }
 }
-`, gen)
+`, url, gen)
 	}
 	var old string
 	resource.ParallelTest(t, resource.TestCase{
@@ -357,6 +360,33 @@ action "sellfern_send_test_event" "orders" {
 					}
 					return nil
 				}),
+			},
+			{
+				PreConfig: func() {
+					old = onlyWebhookID(t, m)
+					m.SetSellfernEndpointFailure(url, http.StatusUnauthorized, "signature mismatch: unknown secret")
+				},
+				Config:      config(3),
+				ExpectError: errorContaining("Webhook endpoint failed the test event", "the endpoint answered HTTP 401"),
+			},
+			{
+				PreConfig: func() {
+					if n := len(m.SellfernWebhooks()); n != 2 {
+						t.Fatalf("after the refused test the mock holds %d webhooks, want the old and the new one", n)
+					}
+					if _, ok := m.SellfernWebhook(old); !ok {
+						t.Fatalf("the old webhook %s was deleted although the receiver refused the new secret", old)
+					}
+					m.SetSellfernEndpointFailure(url, http.StatusOK, "")
+				},
+				Config: config(3),
+				Check: func(s *terraform.State) error {
+					replacement := s.RootModule().Resources[triggeredAddr].Primary.ID
+					if err := holdsOnly(m, &replacement); err != nil {
+						return err
+					}
+					return journalShowsReplacement(m.Journal(), old, replacement)
+				},
 			},
 		},
 	})
