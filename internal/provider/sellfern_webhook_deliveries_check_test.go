@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
+	"strconv"
+	"strings"
 	"testing"
 
 	tfjson "github.com/hashicorp/terraform-json"
@@ -16,34 +19,25 @@ import (
 	"github.com/seed/terraform-provider-webhooks/internal/transport"
 )
 
-// healthCheckConfig is the delivery health check the deliveries page shows: the data source scoped inside the
-// check block, so that a failed read warns instead of stopping the run, and an assertion on the latest delivery's
-// status code.
-func healthCheckConfig(m *mockserver.Server, url string) string {
-	return providerConfigWith(m, mockserver.DemoSellfernToken, mockserver.DemoSelSupKey, "max_retries = 0") + fmt.Sprintf(`
-resource "sellfern_webhook" "orders" {
-  provider = webhooks
-  url      = %q
-  events   = ["order.created"]
-}
+// healthCheckExample is the delivery health check the deliveries page shows, as the page shows it: the data source
+// scoped inside the check block, so that a failed read warns instead of stopping the run, and an assertion on the
+// latest delivery's status code.
+const healthCheckExample = "../../examples/data-sources/sellfern_webhook_deliveries/check.tf"
 
-check "orders_endpoint_healthy" {
-  data "sellfern_webhook_deliveries" "orders" {
-    provider   = webhooks
-    webhook_id = sellfern_webhook.orders.id
-  }
+// healthCheckURL is the endpoint of the example's webhook.
+const healthCheckURL = "https://hooks.example.com/sellfern/orders"
 
-  assert {
-    # The latest delivery, if there is one, was answered with 2xx (status code 0: the endpoint was not reached).
-    condition = try(
-      data.sellfern_webhook_deliveries.orders.deliveries[0].status_code >= 200 &&
-      data.sellfern_webhook_deliveries.orders.deliveries[0].status_code < 300,
-      true,
-    )
-    error_message = "The latest delivery to the orders endpoint was answered with HTTP ${try(data.sellfern_webhook_deliveries.orders.deliveries[0].status_code, "-")} (0: not reached)."
-  }
-}
-`, url)
+func healthCheckConfig(t *testing.T, m *mockserver.Server) string {
+	t.Helper()
+	example, err := os.ReadFile(healthCheckExample)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(example), strconv.Quote(healthCheckURL)) {
+		t.Fatalf("%s no longer has the webhook at %s", healthCheckExample, healthCheckURL)
+	}
+	// No retries, so that the step whose reads all fail is quick.
+	return providerConfigWith(m, mockserver.DemoSellfernToken, mockserver.DemoSelSupKey, "max_retries = 0") + string(example)
 }
 
 // checkStatus finds the status of check block name among a plan's or a state's check results.
@@ -78,13 +72,13 @@ func stateCheckStatus(name string, want tfjson.CheckStatus) statecheck.StateChec
 	})
 }
 
-// TestAccSellfernWebhook_deliveryHealthCheck: a check block over the webhook's deliveries. While the webhook is
+// TestAccSellfernWebhook_deliveryHealthCheck: the documented check block over the webhook's deliveries. While the webhook is
 // being created its id is unknown, so the data source is read during the apply, not the plan; a healthy endpoint
 // passes; after a test event that the endpoint failed, plan and apply succeed with the check failed (a warning);
 // once the endpoint answers again, it passes; a read that fails fails the check, its error shown as a warning,
 // never a failed run. Every CLI tested has check blocks (Terraform 1.5, OpenTofu 1.6).
 func TestAccSellfernWebhook_deliveryHealthCheck(t *testing.T) {
-	const url, check = "https://hooks.example.com/health", "orders_endpoint_healthy"
+	const url, check = healthCheckURL, "orders_endpoint_healthy"
 	// Sellfern dates deliveries to the second, and the data source orders deliveries of the same second by id, so
 	// the seed is one whose later test delivery has the greater id: it is then the latest whether or not it falls in
 	// the same second as the failed one (checked below, so that a change to the mock's ids cannot pass unnoticed).
@@ -107,11 +101,11 @@ func TestAccSellfernWebhook_deliveryHealthCheck(t *testing.T) {
 		}
 		return answer.Delivery.ID
 	}
-	cfg := healthCheckConfig(m, url)
+	cfg := healthCheckConfig(t, m)
 	// A data source in a check block is read again during every apply, to check what the apply left, so every plan
 	// shows that read: the plans of this test are never empty, and the webhook is what must not change.
 	webhookUnchanged := plancheck.ExpectResourceAction("sellfern_webhook.orders", plancheck.ResourceActionNoop)
-	rereadDuringApply := plancheck.ExpectResourceAction("data.sellfern_webhook_deliveries.orders", plancheck.ResourceActionRead)
+	rereadDuringApply := plancheck.ExpectResourceAction("data.sellfern_webhook_deliveries.health", plancheck.ResourceActionRead)
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccFactories,
 		Steps: []resource.TestStep{

@@ -77,7 +77,7 @@ func (r *sellfernWebhookResource) Schema(_ context.Context, _ resource.SchemaReq
 				Required:    true,
 				ElementType: types.StringType,
 				MarkdownDescription: "The events to subscribe to, at least one, from: " + sellfernEventsDescription() +
-					". A set: order does not matter. Changing it replaces the whole list on Sellfern.",
+					". A set: order does not matter. A change updates the webhook in place, sending Sellfern the whole new list.",
 				Validators: []validator.Set{
 					setvalidator.SizeAtLeast(1),
 					eachOneOf(sellfern.Events),
@@ -109,14 +109,11 @@ func (r *sellfernWebhookResource) Schema(_ context.Context, _ resource.SchemaReq
 				// or the one in state.
 				Computed:    true,
 				ElementType: types.StringType,
-				MarkdownDescription: "Arbitrary values whose change replaces the webhook, so that Sellfern issues a new " +
-					"id and a new signing secret: a `time_rotating`'s id for a schedule, or a value you bump. Only a " +
-					"change of a value already in state rotates, and so does a value not known until apply. Null and " +
-					"`{}` mean no rotation; setting the map where it was null or `{}` (after an import, or when the " +
-					"argument is first added), and removing it, are recorded without replacing the webhook. Kept in " +
-					"state only: changing it alone calls no API. A rotation whose create failed is planned again by " +
-					"the next apply. Pair it with `lifecycle { create_before_destroy = true }`, so that the new " +
-					"webhook exists before the old one is deleted.",
+				MarkdownDescription: "Values whose change replaces the webhook, so that Sellfern issues a new id and a " +
+					"new signing secret: a value you bump, or a `time_rotating`'s id. Only a change of a value already " +
+					"in state (or one not known until apply) rotates: null and `{}` mean no rotation, and setting the " +
+					"map where it was empty, or removing it, never replaces the webhook. Kept in state only. Pair it " +
+					"with `create_before_destroy`: see [the rotation section](#rotating-the-signing-secret-without-missing-an-event).",
 				PlanModifiers: []planmodifier.Map{rotateWhenChanged()},
 			},
 		},
