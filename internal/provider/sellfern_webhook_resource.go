@@ -124,7 +124,8 @@ func (r *sellfernWebhookResource) IdentitySchema(_ context.Context, _ resource.I
 	resp.IdentitySchema = webhookIdentitySchema("The webhook's id, assigned by Sellfern (like `wh_abc123`).")
 }
 
-// fromAPI sets what Sellfern lists about a webhook. The secret, which Sellfern lists for nobody, is left as it is.
+// fromAPI sets what Sellfern lists about a webhook. The secret, which Sellfern lists for nobody, and
+// rotate_when_changed, which is Terraform's alone, are left as they are.
 func (m *sellfernWebhookModel) fromAPI(ctx context.Context, w sellfern.Webhook) diag.Diagnostics {
 	events, diags := stringSet(ctx, w.Events)
 	m.ID = types.StringValue(w.ID)
@@ -132,6 +133,10 @@ func (m *sellfernWebhookModel) fromAPI(ctx context.Context, w sellfern.Webhook) 
 	m.Events = events
 	m.Enabled = types.BoolValue(w.Enabled)
 	m.CreatedAt = types.StringValue(w.CreatedAt)
+	if m.RotateWhenChanged.ElementType(ctx) == nil {
+		// A model made from the listing alone (a list resource's result) has no value yet: null, as after an import.
+		m.RotateWhenChanged = types.MapNull(types.StringType)
+	}
 	return diags
 }
 
