@@ -52,18 +52,16 @@ action "sellfern_send_test_event" "orders" {
 `, url, gen, lifecycle, trigger)
 }
 
-// tainted checks whether the webhook is tainted in state.
-func tainted(want bool) resource.TestCheckFunc {
-	return func(s *terraform.State) error {
-		rs, ok := s.RootModule().Resources[triggeredAddr]
-		if !ok {
-			return fmt.Errorf("%s is not in state", triggeredAddr)
-		}
-		if rs.Primary.Tainted != want {
-			return fmt.Errorf("%s tainted = %v, want %v", triggeredAddr, rs.Primary.Tainted, want)
-		}
-		return nil
+// notTainted checks that the webhook is not tainted in state.
+func notTainted(s *terraform.State) error {
+	rs, ok := s.RootModule().Resources[triggeredAddr]
+	if !ok {
+		return fmt.Errorf("%s is not in state", triggeredAddr)
 	}
+	if rs.Primary.Tainted {
+		return fmt.Errorf("%s is tainted", triggeredAddr)
+	}
+	return nil
 }
 
 // holdsOnly checks that the mock holds exactly the webhooks with these ids.
@@ -104,11 +102,11 @@ func TestAccSellfernSendTestEventOnFailureContinue(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				Config: triggerConfig(m, url, 1, false, trigger),
-				Check:  resource.ComposeAggregateTestCheckFunc(testEvents(m, 1, 0), tainted(false)),
+				Check:  resource.ComposeAggregateTestCheckFunc(testEvents(m, 1, 0), notTainted),
 			},
 			{
 				Config: triggerConfig(m, other, 1, false, trigger),
-				Check:  resource.ComposeAggregateTestCheckFunc(testEvents(m, 2, http.StatusBadGateway, 0), tainted(false)),
+				Check:  resource.ComposeAggregateTestCheckFunc(testEvents(m, 2, http.StatusBadGateway, 0), notTainted),
 			},
 		},
 	})
@@ -140,9 +138,22 @@ func TestAccSellfernSendTestEventOnFailureTaint(t *testing.T) {
 				},
 				Config: triggerConfig(m, url, 1, false, trigger),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(triggeredAddr, plancheck.ResourceActionDestroyBeforeCreate)},
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(triggeredAddr, plancheck.ResourceActionDestroyBeforeCreate),
+						planCheckFunc(func(p *tfjson.Plan) error {
+							// The failed apply left it tainted: that is why it is replaced.
+							if p.PriorState != nil && p.PriorState.Values != nil {
+								for _, r := range p.PriorState.Values.RootModule.Resources {
+									if r.Address == triggeredAddr && r.Tainted {
+										return nil
+									}
+								}
+							}
+							return fmt.Errorf("%s is not tainted in the state the plan starts from", triggeredAddr)
+						}),
+					},
 				},
-				Check: resource.ComposeAggregateTestCheckFunc(testEvents(m, 2, http.StatusOK), tainted(false),
+				Check: resource.ComposeAggregateTestCheckFunc(testEvents(m, 2, http.StatusOK), notTainted,
 					func(s *terraform.State) error {
 						second = s.RootModule().Resources[triggeredAddr].Primary.ID
 						if second == first {
@@ -161,7 +172,7 @@ func TestAccSellfernSendTestEventOnFailureTaint(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
-				Check: resource.ComposeAggregateTestCheckFunc(testEvents(m, 3, http.StatusInternalServerError, http.StatusOK), tainted(false),
+				Check: resource.ComposeAggregateTestCheckFunc(testEvents(m, 3, http.StatusInternalServerError, http.StatusOK), notTainted,
 					func(*terraform.State) error { return holdsOnly(m, &second) }),
 			},
 		},

@@ -50,23 +50,26 @@ func checkStatus(results []tfjson.CheckResultStatic, name string) (tfjson.CheckS
 	return "", fmt.Errorf("no result for check %q among %+v", name, results)
 }
 
-// planCheckStatus checks the status a plan reports for check block name.
-func planCheckStatus(name string, want tfjson.CheckStatus) plancheck.PlanCheck {
+// healthCheck is the example's check block.
+const healthCheck = "orders_endpoint_healthy"
+
+// planCheckStatus checks the status a plan reports for the example's check block.
+func planCheckStatus(want tfjson.CheckStatus) plancheck.PlanCheck {
 	return planCheckFunc(func(p *tfjson.Plan) error {
-		got, err := checkStatus(p.Checks, name)
+		got, err := checkStatus(p.Checks, healthCheck)
 		if err == nil && got != want {
-			err = fmt.Errorf("the plan reports check %q as %q, want %q", name, got, want)
+			err = fmt.Errorf("the plan reports check %q as %q, want %q", healthCheck, got, want)
 		}
 		return err
 	})
 }
 
-// stateCheckStatus checks the status the state records for check block name after an apply.
-func stateCheckStatus(name string, want tfjson.CheckStatus) statecheck.StateCheck {
+// stateCheckStatus checks the status the state records for the example's check block after an apply.
+func stateCheckStatus(want tfjson.CheckStatus) statecheck.StateCheck {
 	return stateCheckFunc(func(s *tfjson.State) error {
-		got, err := checkStatus(s.Checks, name)
+		got, err := checkStatus(s.Checks, healthCheck)
 		if err == nil && got != want {
-			err = fmt.Errorf("the state records check %q as %q, want %q", name, got, want)
+			err = fmt.Errorf("the state records check %q as %q, want %q", healthCheck, got, want)
 		}
 		return err
 	})
@@ -78,7 +81,7 @@ func stateCheckStatus(name string, want tfjson.CheckStatus) statecheck.StateChec
 // once the endpoint answers again, it passes; a read that fails fails the check, its error shown as a warning,
 // never a failed run. Every CLI tested has check blocks (Terraform 1.5, OpenTofu 1.6).
 func TestAccSellfernWebhook_deliveryHealthCheck(t *testing.T) {
-	const url, check = healthCheckURL, "orders_endpoint_healthy"
+	const url = healthCheckURL
 	// Sellfern dates deliveries to the second, and the data source orders deliveries of the same second by id, so
 	// the seed is one whose later test delivery has the greater id: it is then the latest whether or not it falls in
 	// the same second as the failed one (checked below, so that a change to the mock's ids cannot pass unnoticed).
@@ -113,10 +116,10 @@ func TestAccSellfernWebhook_deliveryHealthCheck(t *testing.T) {
 				Config:             cfg,
 				ExpectNonEmptyPlan: true,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply:             []plancheck.PlanCheck{planCheckStatus(check, tfjson.CheckStatusUnknown)},
-					PostApplyPostRefresh: []plancheck.PlanCheck{webhookUnchanged, rereadDuringApply, planCheckStatus(check, tfjson.CheckStatusPass)},
+					PreApply:             []plancheck.PlanCheck{planCheckStatus(tfjson.CheckStatusUnknown)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{webhookUnchanged, rereadDuringApply, planCheckStatus(tfjson.CheckStatusPass)},
 				},
-				ConfigStateChecks: []statecheck.StateCheck{stateCheckStatus(check, tfjson.CheckStatusPass)},
+				ConfigStateChecks: []statecheck.StateCheck{stateCheckStatus(tfjson.CheckStatusPass)},
 			},
 			{
 				PreConfig: func() {
@@ -126,9 +129,9 @@ func TestAccSellfernWebhook_deliveryHealthCheck(t *testing.T) {
 				Config:             cfg,
 				ExpectNonEmptyPlan: true,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{webhookUnchanged, planCheckStatus(check, tfjson.CheckStatusFail)},
+					PreApply: []plancheck.PlanCheck{webhookUnchanged, planCheckStatus(tfjson.CheckStatusFail)},
 				},
-				ConfigStateChecks: []statecheck.StateCheck{stateCheckStatus(check, tfjson.CheckStatusFail)},
+				ConfigStateChecks: []statecheck.StateCheck{stateCheckStatus(tfjson.CheckStatusFail)},
 			},
 			{
 				PreConfig: func() {
@@ -140,9 +143,9 @@ func TestAccSellfernWebhook_deliveryHealthCheck(t *testing.T) {
 				Config:             cfg,
 				ExpectNonEmptyPlan: true,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{planCheckStatus(check, tfjson.CheckStatusPass)},
+					PreApply: []plancheck.PlanCheck{planCheckStatus(tfjson.CheckStatusPass)},
 				},
-				ConfigStateChecks: []statecheck.StateCheck{stateCheckStatus(check, tfjson.CheckStatusPass)},
+				ConfigStateChecks: []statecheck.StateCheck{stateCheckStatus(tfjson.CheckStatusPass)},
 			},
 			{
 				PreConfig: func() {
@@ -151,10 +154,10 @@ func TestAccSellfernWebhook_deliveryHealthCheck(t *testing.T) {
 				Config:             cfg,
 				ExpectNonEmptyPlan: true,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{webhookUnchanged, planCheckStatus(check, tfjson.CheckStatusFail)},
+					PreApply: []plancheck.PlanCheck{webhookUnchanged, planCheckStatus(tfjson.CheckStatusFail)},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
-					stateCheckStatus(check, tfjson.CheckStatusFail),
+					stateCheckStatus(tfjson.CheckStatusFail),
 					stateCheckFunc(func(*tfjson.State) error { m.SetFaults(mockserver.FaultOptions{}); return nil }),
 				},
 			},

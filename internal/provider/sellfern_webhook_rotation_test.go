@@ -38,11 +38,11 @@ func rotatingConfig(m *mockserver.Server, rotate string, createBeforeDestroy boo
 // generation is rotate_when_changed holding a value the user bumps.
 func generation(n int) string { return fmt.Sprintf("{ generation = \"%d\" }", n) }
 
-// replacedWithoutGap checks, from the mock's journal, that the webhook now at addr replaced the one old recorded:
-// the new one is on the server, the old one was deleted, and only after the new one had been created.
-func replacedWithoutGap(m *mockserver.Server, addr string, old *recordedID) statecheck.StateCheck {
+// replacedWithoutGap checks, from the mock's journal, that the webhook now at sellfernAddr replaced the one old
+// recorded: the new one is on the server, the old one was deleted, and only after the new one had been created.
+func replacedWithoutGap(m *mockserver.Server, old *recordedID) statecheck.StateCheck {
 	return stateCheckFunc(func(s *tfjson.State) error {
-		v, err := resourceValues(s, addr)
+		v, err := resourceValues(s, sellfernAddr)
 		if err != nil {
 			return err
 		}
@@ -90,7 +90,7 @@ resource "terraform_data" "schedule" {
 		return []statecheck.StateCheck{
 			sellfernMatchesMock(m, sellfernAddr, true),
 			mockHolds(m, 1, 0),
-			replacedWithoutGap(m, sellfernAddr, old),
+			replacedWithoutGap(m, old),
 			newID.AddStateValue(sellfernAddr, tfjsonpath.New("id")),
 			newSecret.AddStateValue(sellfernAddr, tfjsonpath.New("secret")),
 		}
@@ -300,7 +300,7 @@ func TestAccSellfernWebhook_rotateWhenChangedAfterImport(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					sellfernMatchesMock(m, sellfernAddr, true),
 					statecheck.ExpectKnownValue(sellfernAddr, tfjsonpath.New("secret"), knownvalue.StringRegexp(regexp.MustCompile(`^whsec_`))),
-					replacedWithoutGap(m, sellfernAddr, imported),
+					replacedWithoutGap(m, imported),
 					mockHolds(m, 1, 0),
 				},
 			},
@@ -361,7 +361,7 @@ func TestAccSellfernWebhook_rotationFailedCreateIsPlannedAgain(t *testing.T) {
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
 					sellfernMatchesMock(m, sellfernAddr, true),
-					replacedWithoutGap(m, sellfernAddr, old),
+					replacedWithoutGap(m, old),
 					mockHolds(m, 1, 0),
 				},
 			},
@@ -407,7 +407,7 @@ func TestAccSellfernWebhook_rotationLostCreateAnswer(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					sellfernMatchesMock(m, sellfernAddr, true),
 					mockHolds(m, 1, 0),
-					replacedWithoutGap(m, sellfernAddr, old),
+					replacedWithoutGap(m, old),
 					stateCheckFunc(func(s *tfjson.State) error {
 						m.OnRequest(nil)
 						if n := m.Stats().FaultsAfterCommit; n != 1 {
