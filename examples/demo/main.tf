@@ -17,11 +17,26 @@ provider "webhooks" {
   request_timeout = "30s"
 }
 
+variable "signing_secret_generation" {
+  description = "Bump to give the orders webhook a new signing secret (the demo applies 2 after 1)."
+  type        = number
+  default     = 1
+}
+
 resource "sellfern_webhook" "orders" {
   provider = webhooks
 
   url    = "https://hooks.example.com/sellfern/orders"
   events = ["order.created", "order.status_changed", "order.fulfillment.shipped"]
+
+  # A new value replaces the webhook, for a new signing secret; the new one exists before the old one is deleted.
+  rotate_when_changed = {
+    generation = var.signing_secret_generation
+  }
+
+  lifecycle {
+    create_before_destroy = true
+  }
 }
 
 resource "sellfern_webhook" "support" {
@@ -66,6 +81,8 @@ output "selsup_orders_id" {
   value = selsup_webhook.orders.id
 }
 
-output "sellfern_webhook_count" {
-  value = length(data.sellfern_webhooks.all.webhooks)
+# The endpoints the Sellfern account delivers to. During a rotation the old and the new orders webhook share one
+# for a moment (this data source, read in that apply between the two, sees both).
+output "sellfern_endpoints" {
+  value = sort(distinct([for w in data.sellfern_webhooks.all.webhooks : w.url]))
 }

@@ -164,6 +164,7 @@ func (a *sellfernAPI) create(w http.ResponseWriter, r *http.Request, _ string) {
 		a.srv.noteTwin(twin.ID)
 	}
 	h := a.hooks.add(SellfernWebhook{URL: stored, Events: p.events, Enabled: true}, a.fill)
+	a.srv.journal.record("sellfern", JournalCreate, h.ID, h.URL)
 	view := sellfernView(h, true) // the only response that ever carries the secret
 	a.respondWebhook(w, http.StatusCreated, view)
 }
@@ -198,10 +199,12 @@ func (a *sellfernAPI) delete(w http.ResponseWriter, r *http.Request, id string) 
 		a.fail(w, http.StatusBadRequest, sfValidationError, "confirm must repeat the webhook id")
 		return
 	}
+	h, _ := a.hooks.get(id)
 	if !a.remove(id) {
 		a.webhookNotFound(w, id)
 		return
 	}
+	a.srv.journal.record("sellfern", JournalDelete, id, h.URL)
 	a.ok(w, http.StatusOK, nil)
 }
 

@@ -76,6 +76,7 @@ func (a *sellfernAPI) recordTest(id string) (SellfernDelivery, bool) {
 	}
 	d.Success = d.StatusCode >= 200 && d.StatusCode <= 299 && d.Error == ""
 	a.deliveries[id] = append(a.deliveries[id], d)
+	a.srv.journal.record("sellfern", JournalTest, id, h.URL)
 	return d, true
 }
 

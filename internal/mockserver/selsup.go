@@ -205,6 +205,7 @@ func (a *selsupAPI) create(w http.ResponseWriter, r *http.Request, clientID int6
 		a.srv.noteTwin(strconv.FormatInt(a.hooks.add(twin, a.fill).ID, 10))
 	}
 	view := selsupView(a.hooks.add(h, a.fill), true)
+	a.srv.journal.record("selsup", JournalCreate, strconv.FormatInt(view.ID, 10), view.URL)
 	if a.srv.config().shuffle {
 		shuffle(a.srv.rng, *view.Types)
 	}
@@ -218,10 +219,12 @@ func (a *selsupAPI) delete(w http.ResponseWriter, _ *http.Request, clientID int6
 			map[string]any{"field": "webhookId", "value": param})
 		return
 	}
+	h, _ := a.hooks.get(id)
 	if !a.remove(id, clientID) {
 		a.fail(w, http.StatusNotFound, selsupErr{Error: ssNotFound, LocalMessage: msgHookNotFound})
 		return
 	}
+	a.srv.journal.record("selsup", JournalDelete, strconv.FormatInt(id, 10), h.URL)
 	w.WriteHeader(http.StatusOK) // the documented 200 has no body
 }
 

@@ -88,6 +88,7 @@ type Server struct {
 	sellfern *sellfernAPI
 	selsup   *selsupAPI
 	mounts   []mount
+	journal  journal // the order of the API's changes (journal.go)
 
 	twinMu sync.Mutex
 	twins  []string // ids of the webhooks SetTwin made

@@ -39,6 +39,8 @@ type sellfernWebhookModel struct {
 	Enabled   types.Bool   `tfsdk:"enabled"`
 	Secret    types.String `tfsdk:"secret"`
 	CreatedAt types.String `tfsdk:"created_at"`
+	// RotateWhenChanged is recorded in state only: Sellfern knows nothing of it.
+	RotateWhenChanged types.Map `tfsdk:"rotate_when_changed"`
 }
 
 func (r *sellfernWebhookResource) Metadata(_ context.Context, _ resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -56,7 +58,8 @@ func (r *sellfernWebhookResource) Schema(_ context.Context, _ resource.SchemaReq
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "A Sellfern webhook endpoint: Sellfern POSTs the chosen events to `url`. `url`, `events` and " +
 			"`enabled` change in place. The signing `secret` is returned by Sellfern only when the webhook is created; " +
-			"the provider keeps it in state, marked sensitive.",
+			"the provider keeps it in state, marked sensitive. `rotate_when_changed` replaces the webhook, for a new " +
+			"secret, when one of its values changes.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				Computed:            true,
@@ -74,7 +77,7 @@ func (r *sellfernWebhookResource) Schema(_ context.Context, _ resource.SchemaReq
 				Required:    true,
 				ElementType: types.StringType,
 				MarkdownDescription: "The events to subscribe to, at least one, from: " + sellfernEventsDescription() +
-					". A set: order does not matter. Changing it replaces the whole list on Sellfern.",
+					". A set: order does not matter. A change updates the webhook in place, sending Sellfern the whole new list.",
 				Validators: []validator.Set{
 					setvalidator.SizeAtLeast(1),
 					eachOneOf(sellfern.Events),
@@ -92,13 +95,26 @@ func (r *sellfernWebhookResource) Schema(_ context.Context, _ resource.SchemaReq
 				MarkdownDescription: "The signing secret (`whsec_…`) used to verify Sellfern's deliveries. Sellfern returns it " +
 					"only once, when the webhook is created; it is kept in state across refreshes and updates. It is " +
 					"null after `terraform import`, since Sellfern cannot show it again: to get a new one, replace the " +
-					"webhook (`terraform apply -replace=...`).",
+					"webhook (change `rotate_when_changed`, or `terraform apply -replace=...`).",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"created_at": schema.StringAttribute{
 				Computed:            true,
 				MarkdownDescription: "When the webhook was created, as Sellfern reports it (RFC 3339).",
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"rotate_when_changed": schema.MapAttribute{
+				Optional: true,
+				// Computed only so that the plan modifier may decide the plan; the value is always the configured one
+				// or the one in state.
+				Computed:    true,
+				ElementType: types.StringType,
+				MarkdownDescription: "Values whose change replaces the webhook, so that Sellfern issues a new id and a " +
+					"new signing secret: a value you bump, or a `time_rotating`'s id. Only a change of a value already " +
+					"in state (or one not known until apply) rotates: null and `{}` mean no rotation, and setting the " +
+					"map where it was empty, or removing it, never replaces the webhook. Kept in state only. Pair it " +
+					"with `create_before_destroy`: see [the rotation section](#rotating-the-signing-secret-without-missing-an-event).",
+				PlanModifiers: []planmodifier.Map{rotateWhenChanged()},
 			},
 		},
 	}
@@ -108,7 +124,8 @@ func (r *sellfernWebhookResource) IdentitySchema(_ context.Context, _ resource.I
 	resp.IdentitySchema = webhookIdentitySchema("The webhook's id, assigned by Sellfern (like `wh_abc123`).")
 }
 
-// fromAPI sets what Sellfern lists about a webhook. The secret, which Sellfern lists for nobody, is left as it is.
+// fromAPI sets what Sellfern lists about a webhook. The secret, which Sellfern lists for nobody, and
+// rotate_when_changed, which is Terraform's alone, are left as they are.
 func (m *sellfernWebhookModel) fromAPI(ctx context.Context, w sellfern.Webhook) diag.Diagnostics {
 	events, diags := stringSet(ctx, w.Events)
 	m.ID = types.StringValue(w.ID)
@@ -116,6 +133,10 @@ func (m *sellfernWebhookModel) fromAPI(ctx context.Context, w sellfern.Webhook) 
 	m.Events = events
 	m.Enabled = types.BoolValue(w.Enabled)
 	m.CreatedAt = types.StringValue(w.CreatedAt)
+	if m.RotateWhenChanged.ElementType(ctx) == nil {
+		// A model made from the listing alone (a list resource's result) has no value yet: null, as after an import.
+		m.RotateWhenChanged = types.MapNull(types.StringType)
+	}
 	return diags
 }
 
@@ -200,13 +221,21 @@ func (r *sellfernWebhookResource) Update(ctx context.Context, req resource.Updat
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	// All three fields are sent: PATCH with absolute values is safe to retry and converges whatever drifted.
-	url, enabled := plan.URL.ValueString(), plan.Enabled.ValueBool()
-	if err := r.client.UpdateWebhook(ctx, plan.ID.ValueString(), sellfern.UpdateRequest{
-		URL: &url, Events: events, Enabled: &enabled,
-	}); err != nil {
-		addAPIError(&resp.Diagnostics, "Could not update Sellfern webhook", err)
+	var state sellfernWebhookModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
 		return
+	}
+	// A change of rotate_when_changed alone (set where it was empty, or removed) is Terraform's business only.
+	if !plan.URL.Equal(state.URL) || !plan.Events.Equal(state.Events) || !plan.Enabled.Equal(state.Enabled) {
+		// All three fields are sent: PATCH with absolute values is safe to retry and converges whatever drifted.
+		url, enabled := plan.URL.ValueString(), plan.Enabled.ValueBool()
+		if err := r.client.UpdateWebhook(ctx, plan.ID.ValueString(), sellfern.UpdateRequest{
+			URL: &url, Events: events, Enabled: &enabled,
+		}); err != nil {
+			addAPIError(&resp.Diagnostics, "Could not update Sellfern webhook", err)
+			return
+		}
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	setIdentity(ctx, resp.Identity, plan.ID.ValueString(), &resp.Diagnostics)

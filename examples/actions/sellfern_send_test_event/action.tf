@@ -1,10 +1,15 @@
-# Create, then verify: after the webhook is created, and again after every update, Sellfern sends it a test event.
-# The apply fails if the endpoint does not answer 2xx.
+# Create, then verify: a test event after every create and update; the apply fails unless the endpoint answers 2xx.
+terraform {
+  required_version = ">= 1.16" # for caller.id; on Terraform 1.14 and 1.15 write sellfern_webhook.orders.id
+  required_providers {
+    webhooks = { source = "seed/webhooks" }
+  }
+}
+
 resource "sellfern_webhook" "orders" {
   provider = webhooks
-
-  url    = "https://hooks.example.com/sellfern/orders"
-  events = ["order.created", "order.status_changed"]
+  url      = "https://hooks.example.com/sellfern/orders"
+  events   = ["order.created", "order.status_changed"]
 
   lifecycle {
     action_trigger {
@@ -16,11 +21,7 @@ resource "sellfern_webhook" "orders" {
 
 action "sellfern_send_test_event" "orders" {
   provider = webhooks
-
   config {
-    # The webhook that triggered the action (Terraform 1.16 and later; on 1.14 and 1.15 write
-    # sellfern_webhook.orders.id). Run it by hand, too:
-    #   terraform apply -invoke=action.sellfern_send_test_event.orders
-    webhook_id = caller.id
+    webhook_id = caller.id # the webhook that triggered the action
   }
 }

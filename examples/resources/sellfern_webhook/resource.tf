@@ -16,7 +16,7 @@ resource "sellfern_webhook" "support" {
 }
 
 # Sellfern shows the signing secret only once, when the webhook is created. Pass it on to the service that
-# receives the events (here as a sensitive output; a secret store is better).
+# receives the events: here as a sensitive output, better through a secret store (see "Handing the secret over").
 output "sellfern_orders_signing_secret" {
   value     = sellfern_webhook.orders.secret
   sensitive = true

@@ -1,7 +1,9 @@
 // Command demo is `make demo`: it starts the bundled mock server on a loopback port, installs the freshly built
-// provider through a filesystem mirror, and runs real Terraform (init, apply, a second plan that must show no
-// changes, destroy) on examples/demo, narrating each step. It exits non-zero if any step misbehaves, including a
-// token or webhook secret showing up in Terraform's output or in its TRACE log.
+// provider through a filesystem mirror, and runs a real CLI on examples/demo, narrating each step: init, apply, a
+// second plan that must show no changes, a rotation of a signing secret (the new webhook made before the old one is
+// deleted), and, on a CLI that has them, `terraform query` and `terraform apply -invoke`; then destroy. It exits
+// non-zero if any step misbehaves, including a token or webhook secret showing up in the CLI's output or in its
+// TRACE log.
 package main
 
 import (
@@ -13,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	goversion "github.com/hashicorp/go-version"
@@ -113,7 +116,7 @@ func run(ctx context.Context, providerBinary, version, example, cli string, keep
 	if err != nil {
 		return err
 	}
-	if !strings.Contains(res.Output, "secret     = (sensitive value)") {
+	if !sensitiveSecret.MatchString(res.Output) {
 		return errors.New("the plan did not show the Sellfern secret as (sensitive value)")
 	}
 	if !strings.Contains(res.Output, "Apply complete! Resources: 3 added, 0 changed, 0 destroyed.") {
@@ -124,10 +127,6 @@ func run(ctx context.Context, providerBinary, version, example, cli string, keep
 	identities, err := compareStateWithMock(ctx, ws, mock)
 	if err != nil {
 		return err
-	}
-	var secrets []string
-	for _, w := range mock.SellfernWebhooks() {
-		secrets = append(secrets, w.Secret)
 	}
 	fmt.Printf("    Sellfern holds %d webhooks, SelSup %d; every id and the Sellfern secrets in state match what the mock issued\n",
 		len(mock.SellfernWebhooks()), len(mock.SelSupWebhooks()))
@@ -146,8 +145,16 @@ func run(ctx context.Context, providerBinary, version, example, cli string, keep
 	fmt.Printf("    the refresh of 3 webhooks cost %d Sellfern list call(s) and %d SelSup list call(s)\n",
 		after.Requests["sellfern.list"]-before.Requests["sellfern.list"], after.Requests["selsup.list"]-before.Requests["selsup.list"])
 
+	ordersID, err := rotate(ctx, ws, mock, terraform)
+	if err != nil {
+		return err
+	}
+	if err := newestFeatures(ws, mock, cliVersion, ordersID, terraform); err != nil {
+		return err
+	}
+
 	step("terraform destroy: removes all three")
-	if _, err := terraform("destroy", "-auto-approve", "-no-color"); err != nil {
+	if _, err := terraform("destroy", "-auto-approve", "-no-color", rotated); err != nil {
 		return err
 	}
 	if n, m := len(mock.SellfernWebhooks()), len(mock.SelSupWebhooks()); n+m != 0 {
@@ -160,7 +167,8 @@ func run(ctx context.Context, providerBinary, version, example, cli string, keep
 	if err != nil {
 		return fmt.Errorf("reading the trace log: %w", err)
 	}
-	secrets = append(secrets, mockserver.DemoSellfernToken, mockserver.DemoSelSupKey)
+	// Every secret the mock ever issued: the rotated-out one too.
+	secrets := append(mock.IssuedSellfernSecrets(), mockserver.DemoSellfernToken, mockserver.DemoSelSupKey)
 	for _, where := range []struct{ name, text string }{{"Terraform's output", transcript.String()}, {"the TRACE log", string(trace)}} {
 		for _, s := range secrets {
 			if strings.Contains(where.text, s) {
@@ -173,32 +181,191 @@ func run(ctx context.Context, providerBinary, version, example, cli string, keep
 	return nil
 }
 
-// compareStateWithMock reads the state (without printing it: it holds secrets) and checks it against the mock,
-// and each resource's identity against its id. It returns a line that shows the identities, or says that the CLI
-// records none (resource identity needs Terraform 1.12 or OpenTofu 1.12).
-func compareStateWithMock(ctx context.Context, ws *tfrun.Workspace, mock *mockserver.Server) (string, error) {
+// rotated is the variable setting that rotates the orders webhook's signing secret; every command after the
+// rotation passes it, so that the configuration stays the one applied.
+const rotated = "-var=signing_secret_generation=2"
+
+// sensitiveSecret is how a plan shows a Sellfern secret (Terraform aligns the "=" of a block's attributes).
+var sensitiveSecret = regexp.MustCompile(`secret +=\s+\(sensitive value\)`)
+
+// rotate applies a new signing_secret_generation: Terraform must create the new orders webhook, then delete the old
+// one, leaving a new id and a new secret in state that match the mock, and nothing to do afterwards. It returns the
+// new webhook's id.
+func rotate(ctx context.Context, ws *tfrun.Workspace, mock *mockserver.Server, terraform func(...string) (tfrun.Result, error)) (string, error) {
+	before, err := readState(ctx, ws)
+	if err != nil {
+		return "", err
+	}
+	old := before.values("sellfern_webhook.orders")
+	oldID, _ := old["id"].(string)
+
+	step("Rotating the orders webhook's signing secret: terraform apply %s (rotate_when_changed with create_before_destroy)", rotated)
+	res, err := terraform("apply", "-auto-approve", "-no-color", rotated)
+	if err != nil {
+		return "", err
+	}
+	for _, want := range []string{"+/- create replacement and then destroy", "sellfern_webhook.orders must be replaced",
+		"# forces replacement", "Apply complete! Resources: 1 added, 0 changed, 1 destroyed."} {
+		if !strings.Contains(res.Output, want) {
+			return "", fmt.Errorf("the rotation's apply did not say %q", want)
+		}
+	}
+	if _, err := compareStateWithMock(ctx, ws, mock); err != nil {
+		return "", err
+	}
+	after, err := readState(ctx, ws)
+	if err != nil {
+		return "", err
+	}
+	rotatedValues := after.values("sellfern_webhook.orders")
+	newID, _ := rotatedValues["id"].(string)
+	switch {
+	case newID == "" || newID == oldID:
+		return "", fmt.Errorf("sellfern_webhook.orders is still %s after the rotation", oldID)
+	case rotatedValues["secret"] == old["secret"]:
+		return "", errors.New("the rotated webhook has the old signing secret")
+	}
+	journal := mock.Journal()
+	created := mockserver.JournalIndex(journal, "sellfern", mockserver.JournalCreate, newID)
+	deleted := mockserver.JournalIndex(journal, "sellfern", mockserver.JournalDelete, oldID)
+	if created < 0 || deleted < created {
+		return "", fmt.Errorf("the mock's journal does not show %s created before %s was deleted: %+v", newID, oldID, journal)
+	}
+	fmt.Printf("    sellfern_webhook.orders: %s -> %s, with a new secret (in state, matching the mock); the mock's journal: "+
+		"the new webhook created (entry %d) before the old one was deleted (entry %d), so no event went undelivered\n",
+		oldID, newID, created+1, deleted+1)
+
+	step("terraform plan %s again: the rotation is done, \"No changes\"", rotated)
+	res, err = terraform("plan", "-detailed-exitcode", "-no-color", rotated)
+	if err != nil {
+		return "", fmt.Errorf("%w: the plan after the rotation is not empty", err)
+	}
+	if !strings.Contains(res.Output, "No changes.") {
+		return "", errors.New("the plan after the rotation did not say \"No changes.\"")
+	}
+	return newID, nil
+}
+
+// The configuration the demo adds on a CLI with list resources and actions (Terraform 1.14 or later): examples/demo
+// itself stays valid on every CLI.
+const (
+	demoQuery = `list "sellfern_webhook" "all" {
+  provider = webhooks
+}
+
+list "selsup_webhook" "all" {
+  provider = webhooks
+}
+`
+	demoAction = `action "sellfern_send_test_event" "orders" {
+  provider = webhooks
+  config {
+    webhook_id = sellfern_webhook.orders.id
+  }
+}
+`
+)
+
+// newestFeatures runs `terraform query` and `terraform apply -invoke` where the CLI has them, and says why not
+// elsewhere.
+func newestFeatures(ws *tfrun.Workspace, mock *mockserver.Server, cliVersion, ordersID string, terraform func(...string) (tfrun.Result, error)) error {
+	product, number, _ := strings.Cut(cliVersion, " v")
+	v, err := goversion.NewVersion(number)
+	if err != nil {
+		return fmt.Errorf("%s: %w", cliVersion, err)
+	}
+	if product != "Terraform" || v.LessThan(goversion.Must(goversion.NewVersion("1.14.0"))) {
+		step("terraform query and terraform apply -invoke: skipped")
+		fmt.Printf("    list resources and actions need Terraform 1.14 or later, and %s has neither\n", cliVersion)
+		return nil
+	}
+	for name, text := range map[string]string{"demo.tfquery.hcl": demoQuery, "actions.tf": demoAction} {
+		if err := os.WriteFile(filepath.Join(ws.ConfigDir, name), []byte(text), 0o644); err != nil {
+			return err
+		}
+	}
+
+	step("terraform query: list blocks find every webhook of both accounts (written to demo.tfquery.hcl)")
+	for _, line := range strings.Split(strings.TrimSpace(demoQuery), "\n") {
+		fmt.Println("    + " + line)
+	}
+	res, err := terraform("query", "-no-color")
+	if err != nil {
+		return err
+	}
+	for _, w := range mock.SellfernWebhooks() {
+		if !strings.Contains(res.Output, "id="+w.ID) {
+			return fmt.Errorf("terraform query did not find Sellfern webhook %s", w.ID)
+		}
+	}
+	for _, w := range mock.SelSupWebhooks() {
+		if !strings.Contains(res.Output, fmt.Sprintf("id=%d", w.ID)) {
+			return fmt.Errorf("terraform query did not find SelSup webhook %d", w.ID)
+		}
+	}
+
+	step("terraform apply -invoke: the sellfern_send_test_event action sends the rotated webhook one test event (written to actions.tf)")
+	for _, line := range strings.Split(strings.TrimSpace(demoAction), "\n") {
+		fmt.Println("    + " + line)
+	}
+	res, err = terraform("apply", "-auto-approve", "-no-color", rotated, "-invoke=action.sellfern_send_test_event.orders")
+	if err != nil {
+		return err
+	}
+	if !strings.Contains(res.Output, "Actions: 1 invoked.") || mock.Count("sellfern.test") != 1 || len(mock.SellfernDeliveries(ordersID)) != 1 {
+		return fmt.Errorf("apply -invoke did not send exactly one test event to %s (the mock saw %d test calls)", ordersID, mock.Count("sellfern.test"))
+	}
+	return nil
+}
+
+// demoState is what the demo reads of `terraform show -json`.
+type demoState struct {
+	TerraformVersion string `json:"terraform_version"`
+	Values           struct {
+		RootModule struct {
+			Resources []struct {
+				Address  string         `json:"address"`
+				Mode     string         `json:"mode"`
+				Values   map[string]any `json:"values"`
+				Identity map[string]any `json:"identity"`
+			} `json:"resources"`
+		} `json:"root_module"`
+	} `json:"values"`
+}
+
+// readState reads the state without printing it: it holds secrets.
+func readState(ctx context.Context, ws *tfrun.Workspace) (demoState, error) {
+	var state demoState
 	saved := ws.Echo
 	ws.Echo = nil
 	defer func() { ws.Echo = saved }()
 	res, err := ws.Run(ctx, "show", "-json")
 	if err != nil || res.ExitCode != 0 {
-		return "", fmt.Errorf("terraform show -json failed: %v", err)
-	}
-	var state struct {
-		TerraformVersion string `json:"terraform_version"`
-		Values           struct {
-			RootModule struct {
-				Resources []struct {
-					Address  string         `json:"address"`
-					Mode     string         `json:"mode"`
-					Values   map[string]any `json:"values"`
-					Identity map[string]any `json:"identity"`
-				} `json:"resources"`
-			} `json:"root_module"`
-		} `json:"values"`
+		return state, fmt.Errorf("terraform show -json failed: %v", err)
 	}
 	if err := json.Unmarshal([]byte(res.Output), &state); err != nil {
-		return "", fmt.Errorf("reading terraform show -json: %w", err)
+		return state, fmt.Errorf("reading terraform show -json: %w", err)
+	}
+	return state, nil
+}
+
+// values returns the attribute values of the managed resource at address.
+func (s demoState) values(address string) map[string]any {
+	for _, r := range s.Values.RootModule.Resources {
+		if r.Address == address && r.Mode == "managed" {
+			return r.Values
+		}
+	}
+	return nil
+}
+
+// compareStateWithMock reads the state and checks it against the mock, and each resource's identity against its
+// id. It returns a line that shows the identities, or says that the CLI records none (resource identity needs
+// Terraform 1.12 or OpenTofu 1.12).
+func compareStateWithMock(ctx context.Context, ws *tfrun.Workspace, mock *mockserver.Server) (string, error) {
+	state, err := readState(ctx, ws)
+	if err != nil {
+		return "", err
 	}
 	cli, err := goversion.NewVersion(state.TerraformVersion)
 	if err != nil {

@@ -1,5 +1,12 @@
-# Import by identity with Terraform 1.12 or later (or OpenTofu 1.12): the identity names the webhook by the id
-# Sellfern assigned. `terraform plan` shows the import, `terraform apply` performs it.
+# Import by identity, which needs Terraform 1.12 or OpenTofu 1.12 or later: the identity names the webhook by the
+# id Sellfern assigned. `terraform plan` shows the import, `terraform apply` performs it.
+terraform {
+  required_version = ">= 1.12"
+  required_providers {
+    webhooks = { source = "seed/webhooks" }
+  }
+}
+
 import {
   provider = webhooks # like the resource block: the type's prefix is not the provider's name
 
