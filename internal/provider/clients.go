@@ -8,7 +8,6 @@ import (
 
 	"github.com/seed/terraform-provider-webhooks/internal/sellfern"
 	"github.com/seed/terraform-provider-webhooks/internal/selsup"
-	"github.com/seed/terraform-provider-webhooks/internal/transport"
 )
 
 // providerData is what Configure hands to resources and data sources: one client per service, or the reason
@@ -37,20 +36,22 @@ type clientSettings struct {
 	requestTimeout time.Duration
 }
 
-// transport is what either service's client gets besides its credential.
-func (cs clientSettings) transport(base string) transport.Settings {
-	return transport.Settings{BaseURL: base, UserAgent: cs.userAgent, MaxRetries: cs.maxRetries, RequestTimeout: cs.requestTimeout}
+// settings is what either service's client gets besides its credential: the same for both services, so the
+// clients share the type.
+func (cs clientSettings) settings(base string, perSecond float64) sellfern.Settings {
+	return sellfern.Settings{BaseURL: base, UserAgent: cs.userAgent, MaxRetries: cs.maxRetries,
+		RequestTimeout: cs.requestTimeout, RequestsPerSecond: perSecond}
 }
 
-func (cs clientSettings) sellfern(token, baseURL setting) serviceClient[*sellfern.Client] {
+func (cs clientSettings) sellfern(token, baseURL setting, perSecond float64) serviceClient[*sellfern.Client] {
 	return newServiceClient("Sellfern", "token", token, baseURL, func(tok, base string) (*sellfern.Client, error) {
-		return sellfern.New(sellfern.Config{Token: tok, Settings: cs.transport(base)})
+		return sellfern.New(sellfern.Config{Token: tok, Settings: cs.settings(base, perSecond)})
 	})
 }
 
-func (cs clientSettings) selsup(apiKey, baseURL setting) serviceClient[*selsup.Client] {
+func (cs clientSettings) selsup(apiKey, baseURL setting, perSecond float64) serviceClient[*selsup.Client] {
 	return newServiceClient("SelSup", "API key", apiKey, baseURL, func(key, base string) (*selsup.Client, error) {
-		return selsup.New(selsup.Config{APIKey: key, Settings: cs.transport(base)})
+		return selsup.New(selsup.Config{APIKey: key, Settings: cs.settings(base, perSecond)})
 	})
 }
 

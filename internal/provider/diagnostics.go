@@ -2,11 +2,14 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/seed/terraform-provider-webhooks/internal/safetext"
 	"github.com/seed/terraform-provider-webhooks/internal/sellfern"
 	"github.com/seed/terraform-provider-webhooks/internal/selsup"
 )
@@ -22,8 +25,35 @@ func addAPIError(diags *diag.Diagnostics, summary string, err error) {
 	case selsup.IsAuth(err):
 		detail += ".\n\nThe key comes from selsup.api_key in the provider \"webhooks\" block or the " +
 			EnvSelSupAPIKey + " environment variable."
+	case sellfern.IsNotServed(err):
+		detail += ".\n\nThe base URL comes from sellfern.base_url in the provider \"webhooks\" block or the " +
+			EnvSellfernBaseURL + " environment variable (default " + sellfern.DefaultBaseURL + ")."
+	case selsup.IsNotServed(err):
+		detail += ".\n\nThe base URL comes from selsup.base_url in the provider \"webhooks\" block or the " +
+			EnvSelSupBaseURL + " environment variable (default " + selsup.DefaultBaseURL + ")."
 	}
 	diags.AddError(summary, detail)
+}
+
+// warnIdentical tells, after a create, of the webhooks with the same endpoint and events that the account held
+// already and that this run neither made nor deleted. The provider never touches them: it cannot tell one left by
+// an interrupted apply (whose secret is lost, on Sellfern) from one someone else made, nor, at create time, from
+// the webhook a create_before_destroy replacement is about to delete.
+func warnIdentical(diags *diag.Diagnostics, service, madeID string, identical []string, next string) {
+	if len(identical) == 0 {
+		return
+	}
+	ids := make([]string, len(identical))
+	for i, id := range identical {
+		ids[i] = safetext.Escape(id)
+	}
+	diags.AddWarning("Identical "+service+" webhooks already exist",
+		fmt.Sprintf("Before creating webhook %s, the account already held %d webhook(s) with the same url and "+
+			"events that this run did not make: %s. The provider left them alone.\n\n"+
+			"During a create_before_destroy replacement (a rotation of the secret), one of them is the webhook being "+
+			"replaced, which Terraform deletes next: then there is nothing to do. Otherwise one may be left by an "+
+			"interrupted apply, or made by hand, and it receives every event too: %s",
+			safetext.Escape(madeID), len(ids), strings.Join(ids, ", "), next))
 }
 
 // stringSet turns an API's string array into a set; order never matters to a set, so a reordered answer is no change.

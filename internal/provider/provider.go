@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/float64validator"
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/list"
@@ -23,7 +23,6 @@ import (
 
 	"github.com/seed/terraform-provider-webhooks/internal/sellfern"
 	"github.com/seed/terraform-provider-webhooks/internal/selsup"
-	"github.com/seed/terraform-provider-webhooks/internal/transport"
 )
 
 // Environment variables read when the provider block leaves an attribute out.
@@ -35,11 +34,11 @@ const (
 )
 
 const (
-	defaultMaxRetries  = transport.DefaultMaxRetries
+	defaultMaxRetries  = 4
 	maxMaxRetries      = 10
 	minRequestTimeout  = time.Second
 	maxRequestTimeout  = 10 * time.Minute
-	defaultRequestTime = transport.DefaultRequestTimeout
+	defaultRequestTime = 30 * time.Second
 )
 
 var (
@@ -61,19 +60,40 @@ func New(version string) func() provider.Provider {
 type providerModel struct {
 	Sellfern       *sellfernConfigModel `tfsdk:"sellfern"`
 	SelSup         *selsupConfigModel   `tfsdk:"selsup"`
-	MaxRetries     types.Int64          `tfsdk:"max_retries"`
+	MaxRetries     types.Number         `tfsdk:"max_retries"`
 	RequestTimeout types.String         `tfsdk:"request_timeout"`
 }
 
 type sellfernConfigModel struct {
-	Token   types.String `tfsdk:"token"`
-	BaseURL types.String `tfsdk:"base_url"`
+	Token             types.String  `tfsdk:"token"`
+	BaseURL           types.String  `tfsdk:"base_url"`
+	RequestsPerSecond types.Float64 `tfsdk:"requests_per_second"`
 }
 
 type selsupConfigModel struct {
-	APIKey  types.String `tfsdk:"api_key"`
-	BaseURL types.String `tfsdk:"base_url"`
+	APIKey            types.String  `tfsdk:"api_key"`
+	BaseURL           types.String  `tfsdk:"base_url"`
+	RequestsPerSecond types.Float64 `tfsdk:"requests_per_second"`
 }
+
+// requestsPerSecondAttribute is each service block's ceiling on the pace of its calls.
+func requestsPerSecondAttribute(service string) schema.Float64Attribute {
+	return schema.Float64Attribute{
+		Optional: true,
+		MarkdownDescription: "The most calls per second this provider makes to " + service + " in one Terraform run, " +
+			"for an account whose rate limit you know (a number above 0, such as `5` or `0.5`). Without it there " +
+			"is no fixed ceiling: the provider slows down when " + service + " answers `429` and speeds up again " +
+			"when it accepts.",
+		Validators: []validator.Float64{float64validator.AtLeast(minRequestsPerSecond), float64validator.AtMost(maxRequestsPerSecond)},
+	}
+}
+
+// Bounds on requests_per_second: below one call a minute a single create could not finish within its time bound;
+// above ten thousand a ceiling means nothing.
+const (
+	minRequestsPerSecond = 1.0 / 60
+	maxRequestsPerSecond = 10000
+)
 
 func (p *WebhooksProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
 	resp.TypeName = "webhooks"
@@ -101,8 +121,9 @@ func (p *WebhooksProvider) Schema(_ context.Context, _ provider.SchemaRequest, r
 						MarkdownDescription: "Sellfern API base URL. Defaults to `" + sellfern.DefaultBaseURL + "`; may also be set " +
 							"with `" + EnvSellfernBaseURL + "`. Must be `https://`, except on a loopback host such as the " +
 							"bundled mock server, so that the token never crosses a network in clear text.",
-						Validators: []validator.String{baseURL()},
+						Validators: []validator.String{baseURL(sellfern.CheckBaseURL)},
 					},
+					"requests_per_second": requestsPerSecondAttribute("Sellfern"),
 				},
 			},
 			"selsup": schema.SingleNestedAttribute{
@@ -120,20 +141,17 @@ func (p *WebhooksProvider) Schema(_ context.Context, _ provider.SchemaRequest, r
 						Optional: true,
 						MarkdownDescription: "SelSup API base URL. Defaults to `" + selsup.DefaultBaseURL + "`; may also be set " +
 							"with `" + EnvSelSupBaseURL + "`. Must be `https://`, except on a loopback host.",
-						Validators: []validator.String{baseURL()},
+						Validators: []validator.String{baseURL(selsup.CheckBaseURL)},
 					},
+					"requests_per_second": requestsPerSecondAttribute("SelSup"),
 				},
 			},
-			"max_retries": schema.Int64Attribute{
+			"max_retries": schema.NumberAttribute{
 				Optional: true,
-				MarkdownDescription: fmt.Sprintf("How many times a failed call is retried (0 to %d, default %d) when the "+
-					"service answers 429 or a 5xx other than 501, or the connection fails or times out. Reads, updates "+
-					"and deletes are retried with exponential backoff and jitter, honouring `Retry-After`. A create is "+
-					"never repeated blindly: it first lists the webhooks to find out whether the failed attempt made "+
-					"one, and tries again only if it did not (also after a success answer that did not carry the new "+
-					"webhook). One call, a create with its recovery included, ends within 3 minutes, or "+
-					"`request_timeout` × (`max_retries` + 1) if that is longer.", maxMaxRetries, defaultMaxRetries),
-				Validators: []validator.Int64{int64validator.Between(0, maxMaxRetries)},
+				MarkdownDescription: fmt.Sprintf("How many times a call is tried again after a 5xx other than 501, a "+
+					"dropped connection or a timeout: a whole number from 0 to %d, default %d. A `429` does not count: it "+
+					"is waited out for as long as the call's time bound allows.", maxMaxRetries, defaultMaxRetries),
+				Validators: []validator.Number{wholeNumber(0, maxMaxRetries)},
 			},
 			"request_timeout": schema.StringAttribute{
 				Optional: true,
@@ -158,8 +176,8 @@ func (p *WebhooksProvider) Configure(ctx context.Context, req provider.Configure
 		maxRetries:     defaultMaxRetries,
 		requestTimeout: defaultRequestTime,
 	}
-	if !cfg.MaxRetries.IsNull() && !cfg.MaxRetries.IsUnknown() {
-		settings.maxRetries = int(cfg.MaxRetries.ValueInt64())
+	if n, ok := wholeValue(cfg.MaxRetries); ok {
+		settings.maxRetries = int(n)
 	}
 	if !cfg.RequestTimeout.IsNull() && !cfg.RequestTimeout.IsUnknown() {
 		d, problem := requestTimeout(cfg.RequestTimeout.ValueString())
@@ -182,10 +200,12 @@ func (p *WebhooksProvider) Configure(ctx context.Context, req provider.Configure
 		sellfern: settings.sellfern(
 			setting{path: "sellfern.token", env: EnvSellfernToken, value: sf.Token},
 			setting{path: "sellfern.base_url", env: EnvSellfernBaseURL, value: sf.BaseURL},
+			sf.RequestsPerSecond.ValueFloat64(),
 		),
 		selsup: settings.selsup(
 			setting{path: "selsup.api_key", env: EnvSelSupAPIKey, value: ss.APIKey},
 			setting{path: "selsup.base_url", env: EnvSelSupBaseURL, value: ss.BaseURL},
+			ss.RequestsPerSecond.ValueFloat64(),
 		),
 	}
 	tflog.Debug(ctx, "Configured webhooks provider", map[string]any{

@@ -69,9 +69,11 @@ func (r *sellfernWebhookResource) Schema(_ context.Context, _ resource.SchemaReq
 			"url": schema.StringAttribute{
 				Required:   true,
 				CustomType: urlType{},
-				MarkdownDescription: fmt.Sprintf("The HTTPS endpoint Sellfern sends events to. It must be an absolute `https://` "+
-					"URL of at most %d characters, without a user name or password, and reachable from the internet.", maxURLLength),
-				Validators: []validator.String{webhookURL("https")},
+				MarkdownDescription: fmt.Sprintf("The HTTPS endpoint Sellfern sends events to: an absolute `https://` URL "+
+					"of at most %d characters, without a user name or password. Sellfern delivers from the internet, so "+
+					"the provider refuses `localhost` and literal loopback, private and link-local addresses (host names "+
+					"are not resolved).", maxURLLength),
+				Validators: []validator.String{webhookURL("https"), publicURL("Sellfern")},
 			},
 			"events": schema.SetAttribute{
 				Required:    true,
@@ -175,6 +177,13 @@ func (r *sellfernWebhookResource) Create(ctx context.Context, req resource.Creat
 	if created.Secret == "" {
 		plan.Secret = types.StringNull()
 	}
+	identical := make([]string, len(created.Identical))
+	for i, w := range created.Identical {
+		identical[i] = w.ID
+	}
+	warnIdentical(&resp.Diagnostics, "Sellfern", created.ID, identical, "delete the one that is not "+
+		"this configuration's, since its signing secret cannot be recovered (or import it, to manage it without "+
+		"a secret).")
 
 	if !plan.Enabled.ValueBool() {
 		disabled := false
@@ -247,8 +256,8 @@ func (r *sellfernWebhookResource) Delete(ctx context.Context, req resource.Delet
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	err := r.client.DeleteWebhook(ctx, state.ID.ValueString())
-	if err != nil && !sellfern.IsNotFound(err) {
+	// A webhook already gone counts as deleted only when Sellfern's list confirms it (the client's rule).
+	if err := r.client.DeleteWebhook(ctx, state.ID.ValueString()); err != nil {
 		addAPIError(&resp.Diagnostics, "Could not delete Sellfern webhook", err)
 	}
 }

@@ -2,10 +2,10 @@ package provider
 
 import (
 	"context"
+	"math"
 	"slices"
 	"strings"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/list"
@@ -30,7 +30,7 @@ type selsupWebhookListResource struct {
 // every filter that is set.
 type selsupWebhookFilter struct {
 	Type           types.String `tfsdk:"type"`
-	OrganizationID types.Int64  `tfsdk:"organization_id"`
+	OrganizationID types.Number `tfsdk:"organization_id"`
 	URLPrefix      types.String `tfsdk:"url_prefix"`
 }
 
@@ -38,7 +38,7 @@ type selsupWebhookFilter struct {
 // a type filter leaves it out.
 func (f selsupWebhookFilter) keeps(w selsup.Webhook) bool {
 	return (f.Type.IsNull() || slices.Contains(w.Types, f.Type.ValueString())) &&
-		(f.OrganizationID.IsNull() || w.OrganizationID == f.OrganizationID.ValueInt64()) &&
+		(f.OrganizationID.IsNull() || w.OrganizationID == orgID(f.OrganizationID)) &&
 		(f.URLPrefix.IsNull() || strings.HasPrefix(w.URL, f.URLPrefix.ValueString()))
 }
 
@@ -61,10 +61,10 @@ func (r *selsupWebhookListResource) ListResourceConfigSchema(_ context.Context, 
 					"without them never passes this filter.",
 				Validators: []validator.String{stringvalidator.OneOf(selsup.Types...)},
 			},
-			"organization_id": schema.Int64Attribute{
+			"organization_id": schema.NumberAttribute{
 				Optional:            true,
 				MarkdownDescription: "Only webhooks for this SelSup organization, a positive integer.",
-				Validators:          []validator.Int64{int64validator.AtLeast(1)},
+				Validators:          []validator.Number{wholeNumber(1, math.MaxInt64)},
 			},
 			"url_prefix": schema.StringAttribute{
 				Optional: true,

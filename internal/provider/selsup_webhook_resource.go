@@ -3,16 +3,17 @@ package provider
 import (
 	"context"
 	"fmt"
+	"math"
+	"math/big"
 	"strings"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/numberplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/setplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
@@ -29,9 +30,6 @@ var (
 	_ resource.ResourceWithIdentity    = &selsupWebhookResource{}
 )
 
-// maxSelSupName bounds a webhook name; the documents give no limit, so this is generous.
-const maxSelSupName = 255
-
 // NewSelSupWebhookResource is the selsup_webhook resource.
 func NewSelSupWebhookResource() resource.Resource { return &selsupWebhookResource{} }
 
@@ -44,7 +42,7 @@ type selsupWebhookModel struct {
 	Name           types.String `tfsdk:"name"`
 	URL            urlValue     `tfsdk:"url"`
 	Types          types.Set    `tfsdk:"types"`
-	OrganizationID types.Int64  `tfsdk:"organization_id"`
+	OrganizationID types.Number `tfsdk:"organization_id"`
 	ClientID       types.Int64  `tfsdk:"client_id"`
 }
 
@@ -68,9 +66,9 @@ func (r *selsupWebhookResource) Schema(_ context.Context, _ resource.SchemaReque
 			},
 			"name": schema.StringAttribute{
 				Optional: true,
-				MarkdownDescription: fmt.Sprintf("A name for the webhook: any text, Cyrillic included, up to %d characters. %s",
-					maxSelSupName, replace),
-				Validators:    []validator.String{stringvalidator.UTF8LengthAtMost(maxSelSupName), printableName()},
+				MarkdownDescription: "A name for the webhook: any text, Cyrillic included, without control or " +
+					"bidirectional-formatting characters. " + replace,
+				Validators:    []validator.String{printableName()},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"url": schema.StringAttribute{
@@ -94,11 +92,11 @@ func (r *selsupWebhookResource) Schema(_ context.Context, _ resource.SchemaReque
 				},
 				PlanModifiers: []planmodifier.Set{setplanmodifier.RequiresReplace()},
 			},
-			"organization_id": schema.Int64Attribute{
+			"organization_id": schema.NumberAttribute{
 				Optional:            true,
-				MarkdownDescription: "The SelSup organization the webhook is for, a positive integer. " + replace,
-				Validators:          []validator.Int64{int64validator.AtLeast(1)},
-				PlanModifiers:       []planmodifier.Int64{int64planmodifier.RequiresReplace()},
+				MarkdownDescription: "The SelSup organization the webhook is for, a whole number of 1 or more. " + replace,
+				Validators:          []validator.Number{wholeNumber(1, math.MaxInt64)},
+				PlanModifiers:       []planmodifier.Number{numberplanmodifier.RequiresReplace()},
 			},
 			"client_id": schema.Int64Attribute{
 				Computed:            true,
@@ -129,7 +127,7 @@ func (m *selsupWebhookModel) fromAPI(ctx context.Context, w selsup.Webhook) diag
 	m.ID = types.StringValue(selsup.FormatID(w.ID))
 	m.Name = optionalString(w.Name)
 	m.URL = newURLValue(w.URL)
-	m.OrganizationID = optionalInt64(w.OrganizationID)
+	m.OrganizationID = optionalNumber(w.OrganizationID)
 	m.ClientID = optionalInt64(w.ClientID)
 	if w.Types == nil {
 		return nil
@@ -150,7 +148,7 @@ func (r *selsupWebhookResource) Create(ctx context.Context, req resource.CreateR
 	created, err := r.client.CreateWebhook(ctx, selsup.CreateRequest{
 		Name:           plan.Name.ValueString(),
 		URL:            plan.URL.ValueString(),
-		OrganizationID: plan.OrganizationID.ValueInt64(),
+		OrganizationID: orgID(plan.OrganizationID),
 		Types:          eventTypes,
 	})
 	if created != nil {
@@ -169,6 +167,12 @@ func (r *selsupWebhookResource) Create(ctx context.Context, req resource.CreateR
 		addAPIError(&resp.Diagnostics, "Could not create SelSup webhook", err)
 		return
 	}
+	identical := make([]string, len(created.Identical))
+	for i, w := range created.Identical {
+		identical[i] = selsup.FormatID(w.ID)
+	}
+	warnIdentical(&resp.Diagnostics, "SelSup", plan.ID.ValueString(), identical, "import the one that is not "+
+		"this configuration's into a configuration that manages it (every attribute can be imported), or delete it.")
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	setIdentity(ctx, resp.Identity, plan.ID.ValueString(), &resp.Diagnostics)
 }
@@ -235,7 +239,8 @@ func (r *selsupWebhookResource) Delete(ctx context.Context, req resource.DeleteR
 	if !ok {
 		return
 	}
-	if err := r.client.DeleteWebhook(ctx, id); err != nil && !selsup.IsNotFound(err) {
+	// A webhook already gone counts as deleted only when SelSup's list confirms it (the client's rule).
+	if err := r.client.DeleteWebhook(ctx, id); err != nil {
 		addAPIError(&resp.Diagnostics, "Could not delete SelSup webhook", err)
 	}
 }
@@ -274,6 +279,19 @@ func optionalString(s string) types.String {
 		return types.StringNull()
 	}
 	return types.StringValue(s)
+}
+
+func optionalNumber(n int64) types.Number {
+	if n == 0 {
+		return types.NumberNull()
+	}
+	return types.NumberValue(new(big.Float).SetInt64(n))
+}
+
+// orgID is organization_id as SelSup's integer (0: not set), once wholeNumber has checked it.
+func orgID(n types.Number) int64 {
+	v, _ := wholeValue(n)
+	return v
 }
 
 func optionalInt64(n int64) types.Int64 {

@@ -3,6 +3,8 @@ package provider
 import (
 	"context"
 	"fmt"
+	"math"
+	"math/big"
 	"net/url"
 	"slices"
 	"strconv"
@@ -14,8 +16,11 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/seed/terraform-provider-webhooks/internal/transport"
+	"github.com/seed/terraform-provider-webhooks/internal/safetext"
+	"github.com/seed/terraform-provider-webhooks/internal/sellfern"
+	"github.com/seed/terraform-provider-webhooks/internal/webhookurl"
 )
 
 // maxURLLength is the longest webhook URL accepted; both services store URLs, and 2048 is the common limit of
@@ -64,14 +69,11 @@ func notBlank() validator.String {
 	}
 }
 
-// sellfernIDProblem says what is wrong with a Sellfern webhook id given by a user, or returns "". An id is what
-// Sellfern assigned (like wh_abc123): never blank, without white space or control characters, and usable as one
-// segment of a request path, so never "." or ".." and without "/".
+// sellfernIDProblem says what is wrong with a Sellfern webhook id given by a user, or returns "": the client's
+// rule for every id, given or listed.
 func sellfernIDProblem(id string) string {
-	if strings.TrimSpace(id) == "" || strings.IndexFunc(id, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 ||
-		transport.CheckSegment(id) != nil {
-		return fmt.Sprintf("%q is not a Sellfern webhook id: an id is what Sellfern assigned, like wh_abc123, "+
-			"without white space, \"/\", or a \".\" or \"..\" alone.", id)
+	if err := sellfern.CheckID(id); err != nil {
+		return capitalize(err.Error()) + "."
 	}
 	return ""
 }
@@ -81,10 +83,9 @@ func sellfernWebhookID() validator.String {
 	return stringCheck{description: "a Sellfern webhook id, like wh_abc123", check: sellfernIDProblem}
 }
 
-// printableName accepts any UTF-8 text (Cyrillic included) with at least one visible character, and without
-// control characters or bidirectional formatting characters. A name of only invisible characters (a zero-width
-// space) reads as no name, and bidi controls make a name read as something else. Its length is
-// stringvalidator.UTF8LengthAtMost's to judge.
+// printableName accepts any UTF-8 text (Cyrillic included), of any length, with at least one visible character,
+// and without control characters or bidirectional formatting characters. A name of only invisible characters (a
+// zero-width space) reads as no name, and bidi controls make a name read as something else.
 func printableName() validator.String {
 	return stringCheck{
 		description: "text with a visible character, without control or bidirectional formatting characters",
@@ -96,8 +97,8 @@ func printableName() validator.String {
 				return "The name must be valid UTF-8."
 			case hasControl(s):
 				return "The name must not contain control characters (such as a newline or tab)."
-			case strings.IndexFunc(s, isBidiControl) >= 0:
-				r, _ := utf8.DecodeRuneInString(s[strings.IndexFunc(s, isBidiControl):])
+			case strings.IndexFunc(s, safetext.IsBidiControl) >= 0:
+				r, _ := utf8.DecodeRuneInString(s[strings.IndexFunc(s, safetext.IsBidiControl):])
 				return fmt.Sprintf("The name must not contain bidirectional formatting characters (it holds %U), "+
 					"which make text display as something other than what it is.", r)
 			case strings.IndexFunc(s, isVisible) < 0:
@@ -112,12 +113,6 @@ func printableName() validator.String {
 // isVisible reports whether r draws something: a letter, mark, number, punctuation or symbol.
 func isVisible(r rune) bool {
 	return unicode.In(r, unicode.L, unicode.M, unicode.N, unicode.P, unicode.S)
-}
-
-// isBidiControl reports whether r is one of Unicode's bidirectional formatting characters (marks, embeddings,
-// overrides, isolates).
-func isBidiControl(r rune) bool {
-	return r == '\u061C' || r == '\u200E' || r == '\u200F' || ('\u202A' <= r && r <= '\u202E') || ('\u2066' <= r && r <= '\u2069')
 }
 
 func hasControl(s string) bool {
@@ -165,17 +160,72 @@ func webhookURL(schemes ...string) validator.String {
 	}
 }
 
-// baseURL applies the provider's rule for service endpoints (see transport.CheckBaseURL).
-func baseURL() validator.String {
+// baseURL applies a service client's rule for its base URL.
+func baseURL(check func(string) error) validator.String {
 	return stringCheck{
 		description: "an https:// URL, or http:// on a loopback host",
 		check: func(s string) string {
-			if _, err := transport.CheckBaseURL(s); err != nil {
+			if err := check(s); err != nil {
 				return capitalize(err.Error()) + "."
 			}
 			return ""
 		},
 	}
+}
+
+// publicURL refuses a URL whose host is plainly not reachable from the internet (see webhookurl.NotPublic): a
+// service that delivers from the internet could never reach it.
+func publicURL(service string) validator.String {
+	return stringCheck{
+		description: "reachable from the internet: not localhost, nor a literal loopback, private or link-local address",
+		check: func(s string) string {
+			if why := webhookurl.NotPublic(s); why != "" {
+				return fmt.Sprintf("The URL %q cannot receive %s's deliveries: %s. %s sends events from the internet, "+
+					"so the URL must be publicly reachable; the provider refuses localhost and literal loopback, "+
+					"private and link-local addresses (names are not resolved).", s, service, why, service)
+			}
+			return ""
+		},
+	}
+}
+
+// wholeNumber accepts a whole number from lo to hi. Terraform has one number type; an attribute that must be an
+// integer is declared a number and checked here, since the framework's own integer attributes turn 1.5 into an
+// error that blames the provider.
+func wholeNumber(lo, hi int64) validator.Number {
+	return wholeNumberCheck{lo: lo, hi: hi}
+}
+
+type wholeNumberCheck struct{ lo, hi int64 }
+
+func (v wholeNumberCheck) Description(context.Context) string {
+	if v.hi == math.MaxInt64 {
+		return fmt.Sprintf("a whole number, at least %d", v.lo)
+	}
+	return fmt.Sprintf("a whole number from %d to %d", v.lo, v.hi)
+}
+
+func (v wholeNumberCheck) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (v wholeNumberCheck) ValidateNumber(ctx context.Context, req validator.NumberRequest, resp *validator.NumberResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	f := req.ConfigValue.ValueBigFloat()
+	n, accuracy := f.Int64()
+	if !f.IsInt() || accuracy != big.Exact || n < v.lo || n > v.hi {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid "+attributeName(req.Path.String()),
+			fmt.Sprintf("Attribute %s must be %s, got: %s.", req.Path, v.Description(ctx), f.Text('g', -1)))
+	}
+}
+
+// wholeValue reads a number that wholeNumber has checked.
+func wholeValue(n types.Number) (int64, bool) {
+	if n.IsNull() || n.IsUnknown() {
+		return 0, false
+	}
+	v, _ := n.ValueBigFloat().Int64()
+	return v, true
 }
 
 // requestTimeout reads request_timeout: a Go duration between minRequestTimeout and maxRequestTimeout. The

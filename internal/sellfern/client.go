@@ -14,8 +14,10 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/seed/terraform-provider-webhooks/internal/inventory"
+	"github.com/seed/terraform-provider-webhooks/internal/safetext"
 	"github.com/seed/terraform-provider-webhooks/internal/transport"
 	"github.com/seed/terraform-provider-webhooks/internal/webhookurl"
 )
@@ -216,8 +218,24 @@ func (c *Client) confirmGone(ctx context.Context, err error, id string) error {
 	return ae
 }
 
+// CheckID says what is wrong with a webhook id, or returns nil. An id is what Sellfern assigned (like wh_abc123):
+// never blank, without white space, control or format characters (which a terminal would act on or hide), and
+// usable as one segment of a request path, so never "." or ".." and without "/". The same rule holds for an id a
+// user gives and one Sellfern lists.
+func CheckID(id string) error {
+	if strings.TrimSpace(id) == "" || strings.IndexFunc(id, unicode.IsSpace) >= 0 || safetext.Unsafe(id) ||
+		transport.CheckSegment(id) != nil {
+		return fmt.Errorf("%q is not a Sellfern webhook id: an id is what Sellfern assigned, like wh_abc123, "+
+			"without white space, control characters, \"/\", or a \".\" or \"..\" alone", safetext.Escape(id))
+	}
+	return nil
+}
+
 // webhookPath is the path of one webhook, with its id escaped as one segment, and more segments after it.
 func webhookPath(id string, more ...string) (string, error) {
+	if err := CheckID(id); err != nil {
+		return "", fmt.Errorf("the webhook id cannot be used in a request: %w", err)
+	}
 	seg, err := transport.Segment(id)
 	if err != nil {
 		return "", fmt.Errorf("the Sellfern webhook id %q cannot be used in a request: %w", id, err)
@@ -248,8 +266,8 @@ func (w wireWebhook) webhook(required ...string) (Webhook, string) {
 	var out Webhook
 	if w.ID != nil {
 		out.ID = *w.ID
-		if err := transport.CheckSegment(out.ID); err != nil {
-			return Webhook{}, fmt.Sprintf("an id that cannot be used (%q: %v)", out.ID, err)
+		if err := CheckID(out.ID); err != nil {
+			return Webhook{}, fmt.Sprintf("an id that cannot be used (%s)", err)
 		}
 	}
 	if w.URL != nil {
@@ -535,4 +553,14 @@ func sortedCopy(s []string) []string {
 	out := slices.Clone(s)
 	slices.Sort(out)
 	return out
+}
+
+// Settings are a client's transport settings besides its credential (both services' clients take the same).
+type Settings = transport.Settings
+
+// CheckBaseURL applies the rule for a base URL: https, or plain http to a loopback host only, so that the
+// credential never crosses a network in clear text.
+func CheckBaseURL(raw string) error {
+	_, err := transport.CheckBaseURL(raw)
+	return err
 }

@@ -943,7 +943,7 @@ func TestSuccessStatusThatFailsIsAnError(t *testing.T) {
 		{"listed webhook with a bad time", "list", `{"success":true,"data":[` + strings.Replace(listed, `2026-05-22T10:00:00Z`, "yesterday", 1) + `]}`,
 			[]string{`webhook 1 of the list has a "created_at" that is not an RFC 3339 time ("yesterday")`}},
 		{"listed webhook whose id is a path", "list", `{"success":true,"data":[` + strings.Replace(listed, `"wh_1"`, `"wh/../x"`, 1) + `]}`,
-			[]string{`webhook 1 of the list has an id that cannot be used ("wh/../x": it holds "/")`}},
+			[]string{`webhook 1 of the list has an id that cannot be used ("wh/../x" is not a Sellfern webhook id`}},
 		{"listed webhook whose id is dot-dot", "list", `{"success":true,"data":[` + strings.Replace(listed, `"wh_1"`, `".."`, 1) + `]}`,
 			[]string{`an id that cannot be used (".."`}},
 		{"delete says it failed", "delete", `{"success":false,"error":{"code":"locked","message":"try later"}}`,
@@ -974,14 +974,14 @@ func TestIDsAreOnePathSegment(t *testing.T) {
 		io.WriteString(w, `{"success":true}`)
 	})
 	ctx := context.Background()
-	if err := c.DeleteWebhook(ctx, "wh 1?x"); err != nil {
+	if err := c.DeleteWebhook(ctx, "wh%1?x#"); err != nil {
 		t.Fatal(err)
 	}
-	for _, id := range []string{"", ".", "..", "wh/../x"} {
+	for _, id := range []string{"", ".", "..", "wh/../x", "wh 1", "wh\u202e1", "wh\x1b[1"} {
 		err := c.DeleteWebhook(ctx, id)
-		wantFragments(t, checkMessage(t, err), []string{fmt.Sprintf("the Sellfern webhook id %q cannot be used in a request", id)}, nil)
+		wantFragments(t, checkMessage(t, err), []string{"the webhook id cannot be used in a request", "is not a Sellfern webhook id"}, nil)
 	}
-	if want := []string{"/api/v2/webhooks/wh%201%3Fx?confirm=wh+1%3Fx"}; !slices.Equal(uris, want) {
+	if want := []string{"/api/v2/webhooks/wh%251%3Fx%23?confirm=wh%251%3Fx%23"}; !slices.Equal(uris, want) {
 		t.Fatalf("requests %q, want %q", uris, want)
 	}
 }

@@ -306,3 +306,13 @@ func (f *flexInt) UnmarshalJSON(data []byte) error {
 	*f = flexInt(v)
 	return nil
 }
+
+// Settings are a client's transport settings besides its credential (both services' clients take the same).
+type Settings = transport.Settings
+
+// CheckBaseURL applies the rule for a base URL: https, or plain http to a loopback host only, so that the
+// credential never crosses a network in clear text.
+func CheckBaseURL(raw string) error {
+	_, err := transport.CheckBaseURL(raw)
+	return err
+}

@@ -6,6 +6,7 @@ package webhookurl
 
 import (
 	"net"
+	"net/netip"
 	"net/url"
 	"strings"
 
@@ -47,3 +48,40 @@ func Canonical(raw string) string {
 func Equal(a, b string) bool {
 	return a == b || Canonical(a) == Canonical(b)
 }
+
+// NotPublic says why a URL's host cannot be reached from the internet, or returns "": the name localhost (or a
+// name under .localhost), or a literal IP address that is loopback, private (10/8, 172.16/12, 192.168/16,
+// fc00::/7), link-local (169.254/16, fe80::/10, where cloud metadata services answer), unspecified, or of the
+// 100.64/10 shared address space. Names are not resolved: only what the URL itself says is judged.
+func NotPublic(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Hostname() == "" {
+		return ""
+	}
+	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return "its host " + host + " names this machine"
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return ""
+	}
+	ip = ip.Unmap()
+	switch {
+	case ip.IsLoopback():
+		return "its host " + host + " is a loopback address"
+	case ip.IsPrivate():
+		return "its host " + host + " is a private address"
+	case ip.IsLinkLocalUnicast(), ip.IsLinkLocalMulticast():
+		return "its host " + host + " is a link-local address"
+	case ip.IsUnspecified():
+		return "its host " + host + " is the unspecified address"
+	case sharedAddressSpace.Contains(ip):
+		return "its host " + host + " is in the shared address space of carrier-grade NAT"
+	case ip.IsMulticast():
+		return "its host " + host + " is a multicast address"
+	}
+	return ""
+}
+
+var sharedAddressSpace = netip.MustParsePrefix("100.64.0.0/10")

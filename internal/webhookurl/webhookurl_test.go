@@ -31,3 +31,32 @@ func TestEqual(t *testing.T) {
 		}
 	}
 }
+
+func TestNotPublic(t *testing.T) {
+	for raw, public := range map[string]bool{
+		"https://hooks.example.com/x":     true,
+		"https://8.8.8.8/x":               true,
+		"https://[2001:4860::8888]/x":     true,
+		"https://localhost/x":             false,
+		"https://LOCALHOST./x":            false,
+		"https://app.localhost:8443/x":    false,
+		"https://127.0.0.1/x":             false,
+		"https://127.8.9.10/x":            false,
+		"https://[::1]/x":                 false,
+		"https://10.0.0.1/x":              false,
+		"https://172.16.5.4/x":            false,
+		"https://192.168.1.1/x":           false,
+		"https://169.254.169.254/latest":  false,
+		"https://[fe80::1]/x":             false,
+		"https://[fd00::1]/x":             false,
+		"https://0.0.0.0/x":               false,
+		"https://100.64.0.1/x":            false,
+		"https://[::ffff:10.0.0.1]/x":     false,
+		"https://localhost.example.com/x": true,
+		"not a url":                       true,
+	} {
+		if got := NotPublic(raw); (got == "") != public {
+			t.Errorf("NotPublic(%q) = %q, want public=%v", raw, got, public)
+		}
+	}
+}
