@@ -36,7 +36,8 @@ provider "webhooks" {
     # base_url = "https://api.selsup.ru" # the default; or SELSUP_BASE_URL
   }
 
-  # Retries of 429, 502, 503, 504 and dropped connections (default 4), and the time allowed for each request.
+  # Retries after a 5xx other than 501, a dropped connection or a timeout (default 4; a 429 is waited out and does
+  # not count), and the time allowed for each HTTP request.
   max_retries     = 4
   request_timeout = "30s"
 }
