@@ -17,7 +17,7 @@ var version = "dev"
 
 // Format the examples and generate the docs; `go generate ./...` keeps docs/ in step with the schema.
 //go:generate terraform fmt -recursive ./examples/
-//go:generate go run ./internal/cmd/validate-examples -cli terraform-newest -docs-schema bin/docs-schema.json
+//go:generate go run ./internal/cmd/docs-schema -cli terraform-newest -out bin/docs-schema.json
 //go:generate go tool tfplugindocs generate --provider-name webhooks --providers-schema bin/docs-schema.json
 
 func main() {

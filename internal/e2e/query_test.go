@@ -18,7 +18,8 @@ import (
 	"github.com/seed/terraform-provider-webhooks/internal/tfrun"
 )
 
-// TestAccQueryGeneratesConfigThatImportsEverything is the adoption path of the docs' guide, with the real CLI:
+// TestAccQueryGeneratesConfigThatImportsEverything is the adoption path of the docs' guide, with its example files
+// (examples/guides/adopting-existing-webhooks) and the real CLI:
 // `terraform query` finds every webhook of both accounts (one list call per service), `-generate-config-out`
 // writes resource and import blocks for them, and applying that file as it is imports each webhook with nothing
 // added, changed or destroyed, after which the plan is empty. The accounts hold a disabled Sellfern webhook and a
@@ -40,16 +41,8 @@ func TestAccQueryGeneratesConfigThatImportsEverything(t *testing.T) {
 	}
 	total := len(sellfernHooks) + len(selsupHooks)
 
-	writeConfig(t, ws, "")
-	query := `list "sellfern_webhook" "all" {
-  provider = webhooks
-}
-
-list "selsup_webhook" "all" {
-  provider = webhooks
-}
-`
-	if err := os.WriteFile(filepath.Join(ws.ConfigDir, "find.tfquery.hcl"), []byte(query), 0o644); err != nil {
+	// The guide's own files: the configuration and the query that finds every webhook.
+	if err := ws.CopyConfig(filepath.Join(examplesRoot, "guides", "adopting-existing-webhooks")); err != nil {
 		t.Fatal(err)
 	}
 	terraform(t, ws, &out, 0, "init")
@@ -57,14 +50,14 @@ list "selsup_webhook" "all" {
 	before := m.Stats()
 	found := terraform(t, ws, &out, 0, "query")
 	for _, w := range sellfernHooks {
-		wantLine(t, found, "list.sellfern_webhook.all", "id="+w.ID, w.URL)
+		wantLine(t, found, "list.sellfern_webhook.sellfern", "id="+w.ID, w.URL)
 	}
 	for _, w := range selsupHooks {
 		name := w.Name
 		if name == "" {
 			name = w.URL
 		}
-		wantLine(t, found, "list.selsup_webhook.all", fmt.Sprintf("id=%d", w.ID), name)
+		wantLine(t, found, "list.selsup_webhook.selsup", fmt.Sprintf("id=%d", w.ID), name)
 	}
 	after := m.Stats()
 	for _, route := range []string{"sellfern.list", "selsup.list"} {

@@ -1,7 +1,7 @@
 // Package tfrun runs a real Terraform-compatible CLI (Terraform or OpenTofu) against a locally built provider,
 // installed the way a user's CLI would find it offline: through a filesystem mirror named in a CLI configuration of
 // its own, never the user's (TF_CLI_CONFIG_FILE may name a file that does not exist, and dev_overrides would skip
-// `terraform init`). The demo, the benchmark, validate-examples and the tests use it; the provider does not.
+// `terraform init`). The demo, the benchmark, the docs' schema export and the tests use it; the provider does not.
 // clis.go pins and builds the newer CLIs that the tests also run.
 package tfrun
 

@@ -1,4 +1,4 @@
-# Import with Terraform 1.5 or later: `terraform plan` shows the import, `terraform apply` performs it.
+# Import with an import block: `terraform plan` shows the import, `terraform apply` performs it.
 import {
   provider = webhooks # like the resource block: the type's prefix is not the provider's name
 

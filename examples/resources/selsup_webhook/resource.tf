@@ -4,7 +4,7 @@ resource "selsup_webhook" "orders" {
   name            = "Заказы → склад" # any UTF-8 text
   url             = "https://hooks.example.com/selsup/orders"
   types           = ["CREATE_ORDER", "ORDER_STATUS"]
-  organization_id = 1042
+  organization_id = 42
 
   lifecycle {
     # SelSup cannot update a webhook: every change replaces it. Creating the new one before deleting the old one

@@ -9,8 +9,9 @@
 //	SELLFERN_TOKEN=sk_test_mock_demo
 //	SELSUP_BASE_URL=http://127.0.0.1:PORT/selsup
 //	SELSUP_API_KEY=mock-selsup-demo-key
+//	MOCK_PID=12345
 //
-// and then serves until SIGINT or SIGTERM.
+// and then serves until SIGINT or SIGTERM (kill "$MOCK_PID" stops it).
 package main
 
 import (
@@ -21,8 +22,10 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/seed/terraform-provider-webhooks/internal/mockserver"
 )
@@ -49,80 +52,148 @@ var errUsage = errors.New("usage error")
 // run parses args, starts the mock, prints its settings to stdout and serves
 // until ctx is done. It is separate from main so that it can be tested.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("webhooks-mock", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var (
-		addr         = fs.String("addr", "127.0.0.1:0", "listen address; the host must be loopback (127.0.0.1, ::1, localhost)")
-		latency      = fs.Duration("latency", 0, "delay added to every API request, e.g. 50ms")
-		faultRate    = fs.Float64("fault-rate", 0, "fraction (0..1) of API requests that fail")
-		faultKinds   = fs.String("fault-kinds", "", "comma-separated fault kinds to inject: 503,429,drop (default all)")
-		afterCommit  = fs.Float64("fault-after-commit", 0, "fraction (0..1) of faults on creates that happen after the webhook is stored")
-		retryAfter   = fs.Duration("retry-after", 0, "Retry-After sent with injected 429s (whole seconds, rounded up)")
-		shuffle      = fs.Bool("shuffle", false, "return lists and event arrays in random order")
-		omitTypes    = fs.Bool("selsup-omit-types", false, `omit "types" from the SelSup list`)
-		seed         = fs.Int64("seed", 0, "seed for ids, secrets, faults and shuffling (0 = time-based)")
-		seedSellfern = fs.Int("seed-sellfern", 0, "pre-create N Sellfern webhooks (https://example.com/seed/<i>)")
-		seedSelSup   = fs.Int("seed-selsup", 0, "pre-create N SelSup webhooks (https://example.com/seed/<i>)")
-	)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return errUsage
-	}
-	var usageProblems []string
-	if fs.NArg() > 0 {
-		usageProblems = append(usageProblems, fmt.Sprintf("unexpected arguments: %q", fs.Args()))
-	}
-	for _, f := range []struct {
-		name string
-		v    float64
-	}{{"-fault-rate", *faultRate}, {"-fault-after-commit", *afterCommit}} {
-		if f.v < 0 || f.v > 1 {
-			usageProblems = append(usageProblems, fmt.Sprintf("%s must be between 0 and 1, got %v", f.name, f.v))
-		}
-	}
-	if *seedSellfern < 0 || *seedSelSup < 0 {
-		usageProblems = append(usageProblems, "-seed-sellfern and -seed-selsup must not be negative")
-	}
-	kinds, err := parseFaultKinds(*faultKinds)
+	f, err := parseFlags(args, stderr)
 	if err != nil {
-		usageProblems = append(usageProblems, err.Error())
+		return err
 	}
-	if len(usageProblems) > 0 {
-		for _, p := range usageProblems {
-			fmt.Fprintln(stderr, p)
-		}
-		fs.Usage()
-		return errUsage
-	}
-
-	srv := mockserver.New(mockserver.Options{
-		Latency: *latency,
-		Faults: mockserver.FaultOptions{
-			Rate:             *faultRate,
-			Kinds:            kinds,
-			AfterCommitRatio: *afterCommit,
-			RetryAfter:       *retryAfter,
-		},
-		Seed:            *seed,
-		Shuffle:         *shuffle,
-		SelSupOmitTypes: *omitTypes,
-	})
+	srv := mockserver.New(f.options())
 	// Start first: it refuses a non-loopback -addr before any work is done.
-	if err := srv.Start(*addr); err != nil {
+	if err := srv.Start(f.addr); err != nil {
 		return err
 	}
 	defer srv.Close()
-	seedWebhooks(srv, *seedSellfern, *seedSelSup)
+	f.configure(srv)
 
 	// Printed only once the listener is up and the seed data is in place, so
-	// that a reader can start as soon as it has these lines.
-	fmt.Fprintf(stdout, "MOCK_URL=%s\nSELLFERN_BASE_URL=%s\nSELLFERN_TOKEN=%s\nSELSUP_BASE_URL=%s\nSELSUP_API_KEY=%s\n",
-		srv.URL(), srv.SellfernBaseURL(), mockserver.DemoSellfernToken, srv.SelSupBaseURL(), mockserver.DemoSelSupKey)
+	// that a reader can start as soon as it has these lines; MOCK_PID comes
+	// last, so a reader that waits for it has them all.
+	fmt.Fprintf(stdout, "MOCK_URL=%s\nSELLFERN_BASE_URL=%s\nSELLFERN_TOKEN=%s\nSELSUP_BASE_URL=%s\nSELSUP_API_KEY=%s\nMOCK_PID=%d\n",
+		srv.URL(), srv.SellfernBaseURL(), mockserver.DemoSellfernToken, srv.SelSupBaseURL(), mockserver.DemoSelSupKey, os.Getpid())
 
 	<-ctx.Done()
 	return nil
+}
+
+// flags are the command line's settings. A new switch is a field, its declaration in parseFlags, its check (if
+// any) in problems, and its use in options (a mockserver.Options field) or configure (a Server method).
+type flags struct {
+	addr                     string
+	latency, retryAfter      time.Duration
+	faultRate, afterCommit   float64
+	faultKinds               []mockserver.FaultKind
+	shuffle, omitTypes       bool
+	seed                     int64
+	seedSellfern, seedSelSup int
+	failingEndpoints         []endpointFailure
+}
+
+// endpointFailure is one -sellfern-failing-endpoint: test events sent to url get status.
+type endpointFailure struct {
+	url    string
+	status int
+}
+
+func parseFlags(args []string, stderr io.Writer) (*flags, error) {
+	f := &flags{}
+	fs := flag.NewFlagSet("webhooks-mock", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&f.addr, "addr", "127.0.0.1:0", "listen address; the host must be loopback (127.0.0.1, ::1, localhost)")
+	fs.DurationVar(&f.latency, "latency", 0, "delay added to every API request, e.g. 50ms")
+	fs.Float64Var(&f.faultRate, "fault-rate", 0, "fraction (0..1) of API requests that fail")
+	faultKinds := fs.String("fault-kinds", "", "comma-separated fault kinds to inject: 503,429,drop (default all)")
+	fs.Float64Var(&f.afterCommit, "fault-after-commit", 0, "fraction (0..1) of faults on creates that happen after the webhook is stored")
+	fs.DurationVar(&f.retryAfter, "retry-after", 0, "Retry-After sent with injected 429s (whole seconds, rounded up)")
+	fs.BoolVar(&f.shuffle, "shuffle", false, "return lists and event arrays in random order")
+	fs.BoolVar(&f.omitTypes, "selsup-omit-types", false, `omit "types" from the SelSup list`)
+	fs.Int64Var(&f.seed, "seed", 0, "seed for ids, secrets, faults and shuffling (0 = time-based)")
+	fs.IntVar(&f.seedSellfern, "seed-sellfern", 0, "pre-create N Sellfern webhooks (https://example.com/seed/<i>)")
+	fs.IntVar(&f.seedSelSup, "seed-selsup", 0, "pre-create N SelSup webhooks (https://example.com/seed/<i>)")
+	fs.Func("sellfern-failing-endpoint", "URL=STATUS: Sellfern's test events to the webhook URL get HTTP STATUS "+
+		"(0: unreachable) and are recorded as failed deliveries; repeatable", func(v string) error {
+		e, err := parseEndpointFailure(v)
+		if err == nil {
+			f.failingEndpoints = append(f.failingEndpoints, e)
+		}
+		return err
+	})
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, err
+		}
+		return nil, errUsage
+	}
+	kinds, err := parseFaultKinds(*faultKinds)
+	f.faultKinds = kinds
+	problems := f.problems()
+	if err != nil {
+		problems = append(problems, err.Error())
+	}
+	if fs.NArg() > 0 {
+		problems = append(problems, fmt.Sprintf("unexpected arguments: %q", fs.Args()))
+	}
+	if len(problems) > 0 {
+		for _, p := range problems {
+			fmt.Fprintln(stderr, p)
+		}
+		fs.Usage()
+		return nil, errUsage
+	}
+	return f, nil
+}
+
+// problems lists what is wrong with values the flag package accepted.
+func (f *flags) problems() []string {
+	var out []string
+	for _, v := range []struct {
+		name string
+		v    float64
+	}{{"-fault-rate", f.faultRate}, {"-fault-after-commit", f.afterCommit}} {
+		if v.v < 0 || v.v > 1 {
+			out = append(out, fmt.Sprintf("%s must be between 0 and 1, got %v", v.name, v.v))
+		}
+	}
+	if f.seedSellfern < 0 || f.seedSelSup < 0 {
+		out = append(out, "-seed-sellfern and -seed-selsup must not be negative")
+	}
+	return out
+}
+
+// options are the settings the mock takes when it is made.
+func (f *flags) options() mockserver.Options {
+	return mockserver.Options{
+		Latency: f.latency,
+		Faults: mockserver.FaultOptions{
+			Rate:             f.faultRate,
+			Kinds:            f.faultKinds,
+			AfterCommitRatio: f.afterCommit,
+			RetryAfter:       f.retryAfter,
+		},
+		Seed:            f.seed,
+		Shuffle:         f.shuffle,
+		SelSupOmitTypes: f.omitTypes,
+	}
+}
+
+// configure applies the settings a started mock takes: its seed data and its switches.
+func (f *flags) configure(srv *mockserver.Server) {
+	seedWebhooks(srv, f.seedSellfern, f.seedSelSup)
+	for _, e := range f.failingEndpoints {
+		srv.SetSellfernEndpointFailure(e.url, e.status, "")
+	}
+}
+
+// parseEndpointFailure reads URL=STATUS. The URL may itself hold "=" (in its query), so the status is what follows
+// the last one.
+func parseEndpointFailure(v string) (endpointFailure, error) {
+	i := strings.LastIndex(v, "=")
+	if i <= 0 {
+		return endpointFailure{}, fmt.Errorf("want URL=STATUS, like https://hooks.example.com/orders=500, got %q", v)
+	}
+	status, err := strconv.Atoi(v[i+1:])
+	if err != nil || (status != 0 && (status < 100 || status > 599)) {
+		return endpointFailure{}, fmt.Errorf("the status in %q must be an HTTP status (100 to 599) or 0 for an endpoint that cannot be reached", v)
+	}
+	return endpointFailure{url: v[:i], status: status}, nil
 }
 
 func parseFaultKinds(s string) ([]mockserver.FaultKind, error) {

@@ -5,9 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -27,11 +30,11 @@ func TestRunPrintsSettingsAndServes(t *testing.T) {
 		done <- err
 	}()
 
-	// Reading the five lines is the readiness signal: no sleeping.
+	// Reading the six lines is the readiness signal: no sleeping.
 	sc := bufio.NewScanner(pr)
 	settings := map[string]string{}
 	var keys []string
-	for len(keys) < 5 && sc.Scan() {
+	for len(keys) < 6 && sc.Scan() {
 		k, v, ok := strings.Cut(sc.Text(), "=")
 		if !ok {
 			t.Fatalf("line %q is not KEY=VALUE", sc.Text())
@@ -39,16 +42,17 @@ func TestRunPrintsSettingsAndServes(t *testing.T) {
 		keys = append(keys, k)
 		settings[k] = v
 	}
-	if err := sc.Err(); err != nil || len(keys) != 5 {
+	if err := sc.Err(); err != nil || len(keys) != 6 {
 		t.Fatalf("read %v, err %v, stderr %q", keys, err, stderr.String())
 	}
-	if got := strings.Join(keys, ","); got != "MOCK_URL,SELLFERN_BASE_URL,SELLFERN_TOKEN,SELSUP_BASE_URL,SELSUP_API_KEY" {
+	if got := strings.Join(keys, ","); got != "MOCK_URL,SELLFERN_BASE_URL,SELLFERN_TOKEN,SELSUP_BASE_URL,SELSUP_API_KEY,MOCK_PID" {
 		t.Errorf("keys = %s", got)
 	}
 	base := settings["MOCK_URL"]
 	if !regexp.MustCompile(`^http://127\.0\.0\.1:\d+$`).MatchString(base) ||
 		settings["SELLFERN_BASE_URL"] != base+"/sellfern" || settings["SELSUP_BASE_URL"] != base+"/selsup" ||
-		settings["SELLFERN_TOKEN"] != mockserver.DemoSellfernToken || settings["SELSUP_API_KEY"] != mockserver.DemoSelSupKey {
+		settings["SELLFERN_TOKEN"] != mockserver.DemoSellfernToken || settings["SELSUP_API_KEY"] != mockserver.DemoSelSupKey ||
+		settings["MOCK_PID"] != strconv.Itoa(os.Getpid()) {
 		t.Errorf("settings = %v", settings)
 	}
 
@@ -99,6 +103,9 @@ func TestRunRejectsBadFlags(t *testing.T) {
 		{"-fault-kinds", "503,500"},
 		{"-seed-sellfern", "-1"},
 		{"-latency", "soon"},
+		{"-sellfern-failing-endpoint", "https://hooks.example.com/x"},
+		{"-sellfern-failing-endpoint", "https://hooks.example.com/x=oops"},
+		{"-sellfern-failing-endpoint", "https://hooks.example.com/x=1000"},
 		{"extra"},
 	} {
 		var stdout, stderr strings.Builder
@@ -106,6 +113,53 @@ func TestRunRejectsBadFlags(t *testing.T) {
 		if !errors.Is(err, errUsage) || stderr.Len() == 0 || stdout.Len() != 0 {
 			t.Errorf("%v: err %v, stderr %q, stdout %q", args, err, stderr.String(), stdout.String())
 		}
+	}
+}
+
+// TestRunFailingEndpoint: -sellfern-failing-endpoint makes the test call to a webhook at that URL record a failed
+// delivery with the status given, a status 0 an unreachable endpoint, and leaves other URLs working.
+func TestRunFailingEndpoint(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	const failing, unreachable, working = "https://hooks.example.com/a?x=1", "https://hooks.example.com/b", "https://hooks.example.com/c"
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		err := run(ctx, []string{"-sellfern-failing-endpoint", failing + "=500", "-sellfern-failing-endpoint", unreachable + "=0"}, pw, io.Discard)
+		_ = pw.CloseWithError(err)
+		done <- err
+	}()
+	settings := map[string]string{}
+	for sc := bufio.NewScanner(pr); len(settings) < 6 && sc.Scan(); {
+		k, v, _ := strings.Cut(sc.Text(), "=")
+		settings[k] = v
+	}
+	base, auth := settings["SELLFERN_BASE_URL"]+"/api/v2/webhooks", "Bearer "+settings["SELLFERN_TOKEN"]
+	for url, want := range map[string]struct {
+		status  int
+		success bool
+	}{failing: {500, false}, unreachable: {0, false}, working: {200, true}} {
+		var created struct {
+			Data struct {
+				ID string `json:"id"`
+			} `json:"data"`
+		}
+		send(t, http.MethodPost, base, auth, fmt.Sprintf(`{"url": %q, "events": ["order.created"]}`, url), &created)
+		var tested struct {
+			Data struct {
+				StatusCode int    `json:"status_code"`
+				Success    bool   `json:"success"`
+				Error      string `json:"error"`
+			} `json:"data"`
+		}
+		send(t, http.MethodPost, base+"/"+created.Data.ID+"/test", auth, "", &tested)
+		if d := tested.Data; d.StatusCode != want.status || d.Success != want.success || (d.Error == "") != want.success {
+			t.Errorf("test event to %s: %+v, want status %d, success %v", url, d, want.status, want.success)
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("run: %v", err)
 	}
 }
 
@@ -121,9 +175,18 @@ func TestParseFaultKinds(t *testing.T) {
 
 func get(t *testing.T, url, auth string, into any) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, url, nil)
+	send(t, http.MethodGet, url, auth, "", into)
+}
+
+// send makes one request with a JSON body (none when body is "") and decodes the 2xx answer into into.
+func send(t *testing.T, method, url, auth, body string, into any) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("Authorization", auth)
 	client := &http.Client{Timeout: 10 * time.Second}
@@ -132,8 +195,8 @@ func get(t *testing.T, url, auth string, into any) {
 		t.Fatal(err)
 	}
 	defer res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %s", url, res.Status)
+	if res.StatusCode/100 != 2 {
+		t.Fatalf("%s %s: %s", method, url, res.Status)
 	}
 	if err := json.NewDecoder(res.Body).Decode(into); err != nil {
 		t.Fatal(err)

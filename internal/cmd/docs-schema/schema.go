@@ -16,7 +16,7 @@ const docsProviderName = "webhooks"
 
 // writeDocsSchema writes the schema tfplugindocs renders the docs from, taken from the provider as built and
 // installed offline (tfplugindocs' own schema export builds the provider as hashicorp/<name> and needs the same
-// Terraform init; doing it here keeps it offline and on the same path as the examples check).
+// Terraform init; doing it here keeps it offline, through the same mirror the tests install the provider from).
 //
 // tfplugindocs matches a template file to a schema by prepending the provider name: templates/resources/X.md.tmpl
 // renders the schema named "webhooks_X". Our types are named after the service (sellfern_webhook, selsup_webhook),

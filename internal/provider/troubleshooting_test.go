@@ -1,0 +1,295 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
+
+	"github.com/seed/terraform-provider-webhooks/internal/mockserver"
+	"github.com/seed/terraform-provider-webhooks/internal/tfrun"
+)
+
+// troubleshootingGuide is the page users read; it is generated from templates/guides/troubleshooting.md.tmpl, and
+// `make docs-check` keeps the two the same.
+const troubleshootingGuide = "../../docs/guides/troubleshooting.md"
+
+// troubleshootingScenario makes the provider (or the CLI) print the message one entry of the guide quotes. The
+// test builds the expected error from the guide itself, so an entry is one scenario here and one section there.
+type troubleshootingScenario struct {
+	// steps are the test steps, given the test's mock; the last one must fail with the entry's message (the test
+	// sets its ExpectError), the ones before it must succeed.
+	steps func(t *testing.T, m *mockserver.Server) []resource.TestStep
+	// versionChecks, for a message only newer CLIs can print (an action's).
+	versionChecks []tfversion.TerraformVersionCheck
+	// initConfig, instead of steps, is a configuration whose `terraform init` prints the message: an error of the
+	// CLI's own, before any provider runs.
+	initConfig string
+}
+
+// plan is a step that plans config and must fail.
+func plan(config string) []resource.TestStep {
+	return []resource.TestStep{{Config: config, PlanOnly: true}}
+}
+
+// importOf is a step that imports id into addr of config and must fail.
+func importOf(config, addr, id string) []resource.TestStep {
+	return []resource.TestStep{{Config: config, ResourceName: addr, ImportState: true, ImportStateId: id}}
+}
+
+const troubleshootingResources = `
+resource "sellfern_webhook" "orders" {
+  provider = webhooks
+  url      = "https://hooks.example.com/sellfern/orders"
+  events   = ["order.created"]
+}
+
+resource "selsup_webhook" "orders" {
+  provider = webhooks
+  url      = "https://hooks.example.com/selsup/orders"
+  types    = ["CREATE_ORDER"]
+}
+`
+
+// troubleshootingScenarios are keyed by the heading of the guide's entry.
+var troubleshootingScenarios = map[string]troubleshootingScenario{
+	"Terraform looks for a provider hashicorp/sellfern": {initConfig: tfrun.RequiredProviders("webhooks") + `
+resource "sellfern_webhook" "orders" {
+  url    = "https://hooks.example.com/sellfern/orders"
+  events = ["order.created"]
+}
+`},
+	"Missing Sellfern token": {steps: func(_ *testing.T, m *mockserver.Server) []resource.TestStep {
+		return plan(badProvider(badSelSupBlock(m)) + troubleshootingResources)
+	}},
+	"Missing SelSup API key": {steps: func(_ *testing.T, m *mockserver.Server) []resource.TestStep {
+		return plan(badProvider(badSellfernBlock(m)) + troubleshootingResources)
+	}},
+	"An http:// base URL is refused": {steps: func(_ *testing.T, m *mockserver.Server) []resource.TestStep {
+		return plan(badProvider(sellfernWith(`    token    = "sk_live_example"
+    base_url = "http://api.sellfern.com"`)(m)) + troubleshootingResources)
+	}},
+	"The server redirected to another host": {steps: func(t *testing.T, m *mockserver.Server) []resource.TestStep {
+		// In front of the mock, a server that redirects every request to another host (localhost for 127.0.0.1),
+		// as a base URL naming the wrong host may.
+		front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, strings.Replace(m.URL(), "127.0.0.1", "localhost", 1)+r.URL.RequestURI(), http.StatusMovedPermanently)
+		}))
+		t.Cleanup(front.Close)
+		services := tfrun.Services{SellfernToken: mockserver.DemoSellfernToken, SellfernURL: front.URL + "/sellfern",
+			SelSupKey: mockserver.DemoSelSupKey, SelSupURL: m.SelSupBaseURL()}
+		return plan(services.Config("") + `
+data "sellfern_webhooks" "all" {
+  provider = webhooks
+}
+`)
+	}},
+	"Sellfern: the token is invalid or revoked (401)": {steps: func(_ *testing.T, m *mockserver.Server) []resource.TestStep {
+		return plan(providerConfigWith(m, "sk_live_revoked", mockserver.DemoSelSupKey, "") + `
+data "sellfern_webhooks" "all" {
+  provider = webhooks
+}
+`)
+	}},
+	"Sellfern: the token lacks the webhooks:manage scope (403 missing_scope)": {steps: func(_ *testing.T, m *mockserver.Server) []resource.TestStep {
+		return plan(providerConfigWith(m, mockserver.NoScopeSellfernToken, mockserver.DemoSelSupKey, "") + `
+data "sellfern_webhooks" "all" {
+  provider = webhooks
+}
+`)
+	}},
+	"SelSup: the API key is refused (403 ACCESS_DENIED)": {steps: func(_ *testing.T, m *mockserver.Server) []resource.TestStep {
+		return plan(providerConfigWith(m, mockserver.DemoSellfernToken, "wrong-key", "") + `
+data "selsup_webhooks" "all" {
+  provider = webhooks
+}
+`)
+	}},
+	"A Sellfern url that is not https": {steps: func(_ *testing.T, m *mockserver.Server) []resource.TestStep {
+		return plan(sellfernBad(`"http://hooks.example.com/sellfern/orders"`, `["order.created"]`)(m))
+	}},
+	"An unknown Sellfern event": {steps: func(_ *testing.T, m *mockserver.Server) []resource.TestStep {
+		return plan(sellfernBad(`"https://hooks.example.com/sellfern/orders"`, `["order.deleted"]`)(m))
+	}},
+	"An unknown SelSup type": {steps: func(_ *testing.T, m *mockserver.Server) []resource.TestStep {
+		return plan(selsupBad(`"https://hooks.example.com/selsup/orders"`, `["DELETE_ORDER"]`, "")(m))
+	}},
+	"An id that cannot be a Sellfern webhook's": {steps: func(_ *testing.T, m *mockserver.Server) []resource.TestStep {
+		return importOf(providerConfig(m)+troubleshootingResources, "sellfern_webhook.orders", "wh abc123")
+	}},
+	"An id that cannot be a SelSup webhook's": {steps: func(_ *testing.T, m *mockserver.Server) []resource.TestStep {
+		return importOf(providerConfig(m)+troubleshootingResources, "selsup_webhook.orders", "wh_abc123")
+	}},
+	"No Sellfern webhook to import": {steps: func(_ *testing.T, m *mockserver.Server) []resource.TestStep {
+		return importOf(providerConfig(m)+troubleshootingResources, "sellfern_webhook.orders", "wh_abc123")
+	}},
+	"No SelSup webhook to import": {steps: func(_ *testing.T, m *mockserver.Server) []resource.TestStep {
+		return importOf(providerConfig(m)+troubleshootingResources, "selsup_webhook.orders", "1042")
+	}},
+	"A data source's webhook does not exist": {steps: func(_ *testing.T, m *mockserver.Server) []resource.TestStep {
+		return plan(dataBad("sellfern_webhook", `id = "wh_abc123"`)(m))
+	}},
+	"Identical webhooks appeared while a create's answer was lost": {steps: func(_ *testing.T, m *mockserver.Server) []resource.TestStep {
+		m.SetTwin(true, 0)
+		m.SetFaults(mockserver.FaultOptions{Rate: 1, AfterCommitRatio: 1, Kinds: []mockserver.FaultKind{mockserver.Fault503},
+			Routes: []string{"sellfern.create"}})
+		return []resource.TestStep{{Config: providerConfig(m) + troubleshootingResources}}
+	}},
+	"The endpoint failed the test event": {
+		versionChecks: []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_14_0)},
+		steps: func(_ *testing.T, m *mockserver.Server) []resource.TestStep {
+			m.SetSellfernEndpointFailure("https://hooks.example.com/sellfern/orders", http.StatusInternalServerError, "")
+			return []resource.TestStep{{Config: triggeredConfig(m, "https://hooks.example.com/sellfern/orders", "sellfern_webhook.orders.id")}}
+		},
+	},
+}
+
+// guideEntry is one section of the guide: its heading and the message it quotes.
+type guideEntry struct {
+	heading, message string
+}
+
+// readTroubleshootingGuide returns the guide's entries: every "### " heading with the one ```text block that
+// follows it before the next heading, the message as Terraform prints it.
+func readTroubleshootingGuide(t *testing.T) []guideEntry {
+	t.Helper()
+	data, err := os.ReadFile(troubleshootingGuide)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var entries []guideEntry
+	var block []string
+	inBlock := false
+	for _, line := range strings.Split(string(data), "\n") {
+		switch {
+		case strings.HasPrefix(line, "### "):
+			entries = append(entries, guideEntry{heading: strings.TrimSpace(strings.TrimPrefix(line, "### "))})
+		case inBlock && line == "```":
+			inBlock = false
+			if len(entries) == 0 {
+				t.Fatal("the guide quotes a message before its first entry")
+			}
+			e := &entries[len(entries)-1]
+			if e.message != "" {
+				t.Fatalf("the guide's entry %q quotes two messages", e.heading)
+			}
+			e.message = strings.Join(block, "\n")
+		case inBlock:
+			block = append(block, line)
+		case line == "```text":
+			inBlock, block = true, nil
+		}
+	}
+	for _, e := range entries {
+		if !strings.HasPrefix(e.message, "Error: ") {
+			t.Errorf("the guide's entry %q quotes no message starting with \"Error: \": %q", e.heading, e.message)
+		}
+	}
+	return entries
+}
+
+// quotedError matches what Terraform prints for a quoted message: each paragraph of it in order, with anything
+// between them (Terraform adds the "with …" and "on …" lines after the summary), line breaks anywhere, and "…"
+// standing for any text (an id, a port).
+func quotedError(message string) *regexp.Regexp {
+	var fragments []string
+	for _, paragraph := range regexp.MustCompile(`\n\s*\n`).Split(message, -1) {
+		for _, part := range strings.Split(paragraph, "…") {
+			if strings.TrimSpace(part) != "" {
+				fragments = append(fragments, part)
+			}
+		}
+	}
+	return errorContaining(fragments...)
+}
+
+// TestTroubleshootingGuideHasAScenarioPerEntry: every entry of the guide has its scenario, and every scenario its
+// entry, so that no quoted message goes unchecked.
+func TestTroubleshootingGuideHasAScenarioPerEntry(t *testing.T) {
+	var headings []string
+	for _, e := range readTroubleshootingGuide(t) {
+		if _, ok := troubleshootingScenarios[e.heading]; !ok {
+			t.Errorf("the guide's entry %q has no scenario in troubleshootingScenarios", e.heading)
+		}
+		if slices.Contains(headings, e.heading) {
+			t.Errorf("the guide has two entries %q", e.heading)
+		}
+		headings = append(headings, e.heading)
+	}
+	for key := range troubleshootingScenarios {
+		if !slices.Contains(headings, key) {
+			t.Errorf("the scenario %q has no entry in the guide", key)
+		}
+	}
+}
+
+// TestAccTroubleshootingGuide: each message the guide quotes is what the provider (or the CLI) prints today in its
+// entry's situation.
+func TestAccTroubleshootingGuide(t *testing.T) {
+	for _, e := range readTroubleshootingGuide(t) {
+		sc, ok := troubleshootingScenarios[e.heading]
+		if !ok {
+			continue // TestTroubleshootingGuideHasAScenarioPerEntry reports it
+		}
+		t.Run(e.heading, func(t *testing.T) {
+			t.Parallel()
+			want := quotedError(e.message)
+			if sc.initConfig != "" {
+				troubleshootInit(t, sc.initConfig, want)
+				return
+			}
+			steps := sc.steps(t, accMock(t, mockserver.Options{}))
+			steps[len(steps)-1].ExpectError = want
+			resource.Test(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccFactories,
+				TerraformVersionChecks:   sc.versionChecks,
+				Steps:                    steps,
+			})
+		})
+	}
+}
+
+// troubleshootInit runs `terraform init` on config with a CLI configuration that installs providers from an empty
+// mirror only, so that nothing is fetched, and matches its output against want.
+func troubleshootInit(t *testing.T, config string, want *regexp.Regexp) {
+	t.Helper()
+	cli, err := tfrun.DefaultCLI()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	mirror := filepath.Join(dir, "mirror")
+	rc := filepath.Join(dir, "terraformrc")
+	for name, content := range map[string]string{
+		filepath.Join(dir, "config", "main.tf"): config,
+		rc:                                      fmt.Sprintf("provider_installation {\n  filesystem_mirror {\n    path = %q\n  }\n}\n", mirror),
+		filepath.Join(mirror, ".keep"):          "",
+	} {
+		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(name, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.CommandContext(context.Background(), cli, "init", "-no-color", "-input=false")
+	cmd.Dir = filepath.Join(dir, "config")
+	cmd.Env = append(os.Environ(), "TF_CLI_CONFIG_FILE="+rc, "CHECKPOINT_DISABLE=1")
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatalf("terraform init succeeded:\n%s", out)
+	}
+	if !want.Match(out) {
+		t.Fatalf("terraform init did not print the guide's message %s:\n%s", want, out)
+	}
+}
