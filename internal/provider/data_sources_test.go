@@ -14,7 +14,6 @@ import (
 
 	"github.com/seed/terraform-provider-webhooks/internal/mockserver"
 	"github.com/seed/terraform-provider-webhooks/internal/sellfern"
-	"github.com/seed/terraform-provider-webhooks/internal/transport"
 )
 
 // TestAccSellfernDataSources: sellfern_webhook by id (never a secret), sellfern_webhooks listing every webhook
@@ -29,7 +28,7 @@ func TestAccSellfernDataSources(t *testing.T) {
 		CreatedAt: time.Date(2026, 5, 22, 10, 0, 1, 0, time.UTC)})
 
 	// A test event, sent the way a user's tooling would, gives the deliveries data source something to show.
-	client, err := sellfern.New(sellfern.Config{Token: mockserver.DemoSellfernToken, Settings: transport.Settings{BaseURL: m.SellfernBaseURL(), UserAgent: "test"}})
+	client, err := sellfern.New(sellfern.Config{Token: mockserver.DemoSellfernToken, Settings: sellfern.Settings{BaseURL: m.SellfernBaseURL(), UserAgent: "test"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -374,7 +374,7 @@ resource "sellfern_webhook" "test" {
 }
 `,
 				ExpectError: errorContaining("Could not create Sellfern webhook", "gave up creating the Sellfern webhook for https://hooks.example.com/new after 2 attempts",
-					`the webhook in "data" has an id that cannot be used ("wh/../victim": it holds "/")`),
+					`the webhook in "data" has an id that cannot be used ("wh/../victim" is not a Sellfern webhook id`),
 			},
 			{
 				PreConfig: mockCheck(t, func() error {

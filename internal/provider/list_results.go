@@ -2,18 +2,31 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"iter"
+	"maps"
+	"slices"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/list"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	rschema "github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+
+	"github.com/seed/terraform-provider-webhooks/internal/safetext"
 )
 
-// listed describes one webhook as a list result: its identity's id, the name `terraform query` shows, and a
-// function that builds the full resource object, called only when Terraform asks for it.
+// listed describes one webhook as a list result: its identity's id, the name `terraform query` shows (as the
+// service wrote it; it is escaped for the terminal here), what it is (like "Sellfern webhook wh_1"), and the
+// resource object, as the configuration that adopts it would set it.
 type listed struct {
-	id, displayName string
-	resource        func() (any, diag.Diagnostics)
+	id, displayName, what string
+	resource              func() (any, diag.Diagnostics)
 }
 
 // listFilterer is a list block's config: a set of optional filters a webhook of type W passes or not.
@@ -25,7 +38,8 @@ type listFilterer[W any] interface {
 // the service once (the client shares that list with every other list block and read of the run), keeps what
 // passes the filters, in the order given, and streams the results described by describe.
 func streamWebhooks[W any, F listFilterer[W]](ctx context.Context, req list.ListRequest, stream *list.ListResultsStream,
-	service string, fetch func(context.Context) ([]W, error), order func([]W) []W, describe func(W) listed) {
+	service string, fetch func(context.Context) ([]W, error), order func([]W) []W, resourceSchema rschema.Schema,
+	describe func(W) listed) {
 	var filter F
 	if diags := listFilter(ctx, req.Config, &filter); diags.HasError() {
 		stream.Results = list.ListResultsStreamDiagnostics(diags)
@@ -44,14 +58,15 @@ func streamWebhooks[W any, F listFilterer[W]](ctx context.Context, req list.List
 			kept = append(kept, w)
 		}
 	}
-	stream.Results = webhookResults(ctx, req, kept, describe)
+	stream.Results = webhookResults(ctx, req, service, kept, resourceSchema, describe)
 }
 
 // webhookResults streams the results of a list block from one list of the service's webhooks, already filtered
 // and in the order to show: at most req.Limit of them (Terraform stops reading there as well, and a limit of 0
 // asks for none), each with its identity, and with its resource object only when req.IncludeResource is set.
 // Building a result waits until Terraform asks for it, so a small limit costs no more than it shows.
-func webhookResults[W any](ctx context.Context, req list.ListRequest, hooks []W, describe func(W) listed) iter.Seq[list.ListResult] {
+func webhookResults[W any](ctx context.Context, req list.ListRequest, service string, hooks []W,
+	resourceSchema rschema.Schema, describe func(W) listed) iter.Seq[list.ListResult] {
 	return func(push func(list.ListResult) bool) {
 		for i, w := range hooks {
 			if int64(i) >= req.Limit {
@@ -59,12 +74,20 @@ func webhookResults[W any](ctx context.Context, req list.ListRequest, hooks []W,
 			}
 			d := describe(w)
 			result := req.NewListResult(ctx)
-			result.DisplayName = d.displayName
+			result.DisplayName = safetext.Escape(d.displayName)
 			setIdentity(ctx, result.Identity, d.id, &result.Diagnostics)
+			model, diags := d.resource()
+			result.Diagnostics.Append(diags...)
 			if req.IncludeResource {
-				model, diags := d.resource()
-				result.Diagnostics.Append(diags...)
 				result.Diagnostics.Append(result.Resource.Set(ctx, model)...)
+			}
+			if problems := adoptionProblems(ctx, resourceSchema, model); len(problems) > 0 {
+				result.Diagnostics.AddWarning(fmt.Sprintf("Found a %s webhook that cannot be adopted as it is", service),
+					fmt.Sprintf("%s (%s): the configuration that adopts it, as terraform query -generate-config-out "+
+						"writes it, would be refused at plan time: %s The provider refuses such values in "+
+						"configuration for safety. To manage this webhook, remake it on the service with acceptable "+
+						"values, or leave it unmanaged.", d.what, safetext.Shorten(d.displayName, 200),
+						strings.Join(problems, " ")))
 			}
 			if !push(result) {
 				return
@@ -80,4 +103,69 @@ func listFilter(ctx context.Context, config tfsdk.Config, filter any) diag.Diagn
 		return nil
 	}
 	return config.Get(ctx, filter)
+}
+
+// adoptionProblems runs the validators of every attribute a configuration sets over model, a resource object
+// built from what the service lists, and returns what they refuse, as "attribute: why" sentences. A listed value
+// that the resource would refuse in configuration (a URL of the wrong kind, a name with control characters) makes
+// the generated configuration fail its first plan.
+func adoptionProblems(ctx context.Context, s rschema.Schema, model any) []string {
+	state := tfsdk.State{Schema: s, Raw: tftypes.NewValue(s.Type().TerraformType(ctx), nil)}
+	if state.Set(ctx, model).HasError() {
+		return nil
+	}
+	var raw map[string]tftypes.Value
+	if state.Raw.As(&raw) != nil {
+		return nil
+	}
+	var problems []string
+	for _, name := range slices.Sorted(maps.Keys(s.Attributes)) {
+		a := s.Attributes[name]
+		if !a.IsRequired() && !a.IsOptional() {
+			continue
+		}
+		v, err := a.GetType().ValueFromTerraform(ctx, raw[name])
+		if err != nil {
+			continue
+		}
+		var diags diag.Diagnostics
+		p := path.Root(name)
+		switch a := a.(type) {
+		case rschema.StringAttribute:
+			sv, d := v.(basetypes.StringValuable).ToStringValue(ctx)
+			diags.Append(d...)
+			for _, check := range a.StringValidators() {
+				resp := &validator.StringResponse{}
+				check.ValidateString(ctx, validator.StringRequest{Path: p, ConfigValue: sv}, resp)
+				diags.Append(resp.Diagnostics...)
+			}
+		case rschema.SetAttribute:
+			sv, d := v.(basetypes.SetValuable).ToSetValue(ctx)
+			diags.Append(d...)
+			for _, check := range a.SetValidators() {
+				resp := &validator.SetResponse{}
+				check.ValidateSet(ctx, validator.SetRequest{Path: p, ConfigValue: sv}, resp)
+				diags.Append(resp.Diagnostics...)
+			}
+		case rschema.NumberAttribute:
+			nv, d := v.(basetypes.NumberValuable).ToNumberValue(ctx)
+			diags.Append(d...)
+			for _, check := range a.NumberValidators() {
+				resp := &validator.NumberResponse{}
+				check.ValidateNumber(ctx, validator.NumberRequest{Path: p, ConfigValue: nv}, resp)
+				diags.Append(resp.Diagnostics...)
+			}
+		}
+		for _, d := range diags.Errors() {
+			problems = append(problems, name+": "+d.Detail())
+		}
+	}
+	return problems
+}
+
+// resourceSchema is the schema of the resource a list resource's results adopt.
+func resourceSchema(ctx context.Context, r resource.Resource) rschema.Schema {
+	var resp resource.SchemaResponse
+	r.Schema(ctx, resource.SchemaRequest{}, &resp)
+	return resp.Schema
 }

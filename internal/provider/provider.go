@@ -5,11 +5,12 @@ package provider
 import (
 	"context"
 	"fmt"
+	"math"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/float64validator"
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/list"
@@ -84,16 +85,28 @@ func requestsPerSecondAttribute(service string) schema.Float64Attribute {
 			"for an account whose rate limit you know (a number above 0, such as `5` or `0.5`). Without it there " +
 			"is no fixed ceiling: the provider slows down when " + service + " answers `429` and speeds up again " +
 			"when it accepts.",
-		Validators: []validator.Float64{float64validator.AtLeast(minRequestsPerSecond), float64validator.AtMost(maxRequestsPerSecond)},
+		Validators: []validator.Float64{positiveRate{}},
 	}
 }
 
-// Bounds on requests_per_second: below one call a minute a single create could not finish within its time bound;
-// above ten thousand a ceiling means nothing.
-const (
-	minRequestsPerSecond = 1.0 / 60
-	maxRequestsPerSecond = 10000
-)
+// positiveRate accepts a number of calls per second above 0.
+type positiveRate struct{}
+
+func (positiveRate) Description(context.Context) string {
+	return "a number of calls per second above 0, such as 5 or 0.5"
+}
+
+func (v positiveRate) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (v positiveRate) ValidateFloat64(ctx context.Context, req validator.Float64Request, resp *validator.Float64Response) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if f := req.ConfigValue.ValueFloat64(); !(f > 0) || math.IsInf(f, 0) {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid "+attributeName(req.Path.String()),
+			fmt.Sprintf("Attribute %s must be %s, got: %s.", req.Path, v.Description(ctx), strconv.FormatFloat(f, 'g', -1, 64)))
+	}
+}
 
 func (p *WebhooksProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
 	resp.TypeName = "webhooks"

@@ -29,7 +29,6 @@ import (
 	"github.com/seed/terraform-provider-webhooks/internal/mockserver"
 	"github.com/seed/terraform-provider-webhooks/internal/sellfern"
 	"github.com/seed/terraform-provider-webhooks/internal/selsup"
-	"github.com/seed/terraform-provider-webhooks/internal/transport"
 )
 
 const refreshCostN = 20
@@ -298,7 +297,7 @@ func TestRefreshCost_clientCache(t *testing.T) {
 	m.SelSupPut(mockserver.SelSupWebhook{URL: "https://other.example.com/0", Types: []string{"ORDER"}})
 
 	t.Run("sellfern", func(t *testing.T) {
-		c, err := sellfern.New(sellfern.Config{Token: mockserver.DemoSellfernToken, Settings: transport.Settings{BaseURL: m.SellfernBaseURL()}})
+		c, err := sellfern.New(sellfern.Config{Token: mockserver.DemoSellfernToken, Settings: sellfern.Settings{BaseURL: m.SellfernBaseURL()}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -345,7 +344,7 @@ func TestRefreshCost_clientCache(t *testing.T) {
 	})
 
 	t.Run("selsup", func(t *testing.T) {
-		c, err := selsup.New(selsup.Config{APIKey: mockserver.DemoSelSupKey, Settings: transport.Settings{BaseURL: m.SelSupBaseURL()}})
+		c, err := selsup.New(selsup.Config{APIKey: mockserver.DemoSelSupKey, Settings: selsup.Settings{BaseURL: m.SelSupBaseURL()}})
 		if err != nil {
 			t.Fatal(err)
 		}

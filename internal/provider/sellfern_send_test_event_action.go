@@ -13,8 +13,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/seed/terraform-provider-webhooks/internal/safetext"
 	"github.com/seed/terraform-provider-webhooks/internal/sellfern"
-	"github.com/seed/terraform-provider-webhooks/internal/transport"
 )
 
 var _ action.ActionWithConfigure = &sellfernSendTestEventAction{}
@@ -102,7 +102,7 @@ func (a *sellfernSendTestEventAction) Invoke(ctx context.Context, req action.Inv
 		case err != nil:
 			t.lookupErr = err
 		default:
-			t.looked, t.delivery = true, newestSince(deliveries, sent)
+			t.looked, t.delivery = true, sellfern.DeliveryOfTest(deliveries, sent)
 		}
 	}
 	t.report(progress, &resp.Diagnostics)
@@ -146,7 +146,7 @@ func (t testOutcome) report(progress func(string, ...any), diags *diag.Diagnosti
 			"it once Sellfern has recorded it. The test call was not repeated."
 		progress("Sellfern webhook %s: no delivery found for the test event; the endpoint's answer is not known", t.webhookID)
 		diags.AddWarning("Sellfern test event sent, outcome unknown", detail)
-	case !deliveryWorked(*t.delivery):
+	case !t.delivery.Worked():
 		diags.AddError("Webhook endpoint failed the test event",
 			fmt.Sprintf("%s. Sellfern sent the test event, and the endpoint did not accept it: check that it is "+
 				"reachable from Sellfern and that its handler answers 2xx.", t.deliveryLine()))
@@ -160,7 +160,7 @@ func (t testOutcome) deliveryLine() string {
 	if t.looked {
 		from = ", found among its deliveries"
 	}
-	id := d.ID
+	id := safetext.Shorten(d.ID, 80)
 	if id == "" {
 		id = "(no id)"
 	}
@@ -181,15 +181,9 @@ func (t testOutcome) logFields() map[string]any {
 	return fields
 }
 
-// deliveryWorked is Sellfern's documented reading of a delivery: the endpoint's HTTP status and any error. A
-// delivery's own "success" flag is not documented, so it is not relied on.
-func deliveryWorked(d sellfern.Delivery) bool {
-	return d.StatusCode >= 200 && d.StatusCode <= 299 && d.Error == ""
-}
-
 // errorSuffix renders an error code and text a server gave, as ": code: text", or "" when there is neither.
 func errorSuffix(code, text string) string {
-	text = transport.CleanText(text, 500)
+	code, text = safetext.Shorten(code, 60), safetext.Shorten(text, 500)
 	switch {
 	case code != "" && text != "":
 		return ": " + code + ": " + text
@@ -199,25 +193,4 @@ func errorSuffix(code, text string) string {
 		return ": " + text
 	}
 	return ""
-}
-
-// newestSince picks the delivery a test call made from the webhook's deliveries: the newest created at or after
-// the moment the call was sent (Sellfern gives times to the second, so that moment is taken to the second too).
-// A delivery whose time cannot be read is not a candidate; of two at the same second the first listed wins.
-// Sellfern's clock and Terraform's host's may differ: a delivery stamped earlier than the call is then missed,
-// and the outcome is reported as unknown rather than guessed from an older delivery.
-func newestSince(deliveries []sellfern.Delivery, sent time.Time) *sellfern.Delivery {
-	since := sent.Truncate(time.Second)
-	var best *sellfern.Delivery
-	var bestAt time.Time
-	for i := range deliveries {
-		at, err := time.Parse(time.RFC3339, deliveries[i].CreatedAt)
-		if err != nil || at.Before(since) {
-			continue
-		}
-		if best == nil || at.After(bestAt) {
-			best, bestAt = &deliveries[i], at
-		}
-	}
-	return best
 }

@@ -23,7 +23,6 @@ import (
 	"github.com/seed/terraform-provider-webhooks/internal/apitest"
 	"github.com/seed/terraform-provider-webhooks/internal/mockserver"
 	"github.com/seed/terraform-provider-webhooks/internal/sellfern"
-	"github.com/seed/terraform-provider-webhooks/internal/transport"
 )
 
 // invocation is what one call of the action's Invoke produced.
@@ -46,7 +45,7 @@ func (inv invocation) text() string {
 // invokeAction calls the action's Invoke as the framework does, with a client for baseURL and token.
 func invokeAction(t *testing.T, ctx context.Context, baseURL, token, webhookID string) invocation {
 	t.Helper()
-	client, err := sellfern.New(sellfern.Config{Token: token, Settings: transport.Settings{BaseURL: baseURL, UserAgent: "test"}})
+	client, err := sellfern.New(sellfern.Config{Token: token, Settings: sellfern.Settings{BaseURL: baseURL, UserAgent: "test"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -285,26 +284,6 @@ func TestSendTestEventLookupCancelled(t *testing.T) {
 	wantOutcome(t, <-done, "error", "Sellfern test event interrupted",
 		`Sellfern answered the test call for webhook "wh_1" (HTTP 202), but the look-up of its delivery was interrupted`,
 		"The test call was not repeated.")
-}
-
-func TestNewestSince(t *testing.T) {
-	sent := time.Date(2026, 5, 22, 10, 0, 0, 700_000_000, time.UTC)
-	ds := []sellfern.Delivery{
-		{ID: "before", CreatedAt: "2026-05-22T09:59:59Z"},
-		{ID: "same second", CreatedAt: "2026-05-22T10:00:00Z"},
-		{ID: "unreadable", CreatedAt: "yesterday"},
-		{ID: "newest", CreatedAt: "2026-05-22T12:00:01+02:00"}, // 10:00:01 UTC
-		{ID: "tie, listed later", CreatedAt: "2026-05-22T10:00:01Z"},
-	}
-	if got := newestSince(ds, sent); got == nil || got.ID != "newest" {
-		t.Errorf("newestSince = %+v, want the newest", got)
-	}
-	if got := newestSince(ds[:3], sent); got == nil || got.ID != "same second" {
-		t.Errorf("newestSince = %+v, want the one of the same second", got)
-	}
-	if got := newestSince(ds[:1], sent); got != nil {
-		t.Errorf("newestSince = %+v, want none", got)
-	}
 }
 
 // terraform116 is the first Terraform whose action configurations may refer to their triggering resource as caller.

@@ -16,7 +16,6 @@ import (
 
 	"github.com/seed/terraform-provider-webhooks/internal/mockserver"
 	"github.com/seed/terraform-provider-webhooks/internal/sellfern"
-	"github.com/seed/terraform-provider-webhooks/internal/transport"
 )
 
 // healthCheckExample is the delivery health check the deliveries page shows, as the page shows it: the data source
@@ -86,7 +85,7 @@ func TestAccSellfernWebhook_deliveryHealthCheck(t *testing.T) {
 	// the seed is one whose later test delivery has the greater id: it is then the latest whether or not it falls in
 	// the same second as the failed one (checked below, so that a change to the mock's ids cannot pass unnoticed).
 	m := accMock(t, mockserver.Options{Seed: 1})
-	client, err := sellfern.New(sellfern.Config{Token: mockserver.DemoSellfernToken, Settings: transport.Settings{BaseURL: m.SellfernBaseURL(), UserAgent: "test"}})
+	client, err := sellfern.New(sellfern.Config{Token: mockserver.DemoSellfernToken, Settings: sellfern.Settings{BaseURL: m.SellfernBaseURL(), UserAgent: "test"}})
 	if err != nil {
 		t.Fatal(err)
 	}

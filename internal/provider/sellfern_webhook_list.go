@@ -73,8 +73,9 @@ func (r *sellfernWebhookListResource) ListResourceConfigSchema(_ context.Context
 // List costs one list call to Sellfern, whatever the number of webhooks.
 func (r *sellfernWebhookListResource) List(ctx context.Context, req list.ListRequest, stream *list.ListResultsStream) {
 	streamWebhooks[sellfern.Webhook, sellfernWebhookFilter](ctx, req, stream, "Sellfern", r.client.ListWebhooks, oldestFirst,
+		resourceSchema(ctx, &sellfernWebhookResource{}),
 		func(w sellfern.Webhook) listed {
-			return listed{id: w.ID, displayName: w.URL, resource: func() (any, diag.Diagnostics) {
+			return listed{id: w.ID, displayName: w.URL, what: "Sellfern webhook " + w.ID, resource: func() (any, diag.Diagnostics) {
 				model := sellfernWebhookModel{Secret: types.StringNull()}
 				diags := model.fromAPI(ctx, w)
 				return model, diags

@@ -78,15 +78,17 @@ func (r *selsupWebhookListResource) ListResourceConfigSchema(_ context.Context, 
 // List costs one list call to SelSup, whatever the number of webhooks.
 func (r *selsupWebhookListResource) List(ctx context.Context, req list.ListRequest, stream *list.ListResultsStream) {
 	streamWebhooks[selsup.Webhook, selsupWebhookFilter](ctx, req, stream, "SelSup", r.client.ListWebhooks, byID,
+		resourceSchema(ctx, &selsupWebhookResource{}),
 		func(w selsup.Webhook) listed {
 			name := w.Name
 			if name == "" {
 				name = w.URL
 			}
-			return listed{id: selsup.FormatID(w.ID), displayName: name, resource: func() (any, diag.Diagnostics) {
-				model := selsupWebhookModel{Types: types.SetNull(types.StringType)}
-				diags := model.fromAPI(ctx, w)
-				return model, diags
-			}}
+			return listed{id: selsup.FormatID(w.ID), displayName: name, what: "SelSup webhook " + selsup.FormatID(w.ID),
+				resource: func() (any, diag.Diagnostics) {
+					model := selsupWebhookModel{Types: types.SetNull(types.StringType)}
+					diags := model.fromAPI(ctx, w)
+					return model, diags
+				}}
 		})
 }

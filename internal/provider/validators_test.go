@@ -145,7 +145,7 @@ func TestNotBlankValidator(t *testing.T) {
 }
 
 func TestBaseURLValidator(t *testing.T) {
-	checkString(t, baseURL(), []validatorCase{
+	checkString(t, baseURL(sellfern.CheckBaseURL), []validatorCase{
 		{str("https://api.sellfern.com"), ""},
 		{str("http://127.0.0.1:8080/sellfern"), ""},
 		{str("http://[::1]:8080"), ""},

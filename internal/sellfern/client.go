@@ -226,7 +226,7 @@ func CheckID(id string) error {
 	if strings.TrimSpace(id) == "" || strings.IndexFunc(id, unicode.IsSpace) >= 0 || safetext.Unsafe(id) ||
 		transport.CheckSegment(id) != nil {
 		return fmt.Errorf("%q is not a Sellfern webhook id: an id is what Sellfern assigned, like wh_abc123, "+
-			"without white space, control characters, \"/\", or a \".\" or \"..\" alone", safetext.Escape(id))
+			"without white space, control characters, \"/\", or a \".\" or \"..\" alone", id)
 	}
 	return nil
 }

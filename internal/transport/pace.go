@@ -28,14 +28,20 @@ const (
 	estimateWindow = time.Second
 	// estimateSlack counts the calls of the same burst that were sent just after the first refused one.
 	estimateSlack = 100 * time.Millisecond
-	// lowerBy is the most one refusal lowers a learned pace by.
+	// lowerBy is what a refusal of a call sent at the learned pace multiplies it by.
 	lowerBy = 0.75
-	// raiseBy and raiseAfter: after raiseAfter without a refusal the pace goes up by a tenth, so that a limit that
-	// was lifted is found again without probing so often that the refusals cost more than the gain.
+	// Until the first refusal after the first guess, a calm probeAfter raises the pace by probeBy: a burst smaller
+	// than the rate behind it makes the first guess low. After that, a calm raiseAfter raises it by raiseBy, so
+	// that a limit that was lifted is found again without probing so often that the refusals cost more than the
+	// gain.
+	probeBy    = 1.25
+	probeAfter = 3 * time.Second
 	raiseBy    = 1.1
 	raiseAfter = 10 * time.Second
-	// defaultPause is the pause after a 429 that says nothing of when to come back.
+	// defaultPause is the pause after a 429 that says nothing of when to come back, and minPause the shortest one
+	// even when it says "now": a service that keeps refusing is not called again at once, over and over.
 	defaultPause = time.Second
+	minPause     = 250 * time.Millisecond
 	// minRate is the slowest pace learned from refusals: ten calls waiting their turn (Terraform's parallelism)
 	// then wait ten seconds at most; a service that wants less says so with Retry-After.
 	minRate = rate.Limit(1)
@@ -52,6 +58,7 @@ type pace struct {
 	learned  rate.Limit  // what the service's refusals taught, rate.Inf until it refuses
 	resumeAt time.Time   // no call is sent before this: the service asked for a pause
 	changed  time.Time   // when learned last changed; refusals of calls sent before it were counted already
+	probing  bool        // learned is a first guess, not yet refused
 	refused  *time.Time  // the send time of a refusal still to learn from, once the pause after it is over
 	recent   []time.Time // send times of the calls accepted within the last estimateWindow (and its slack)
 }
@@ -134,6 +141,7 @@ func (p *pace) refuse(sent time.Time, h http.Header) time.Duration {
 			pause = defaultPause
 		}
 	}
+	pause = max(pause, minPause)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	now := p.now()
@@ -149,33 +157,34 @@ func (p *pace) refuse(sent time.Time, h http.Header) time.Duration {
 	return pause
 }
 
-// learnIfPaused sets the pace once the pause after a refusal is over: to the number of calls the service accepted
-// in the window before it, per second, which is the rate it allows; a pace already learned goes down by a quarter
-// at most each time, so that a window shortened by an earlier pause cannot drag it down, and never goes up here.
-// p.mu is held.
+// learnIfPaused sets the pace once the pause after a refusal is over. The first time, to the number of calls the
+// service accepted in the window before it, per second: the rate it allows, when its burst is about that rate.
+// Later, a quarter lower: the window then holds calls sent at a pace the service's reserve allowed for a while,
+// so it says more of that reserve than of the rate. p.mu is held.
 func (p *pace) learnIfPaused(now time.Time) {
 	if p.refused == nil || now.Before(p.resumeAt) {
 		return
 	}
 	from, to := p.refused.Add(-estimateWindow), p.refused.Add(estimateSlack)
 	p.refused = nil
+	if p.learned != rate.Inf {
+		p.probing = false
+		p.setLearned(max(p.learned*lowerBy, minRate), now)
+		return
+	}
 	n := 0
 	for _, t := range p.recent {
 		if !t.Before(from) && !t.After(to) {
 			n++
 		}
 	}
-	accepted := rate.Limit(float64(n) / estimateWindow.Seconds())
-	switch {
-	case p.learned == rate.Inf && n == 0:
+	if n == 0 {
 		// Refused before it accepted anything: the pause it asked for is all there is to go by, and the next
 		// refusal learns from what it accepts meanwhile.
 		return
-	case p.learned == rate.Inf:
-		p.setLearned(max(accepted, minRate), now)
-	default:
-		p.setLearned(max(min(p.learned, max(accepted, p.learned*lowerBy)), minRate), now)
 	}
+	p.probing, p.recent = true, nil
+	p.setLearned(max(rate.Limit(float64(n)/estimateWindow.Seconds()), minRate), now)
 }
 
 // setLearned changes the learned pace. p.mu is held.
@@ -191,13 +200,19 @@ func (p *pace) accept(sent time.Time, h http.Header) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	now := p.now()
-	cut := 0
-	for cut < len(p.recent) && now.Sub(p.recent[cut]) > estimateWindow+estimateSlack {
-		cut++
-	}
-	p.recent = append(p.recent[cut:], sent)
-	if p.learned != rate.Inf && p.refused == nil && now.Sub(p.changed) >= raiseAfter {
-		p.setLearned(p.learned*raiseBy, now)
+	if p.learned == rate.Inf {
+		cut := 0
+		for cut < len(p.recent) && now.Sub(p.recent[cut]) > estimateWindow+estimateSlack {
+			cut++
+		}
+		p.recent = append(p.recent[cut:], sent)
+	} else if p.refused == nil {
+		switch calm := now.Sub(p.changed); {
+		case p.probing && calm >= probeAfter:
+			p.setLearned(p.learned*probeBy, now)
+		case !p.probing && calm >= raiseAfter:
+			p.setLearned(p.learned*raiseBy, now)
+		}
 	}
 	if remaining, ok := headerInt(h, "RateLimit-Remaining", "X-RateLimit-Remaining"); ok && remaining <= 0 {
 		if reset, ok := rateLimitReset(h, now); ok {
@@ -280,7 +295,8 @@ func (t *pacedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	var lastRefusal *http.Response // the last 429, its body read, for when the bound leaves no room to send again
 	for {
 		if err := t.pace.wait(ctx); err != nil {
-			if lastRefusal != nil && errors.Is(err, ErrPaced) {
+			// The bound ran out while the service still refused: its 429 is the answer.
+			if lastRefusal != nil && (errors.Is(err, ErrPaced) || ctx.Err() != nil) {
 				return lastRefusal, nil
 			}
 			return nil, err
@@ -294,6 +310,9 @@ func (t *pacedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		resp, err := t.next.RoundTrip(attempt)
 		if err != nil {
 			cancel()
+			if lastRefusal != nil && ctx.Err() != nil {
+				return lastRefusal, nil
+			}
 			return nil, err
 		}
 		if resp.StatusCode != http.StatusTooManyRequests {
