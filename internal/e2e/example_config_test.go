@@ -291,3 +291,16 @@ func resourceAddr(a *hclsyntax.Attribute) (typ, name string, ok bool) {
 }
 
 func (ex *exampleConfig) String() string { return fmt.Sprintf("%s (%d files)", ex.dir, len(ex.files)) }
+
+// checkedDataSources counts the data sources nested in the example's check blocks.
+func (ex *exampleConfig) checkedDataSources() int {
+	n := 0
+	for _, check := range ex.blocksOf("check") {
+		for _, b := range check.Body.Blocks {
+			if b.Type == "data" {
+				n++
+			}
+		}
+	}
+	return n
+}

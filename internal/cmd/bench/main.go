@@ -58,6 +58,11 @@ func main() {
 	flag.StringVar(&b.version, "version", "0.1.0", "the version the provider was built as")
 	flag.DurationVar(&b.latency, "latency", 20*time.Millisecond, "latency the mock adds to every API call")
 	flag.IntVar(&b.rounds, "rounds", 5, "rounds of the repeated commands per case; tables show medians")
+	only := flag.String("only", "refresh,query,limit", "the sections to run, separated by commas: refresh, query, limit")
+	limit := limitCase{}
+	flag.Float64Var(&limit.perSecond, "limit-rate", 5, "requests per second the mock admits per service in the limit section")
+	flag.IntVar(&limit.sellfern, "limit-sellfern", 100, "Sellfern webhooks in the limit section")
+	flag.IntVar(&limit.selsup, "limit-selsup", 30, "SelSup webhooks in the limit section")
 	keep := flag.Bool("keep", false, "keep the work directories")
 	verbose := flag.Bool("v", false, "echo every Terraform command's output")
 	flag.Func("env", "KEY=VALUE added to every Terraform command's environment, and so the provider's (repeatable)",
@@ -81,13 +86,13 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := run(ctx, &b, *keep, refreshCases); err != nil {
+	if err := run(ctx, &b, *keep, strings.Split(*only, ","), refreshCases, limit); err != nil {
 		fmt.Fprintln(os.Stderr, "\nbench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, b *bench, keep bool, refreshCases []refreshCase) error {
+func run(ctx context.Context, b *bench, keep bool, only []string, refreshCases []refreshCase, limit limitCase) error {
 	started, loadBefore := time.Now(), loadAverages()
 	var err error
 	if b.provider, err = filepath.Abs(b.provider); err != nil {
@@ -106,15 +111,24 @@ func run(ctx context.Context, b *bench, keep bool, refreshCases []refreshCase) e
 	}
 
 	// One section per kind of measurement, in the order they are printed.
-	refresh, err := refreshCost(ctx, b, refreshCases)
-	if err != nil {
-		return err
+	var sections []section
+	for _, kind := range []struct {
+		name    string
+		measure func() (section, error)
+	}{
+		{"refresh", func() (section, error) { return refreshCost(ctx, b, refreshCases) }},
+		{"query", func() (section, error) { return queryCost(ctx, b) }},
+		{"limit", func() (section, error) { return limitCost(ctx, b, limit) }},
+	} {
+		if !slices.Contains(only, kind.name) {
+			continue
+		}
+		s, err := kind.measure()
+		if err != nil {
+			return err
+		}
+		sections = append(sections, s)
 	}
-	query, err := queryCost(ctx, b)
-	if err != nil {
-		return err
-	}
-	sections := []section{refresh, query}
 
 	failed := printReport(os.Stdout, b, sections)
 	fmt.Printf("\nbench took %s; load averages (1, 5, 15 min) %s at the start, %s at the end; %d cores\n",

@@ -1,0 +1,206 @@
+package provider
+
+import (
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	tfjson "github.com/hashicorp/terraform-json"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/seed/terraform-provider-webhooks/internal/mockserver"
+)
+
+// The tests in this file run real Terraform, at its default parallelism, against a mock that admits a fixed number
+// of requests per second per credential and answers the surplus 429 with Retry-After, having done nothing. They
+// are kept short (a fast limit, few webhooks); the bench measures the large case at the limit's pace.
+
+const (
+	limitPerSecond = 20
+	limitSellfern  = 30
+	limitSelSup    = 10
+)
+
+// rateFigures checks what an apply or destroy cost against the targets: refusals at most a tenth of the webhooks,
+// and lists at most one per service plus one per inventory.BaselineAge the command lasted.
+func rateFigures(t *testing.T, what string, s mockserver.Stats, took time.Duration) error {
+	t.Helper()
+	refused, lists := s.Refused(), s.Requests["sellfern.list"]+s.Requests["selsup.list"]
+	t.Logf("RATE LIMIT FIGURES (%s at %d requests/s): %d requests, %d refused with 429, %d lists, %s",
+		what, limitPerSecond, s.Total, refused, lists, took.Round(100*time.Millisecond))
+	if max := (limitSellfern + limitSelSup) / 10; refused > max {
+		return fmt.Errorf("%s: %d requests refused with 429, want at most %d (a tenth of the webhooks): the workers "+
+			"did not share one pace", what, refused, max)
+	}
+	if max := 2 + 2*int(took/(5*time.Second)); lists > max {
+		return fmt.Errorf("%s: %d list calls, want at most %d", what, lists, max)
+	}
+	return nil
+}
+
+// TestAccRateLimit_applyAndDestroy: an apply and a destroy of many webhooks, far more than the limit admits in a
+// second, succeed without a 429 reaching the user, with the refusals a small share of the calls and no create
+// reconciled with an extra list.
+func TestAccRateLimit_applyAndDestroy(t *testing.T) {
+	m := accMock(t, mockserver.Options{RateLimit: mockserver.RateLimit{PerSecond: limitPerSecond}})
+	cfg := chaosConfig(m, 0, limitSellfern, limitSelSup)
+	var start time.Time
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccFactories,
+		Steps: []resource.TestStep{
+			{
+				PreConfig: func() { m.ResetStats(); start = time.Now() },
+				Config:    cfg,
+				ConfigStateChecks: []statecheck.StateCheck{
+					stateCheckFunc(func(*tfjson.State) error { return rateFigures(t, "apply", m.Stats(), time.Since(start)) }),
+					stateCheckFunc(func(*tfjson.State) error {
+						return serverHoldsExactlyTheConfig(m, limitSellfern, limitSelSup)
+					}),
+					stateCheckFunc(func(*tfjson.State) error {
+						// Every create request beyond one per webhook was one the limit refused: none was a
+						// re-attempt after reconciling.
+						s := m.Stats()
+						if got, want := s.Requests["sellfern.create"], limitSellfern+s.RateLimited["sellfern.create"]; got != want {
+							return fmt.Errorf("%d Sellfern create requests, want %d (one per webhook, and each refused one again)", got, want)
+						}
+						return nil
+					}),
+				},
+			},
+			{
+				// Nothing to do; once the plan after it is taken, what follows is the destroy.
+				Config: cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{
+					plancheck.ExpectEmptyPlan(),
+					planCheckFunc(func(*tfjson.Plan) error { m.ResetStats(); start = time.Now(); return nil }),
+				}},
+			},
+		},
+		CheckDestroy: func(*terraform.State) error {
+			if err := rateFigures(t, "destroy", m.Stats(), time.Since(start)); err != nil {
+				return err
+			}
+			return serverHoldsExactlyTheConfig(m, 0, 0)
+		},
+	})
+}
+
+// TestAccRateLimit_ceiling: with requests_per_second at the service's rate, the provider never sends faster, so
+// the service refuses nothing.
+func TestAccRateLimit_ceiling(t *testing.T) {
+	m := accMock(t, mockserver.Options{RateLimit: mockserver.RateLimit{PerSecond: limitPerSecond}})
+	cfg := providerConfigWith(m, mockserver.DemoSellfernToken, mockserver.DemoSelSupKey, "") + fmt.Sprintf(`
+resource "sellfern_webhook" "paced" {
+  provider = webhooks
+  count    = %d
+  url      = "https://hooks.example.com/paced/${count.index}"
+  events   = ["order.created"]
+}
+`, limitSellfern)
+	cfg = strings.Replace(cfg, "sellfern = {", fmt.Sprintf("sellfern = {\n    requests_per_second = %d", limitPerSecond), 1)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccFactories,
+		Steps: []resource.TestStep{{
+			Config: cfg,
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+			},
+			ConfigStateChecks: []statecheck.StateCheck{
+				mockHolds(m, limitSellfern, 0),
+				stateCheckFunc(func(*tfjson.State) error {
+					if n := m.Stats().Refused(); n != 0 {
+						return fmt.Errorf("%d requests refused with 429 under a ceiling of the service's own rate, want 0", n)
+					}
+					return nil
+				}),
+			},
+		}},
+	})
+}
+
+// TestAccRateLimit_refusedCreateIsSentAgain: a create answered 429 made nothing, so it is sent again as it was,
+// with no list to find out what it made: one list (the baseline every create has) and two create requests for one
+// webhook. max_retries = 0 shows that the refusal costs no retry.
+func TestAccRateLimit_refusedCreateIsSentAgain(t *testing.T) {
+	m := accMock(t, mockserver.Options{})
+	m.SetFaults(mockserver.FaultOptions{Rate: 1, Kinds: []mockserver.FaultKind{mockserver.Fault429}, Routes: []string{"sellfern.create"}})
+	var creates atomic.Int32
+	m.OnRequest(func(route string) {
+		// The first create has already drawn its fault when this runs; the next one is accepted.
+		if route == "sellfern.create" && creates.Add(1) == 1 {
+			m.SetFaults(mockserver.FaultOptions{})
+		}
+	})
+	cfg := providerConfigWith(m, mockserver.DemoSellfernToken, mockserver.DemoSelSupKey, "max_retries = 0") + `
+resource "sellfern_webhook" "test" {
+  provider = webhooks
+  url      = "https://hooks.example.com/refused-once"
+  events   = ["order.created"]
+}
+`
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccFactories,
+		Steps: []resource.TestStep{{
+			PreConfig: m.ResetStats,
+			Config:    cfg,
+			ConfigStateChecks: []statecheck.StateCheck{
+				sellfernMatchesMock(m, sellfernAddr, true),
+				mockHolds(m, 1, 0),
+				stateCheckFunc(func(*tfjson.State) error {
+					s := m.Stats()
+					if s.Faults[mockserver.Fault429] != 1 || s.Requests["sellfern.create"] != 2 || s.Requests["sellfern.delete"] != 0 {
+						return fmt.Errorf("429s %d, creates %d, deletes %d; want one refused create sent again and nothing deleted",
+							s.Faults[mockserver.Fault429], s.Requests["sellfern.create"], s.Requests["sellfern.delete"])
+					}
+					if n := s.Requests["sellfern.list"]; n != 1 {
+						return fmt.Errorf("%d lists, want only the baseline every create is judged by", n)
+					}
+					return nil
+				}),
+			},
+		}},
+	})
+}
+
+// TestAccRateLimit_pauseLongerThanTheBound: a service that asks for a pause longer than a call may take fails the
+// call at once with the 429 and what to do; nothing is made, and the other calls of the run are not sent.
+func TestAccRateLimit_pauseLongerThanTheBound(t *testing.T) {
+	m := accMock(t, mockserver.Options{})
+	m.SetFaults(mockserver.FaultOptions{Rate: 1, Kinds: []mockserver.FaultKind{mockserver.Fault429}, RetryAfter: time.Hour,
+		Routes: []string{"sellfern.create"}})
+	cfg := providerConfig(m) + `
+resource "sellfern_webhook" "test" {
+  provider = webhooks
+  count    = 3
+  url      = "https://hooks.example.com/paused/${count.index}"
+  events   = ["order.created"]
+}
+`
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccFactories,
+		Steps: []resource.TestStep{{
+			Config: cfg,
+			ExpectError: errorContaining("Could not create Sellfern webhook",
+				"Sellfern refused POST /sellfern/api/v2/webhooks with HTTP 429 rate_limited (too many requests)",
+				"the time allowed for one call left no room to wait as long as it asked, so it did nothing",
+				"terraform apply -parallelism=N", "requests_per_second"),
+		}, {
+			PreConfig: func() {
+				if n := len(m.SellfernWebhooks()); n != 0 {
+					t.Fatalf("the mock holds %d webhooks after refused creates, want 0", n)
+				}
+				if n := m.Count("sellfern.create"); n > 3 {
+					t.Fatalf("%d create requests for 3 webhooks: a pause of an hour was not honoured", n)
+				}
+				m.SetFaults(mockserver.FaultOptions{})
+			},
+			Config:            cfg,
+			ConfigStateChecks: []statecheck.StateCheck{mockHolds(m, 3, 0)},
+		}},
+	})
+}
