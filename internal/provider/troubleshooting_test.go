@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
@@ -58,6 +59,12 @@ resource "selsup_webhook" "orders" {
   provider = webhooks
   url      = "https://hooks.example.com/selsup/orders"
   types    = ["CREATE_ORDER"]
+}
+`
+
+const sellfernWebhooksData = `
+data "sellfern_webhooks" "all" {
+  provider = webhooks
 }
 `
 
@@ -117,6 +124,26 @@ data "selsup_webhooks" "all" {
 	}},
 	"A Sellfern url that is not https": {steps: func(_ *testing.T, m *mockserver.Server) []resource.TestStep {
 		return plan(sellfernBad(`"http://hooks.example.com/sellfern/orders"`, `["order.created"]`)(m))
+	}},
+	"A Sellfern url that cannot be reached from the internet": {steps: func(_ *testing.T, m *mockserver.Server) []resource.TestStep {
+		return plan(sellfernBad(`"https://10.0.0.5/hooks"`, `["order.created"]`)(m))
+	}},
+	"A list answered 404: the base URL does not lead to the API": {steps: func(_ *testing.T, m *mockserver.Server) []resource.TestStep {
+		services := tfrun.Services{SellfernToken: mockserver.DemoSellfernToken, SellfernURL: m.SellfernBaseURL() + "/api/v2",
+			SelSupKey: mockserver.DemoSelSupKey, SelSupURL: m.SelSupBaseURL()}
+		return plan(services.Config("") + sellfernWebhooksData)
+	}},
+	"A list that says more follows": {steps: func(_ *testing.T, m *mockserver.Server) []resource.TestStep {
+		for i := range 3 {
+			m.SellfernPut(mockserver.SellfernWebhook{URL: fmt.Sprintf("https://hooks.example.com/%d", i), Events: []string{"order.created"}, Enabled: true})
+		}
+		m.SetPageSize(2)
+		return plan(providerConfig(m) + sellfernWebhooksData)
+	}},
+	"The service kept refusing calls (429)": {steps: func(_ *testing.T, m *mockserver.Server) []resource.TestStep {
+		m.SetFaults(mockserver.FaultOptions{Rate: 1, Kinds: []mockserver.FaultKind{mockserver.Fault429}, RetryAfter: time.Hour,
+			Routes: []string{"sellfern.create"}})
+		return []resource.TestStep{{Config: providerConfig(m) + troubleshootingResources}}
 	}},
 	"An unknown Sellfern event": {steps: func(_ *testing.T, m *mockserver.Server) []resource.TestStep {
 		return plan(sellfernBad(`"https://hooks.example.com/sellfern/orders"`, `["order.deleted"]`)(m))
