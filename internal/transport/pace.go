@@ -58,7 +58,8 @@ type pace struct {
 	learned  rate.Limit  // what the service's refusals taught, rate.Inf until it refuses
 	resumeAt time.Time   // no call is sent before this: the service asked for a pause
 	changed  time.Time   // when learned last changed; refusals of calls sent before it were counted already
-	probing  bool        // learned is a first guess, not yet refused
+	probing  bool        // learned is being raised from the first guess, which the service has not refused yet
+	guess    rate.Limit  // the first guess: what the service accepted in the second before its first refusal
 	refused  *time.Time  // the send time of a refusal still to learn from, once the pause after it is over
 	recent   []time.Time // send times of the calls accepted within the last estimateWindow (and its slack)
 }
@@ -87,7 +88,7 @@ func (e *paceError) Is(target error) bool {
 // wait blocks until the call may be sent: after any pause the service asked for, and at its turn at the pace. It
 // fails at once, sending nothing, when that moment lies past ctx's deadline.
 func (p *pace) wait(ctx context.Context) error {
-	for limited := false; ; {
+	for {
 		p.mu.Lock()
 		now := p.now()
 		p.learnIfPaused(now)
@@ -104,9 +105,6 @@ func (p *pace) wait(ctx context.Context) error {
 			}
 			continue
 		}
-		if limited {
-			return nil
-		}
 		if err := p.limiter.Wait(ctx); err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -114,8 +112,14 @@ func (p *pace) wait(ctx context.Context) error {
 			return &paceError{fmt.Sprintf("waiting its turn at %s's pace (%s) would take longer than is left of "+
 				"the time allowed for this call, so it was not sent", p.service, p.describe())}
 		}
-		// A pause asked for while this call waited its turn holds it too.
-		limited = true
+		// A pause asked for while this call waited its turn voids the turn: every call that waited would
+		// otherwise be sent the moment the pause ends, all at once.
+		p.mu.Lock()
+		paused := p.now().Before(p.resumeAt)
+		p.mu.Unlock()
+		if !paused {
+			return nil
+		}
 	}
 }
 
@@ -159,15 +163,22 @@ func (p *pace) refuse(sent time.Time, h http.Header) time.Duration {
 
 // learnIfPaused sets the pace once the pause after a refusal is over. The first time, to the number of calls the
 // service accepted in the window before it, per second: the rate it allows, when its burst is about that rate.
-// Later, a quarter lower: the window then holds calls sent at a pace the service's reserve allowed for a while,
-// so it says more of that reserve than of the rate. p.mu is held.
+// A refusal of a pace raised from that guess takes it back to the guess; any other, a quarter lower (a window
+// then holds calls that the service's reserve allowed for a while, so it says more of the reserve than of the
+// rate). p.mu is held.
 func (p *pace) learnIfPaused(now time.Time) {
 	if p.refused == nil || now.Before(p.resumeAt) {
 		return
 	}
 	from, to := p.refused.Add(-estimateWindow), p.refused.Add(estimateSlack)
 	p.refused = nil
-	if p.learned != rate.Inf {
+	switch {
+	case p.probing && p.learned > p.guess:
+		// Raised past what the service allows: back to the first guess, which it sustained.
+		p.probing = false
+		p.setLearned(p.guess, now)
+		return
+	case p.learned != rate.Inf:
 		p.probing = false
 		p.setLearned(max(p.learned*lowerBy, minRate), now)
 		return
@@ -184,7 +195,8 @@ func (p *pace) learnIfPaused(now time.Time) {
 		return
 	}
 	p.probing, p.recent = true, nil
-	p.setLearned(max(rate.Limit(float64(n)/estimateWindow.Seconds()), minRate), now)
+	p.guess = max(rate.Limit(float64(n)/estimateWindow.Seconds()), minRate)
+	p.setLearned(p.guess, now)
 }
 
 // setLearned changes the learned pace. p.mu is held.

@@ -216,8 +216,8 @@ func TestRateLimitHeadersPause(t *testing.T) {
 }
 
 // The pace's learning, on its own clock: the first refusal sets the pace to what the service accepted in the
-// second before it; calm raises a first guess quickly until it is refused, a refusal lowers the pace by a quarter,
-// and after that calm raises it slowly.
+// second before it; calm raises that guess quickly until a refusal takes it back to the guess; later refusals
+// lower the pace by a quarter, and calm raises it slowly.
 func TestPaceLearns(t *testing.T) {
 	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
 	p := newPace("Test", 0)
@@ -249,32 +249,40 @@ func TestPaceLearns(t *testing.T) {
 	if p.learned != 6.25 {
 		t.Fatalf("after a calm spell the first guess is %v, want 6.25", p.learned)
 	}
-	// Refused at that pace: a quarter lower, and no more quick raises.
+	// Refused at that pace: back to the guess, and no more quick raises.
 	now = now.Add(time.Second)
 	if pause := p.refuse(now, http.Header{"Retry-After": {"0"}}); pause != minPause {
 		t.Fatalf("a 429 asking for no pause got %v, want %v", pause, minPause)
 	}
 	now = now.Add(minPause)
 	wait()
-	if p.learned != 4.6875 {
-		t.Fatalf("after a refusal learned %v, want 4.6875", p.learned)
+	if p.learned != 5 {
+		t.Fatalf("after a refusal of a raised guess learned %v, want the guess, 5", p.learned)
 	}
 	now = now.Add(probeAfter)
 	p.accept(now, nil)
-	if p.learned != 4.6875 {
+	if p.learned != 5 {
 		t.Fatalf("raised to %v after %v, want no change before %v", p.learned, probeAfter, raiseAfter)
 	}
 	now = now.Add(raiseAfter)
 	p.accept(now, nil)
-	if p.learned < 5.15 || p.learned > 5.16 {
-		t.Fatalf("after a long calm learned %v, want 5.156", p.learned)
+	if p.learned != 5.5 {
+		t.Fatalf("after a long calm learned %v, want 5.5", p.learned)
 	}
 	// A refusal of a call sent before the pace last changed says nothing of the new pace.
 	p.refuse(now.Add(-time.Second), nil)
 	now = now.Add(time.Hour)
 	wait()
-	if p.learned < 5.15 || p.learned > 5.16 {
+	if p.learned != 5.5 {
 		t.Fatalf("a stale refusal changed the pace to %v", p.learned)
+	}
+	// Refused now: a quarter lower.
+	now = now.Add(time.Second)
+	p.refuse(now, nil)
+	now = now.Add(defaultPause)
+	wait()
+	if p.learned != 4.125 {
+		t.Fatalf("after a refusal learned %v, want 4.125", p.learned)
 	}
 	// Never below minRate.
 	for range 20 {

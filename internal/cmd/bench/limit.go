@@ -93,7 +93,7 @@ resource "selsup_webhook" "limited" {
 	} {
 		progress("at the limit: terraform %s of %d + %d webhooks at %g requests/s", command.name, c.sellfern, c.selsup, c.perSecond)
 		start := time.Now()
-		_, out, err := ws.terraformOutput(ctx, command.args...)
+		_, _, err := ws.terraformOutput(ctx, command.args...)
 		wall := time.Since(start)
 		api := mock.Stats()
 		result := "ok"
@@ -112,7 +112,7 @@ resource "selsup_webhook" "limited" {
 		maxLists := 1 + int(wall/inventory.BaselineAge)
 		errLine := ""
 		if err != nil {
-			errLine = ": " + firstError(out)
+			errLine = ": " + firstError(err.Error())
 		}
 		s.checks = append(s.checks,
 			check{count: true, ok: err == nil && held, text: fmt.Sprintf("%s: succeeds, the mock then holding %d + %d webhooks "+
@@ -133,7 +133,7 @@ resource "selsup_webhook" "limited" {
 func firstError(out string) string {
 	lines := strings.Split(out, "\n")
 	for i, l := range lines {
-		if strings.HasPrefix(strings.TrimSpace(l), "Error:") {
+		if l = strings.Trim(strings.TrimSpace(l), "│ "); strings.HasPrefix(l, "Error:") {
 			var more []string
 			for _, next := range lines[i+1 : min(len(lines), i+8)] {
 				if t := strings.Trim(strings.TrimSpace(next), "│ "); t != "" && !strings.HasPrefix(t, "with ") &&
@@ -141,7 +141,7 @@ func firstError(out string) string {
 					more = append(more, t)
 				}
 			}
-			return strings.TrimSpace(l) + " " + strings.Join(more, " ")
+			return l + " " + strings.Join(more, " ")
 		}
 	}
 	return "(no error line)"
