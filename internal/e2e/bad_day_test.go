@@ -56,7 +56,7 @@ func holdsAll(t *testing.T, ws workspaceRunner, m *mockserver.Server, when strin
 func TestAccFailedListIsNeverGone(t *testing.T) {
 	requireAcc(t)
 	m := apitest.StartMock(t, mockserver.Options{Seed: 16})
-	ws := workspaceRunner{t: t, ws: workspace(t, m, mockserver.DemoSellfernToken)}
+	ws := workspaceRunner{t: t, ws: workspace(t, m)}
 	writeConfig(t, ws.ws, badDayConfig)
 	ws.run(0, "init")
 	ws.run(0, "apply", "-auto-approve")
@@ -111,7 +111,7 @@ func TestAccFailedListIsNeverGone(t *testing.T) {
 func TestAccPagedListIsAnError(t *testing.T) {
 	requireAcc(t)
 	m := apitest.StartMock(t, mockserver.Options{Seed: 17})
-	ws := workspaceRunner{t: t, ws: workspace(t, m, mockserver.DemoSellfernToken)}
+	ws := workspaceRunner{t: t, ws: workspace(t, m)}
 	writeConfig(t, ws.ws, badDayConfig+`
 resource "selsup_webhook" "more" {
   provider = webhooks
@@ -164,7 +164,7 @@ func noRawControls(t *testing.T, command, out string) {
 func TestAccServerTextIsEscaped(t *testing.T) {
 	requireAcc(t)
 	m := apitest.StartMock(t, mockserver.Options{Seed: 18})
-	ws := workspaceRunner{t: t, ws: workspace(t, m, mockserver.DemoSellfernToken)}
+	ws := workspaceRunner{t: t, ws: workspace(t, m)}
 	apitest.SkipBelow(t, ws.ws.Terraform, tfversion.Version1_14_0)
 	long := strings.Repeat("Длинное имя ", 25) // 300 characters
 	bad := m.SelSupPut(mockserver.SelSupWebhook{Name: "evil" + hostile, URL: "https://hooks.example.com/hostile/name", Types: []string{"ORDER"}})
@@ -246,7 +246,7 @@ func TestAccIdenticalWebhooksAreNamed(t *testing.T) {
 	}
 	leftSelSup := m.SelSupPut(mockserver.SelSupWebhook{Name: "Заказы", URL: "https://hooks.example.com/bad-day/selsup", Types: []string{"ORDER"}})
 	other := m.SellfernPut(mockserver.SellfernWebhook{URL: "https://hooks.example.com/bad-day/1", Events: []string{"ticket.created"}, Enabled: true})
-	ws := workspaceRunner{t: t, ws: workspace(t, m, mockserver.DemoSellfernToken)}
+	ws := workspaceRunner{t: t, ws: workspace(t, m)}
 	writeConfig(t, ws.ws, badDayConfig)
 	ws.run(0, "init")
 	out := ws.run(0, "apply", "-auto-approve")

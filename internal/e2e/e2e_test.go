@@ -58,9 +58,9 @@ func requireAcc(t *testing.T) {
 }
 
 // workspace installs the provider and points it at the mock through the environment, as the docs describe.
-func workspace(t *testing.T, m *mockserver.Server, token string) *tfrun.Workspace {
+func workspace(t *testing.T, m *mockserver.Server) *tfrun.Workspace {
 	t.Helper()
-	return workspaceAt(t, m.SellfernBaseURL(), m.SelSupBaseURL(), token)
+	return workspaceAt(t, m.SellfernBaseURL(), m.SelSupBaseURL(), mockserver.DemoSellfernToken)
 }
 
 // workspaceAt is workspace with the services' base URLs given.
@@ -109,7 +109,7 @@ func terraform(t *testing.T, ws *tfrun.Workspace, transcript *strings.Builder, w
 func TestAccNoSecretInTraceLogOrOutput(t *testing.T) {
 	requireAcc(t)
 	m := apitest.StartMock(t, mockserver.Options{Seed: 99})
-	ws := workspace(t, m, mockserver.DemoSellfernToken)
+	ws := workspace(t, m)
 	traceLog := filepath.Join(t.TempDir(), "trace.log")
 	ws.Env = append(ws.Env, "TF_LOG=TRACE", "TF_LOG_PATH="+traceLog)
 	var out strings.Builder

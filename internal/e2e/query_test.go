@@ -27,7 +27,7 @@ import (
 func TestAccQueryGeneratesConfigThatImportsEverything(t *testing.T) {
 	requireAcc(t)
 	m := apitest.StartMock(t, mockserver.Options{Seed: 14, Shuffle: true})
-	ws := workspace(t, m, mockserver.DemoSellfernToken)
+	ws := workspace(t, m)
 	apitest.SkipBelow(t, ws.Terraform, tfversion.Version1_14_0)
 	var out strings.Builder
 

@@ -1,13 +1,10 @@
 package provider
 
 import (
-	"context"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/seed/terraform-provider-webhooks/internal/safetext"
 	"github.com/seed/terraform-provider-webhooks/internal/sellfern"
@@ -54,20 +51,4 @@ func warnIdentical(diags *diag.Diagnostics, service, madeID string, identical []
 			"replaced, which Terraform deletes next: then there is nothing to do. Otherwise one may be left by an "+
 			"interrupted apply, or made by hand, and it receives every event too: %s",
 			safetext.Escape(madeID), len(ids), strings.Join(ids, ", "), next))
-}
-
-// stringSet turns an API's string array into a set; order never matters to a set, so a reordered answer is no change.
-func stringSet(ctx context.Context, values []string) (types.Set, diag.Diagnostics) {
-	if values == nil {
-		values = []string{}
-	}
-	return types.SetValueFrom(ctx, types.StringType, values)
-}
-
-// setStrings returns a set's elements sorted, so that requests are deterministic.
-func setStrings(ctx context.Context, set types.Set) ([]string, diag.Diagnostics) {
-	var out []string
-	diags := set.ElementsAs(ctx, &out, false)
-	slices.Sort(out)
-	return out, diags
 }

@@ -42,13 +42,13 @@ func setIdentity(ctx context.Context, identity *tfsdk.ResourceIdentity, id strin
 	diags.Append(identity.Set(ctx, webhookIdentityModel{ID: types.StringValue(id)})...)
 }
 
-// importID returns what an import names: the id of `terraform import` or of an import block's `id`, else the
-// `id` of an import block's `identity` (the request then carries no id).
-func importID(ctx context.Context, req resource.ImportStateRequest, diags *diag.Diagnostics) string {
-	if req.ID != "" || req.Identity == nil {
-		return req.ID
-	}
+// importedID sets the state's id from what an import names, with the framework's passthrough (the id of
+// `terraform import` or an import block's `id`, else the `id` of its `identity`), and returns it.
+func importedID(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) string {
+	resource.ImportStatePassthroughWithIdentity(ctx, path.Root("id"), path.Root("id"), req, resp)
 	var id types.String
-	diags.Append(req.Identity.GetAttribute(ctx, path.Root("id"), &id)...)
+	if !resp.Diagnostics.HasError() {
+		resp.Diagnostics.Append(resp.State.GetAttribute(ctx, path.Root("id"), &id)...)
+	}
 	return id.ValueString()
 }

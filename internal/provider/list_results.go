@@ -132,7 +132,11 @@ func adoptionProblems(ctx context.Context, s rschema.Schema, model any) []string
 		p := path.Root(name)
 		switch a := a.(type) {
 		case rschema.StringAttribute:
-			sv, d := v.(basetypes.StringValuable).ToStringValue(ctx)
+			valuable, ok := v.(basetypes.StringValuable)
+			if !ok {
+				continue
+			}
+			sv, d := valuable.ToStringValue(ctx)
 			diags.Append(d...)
 			for _, check := range a.StringValidators() {
 				resp := &validator.StringResponse{}
@@ -140,7 +144,11 @@ func adoptionProblems(ctx context.Context, s rschema.Schema, model any) []string
 				diags.Append(resp.Diagnostics...)
 			}
 		case rschema.SetAttribute:
-			sv, d := v.(basetypes.SetValuable).ToSetValue(ctx)
+			valuable, ok := v.(basetypes.SetValuable)
+			if !ok {
+				continue
+			}
+			sv, d := valuable.ToSetValue(ctx)
 			diags.Append(d...)
 			for _, check := range a.SetValidators() {
 				resp := &validator.SetResponse{}
@@ -148,7 +156,11 @@ func adoptionProblems(ctx context.Context, s rschema.Schema, model any) []string
 				diags.Append(resp.Diagnostics...)
 			}
 		case rschema.NumberAttribute:
-			nv, d := v.(basetypes.NumberValuable).ToNumberValue(ctx)
+			valuable, ok := v.(basetypes.NumberValuable)
+			if !ok {
+				continue
+			}
+			nv, d := valuable.ToNumberValue(ctx)
 			diags.Append(d...)
 			for _, check := range a.NumberValidators() {
 				resp := &validator.NumberResponse{}

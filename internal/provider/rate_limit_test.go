@@ -33,12 +33,12 @@ func rateFigures(t *testing.T, what string, s mockserver.Stats, took time.Durati
 	refused, lists := s.Refused(), s.Requests["sellfern.list"]+s.Requests["selsup.list"]
 	t.Logf("RATE LIMIT FIGURES (%s at %d requests/s): %d requests, %d refused with 429, %d lists, %s",
 		what, limitPerSecond, s.Total, refused, lists, took.Round(100*time.Millisecond))
-	if max := (limitSellfern + limitSelSup) / 10; refused > max {
+	if most := (limitSellfern + limitSelSup) / 10; refused > most {
 		return fmt.Errorf("%s: %d requests refused with 429, want at most %d (a tenth of the webhooks): the workers "+
-			"did not share one pace", what, refused, max)
+			"did not share one pace", what, refused, most)
 	}
-	if max := 2 + 2*int(took/(5*time.Second)); lists > max {
-		return fmt.Errorf("%s: %d list calls, want at most %d", what, lists, max)
+	if most := 2 + 2*int(took/(5*time.Second)); lists > most {
+		return fmt.Errorf("%s: %d list calls, want at most %d", what, lists, most)
 	}
 	return nil
 }

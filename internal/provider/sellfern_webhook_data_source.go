@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -25,11 +26,11 @@ type sellfernWebhookDataSource struct {
 // sellfernWebhookDataModel is one webhook as the data sources show it: never with a secret, which Sellfern lists
 // for nobody.
 type sellfernWebhookDataModel struct {
-	ID        types.String `tfsdk:"id"`
-	URL       types.String `tfsdk:"url"`
-	Events    types.Set    `tfsdk:"events"`
-	Enabled   types.Bool   `tfsdk:"enabled"`
-	CreatedAt types.String `tfsdk:"created_at"`
+	ID        types.String      `tfsdk:"id"`
+	URL       types.String      `tfsdk:"url"`
+	Events    types.Set         `tfsdk:"events"`
+	Enabled   types.Bool        `tfsdk:"enabled"`
+	CreatedAt timetypes.RFC3339 `tfsdk:"created_at"`
 }
 
 func newSellfernWebhookDataModel(ctx context.Context, w sellfern.Webhook) (sellfernWebhookDataModel, diag.Diagnostics) {
@@ -39,7 +40,7 @@ func newSellfernWebhookDataModel(ctx context.Context, w sellfern.Webhook) (sellf
 		URL:       types.StringValue(w.URL),
 		Events:    events,
 		Enabled:   types.BoolValue(w.Enabled),
-		CreatedAt: types.StringValue(w.CreatedAt),
+		CreatedAt: createdAt(w),
 	}, diags
 }
 
@@ -55,11 +56,12 @@ func sellfernWebhookDataAttributes(idArgument bool) map[string]schema.Attribute 
 		}
 	}
 	return map[string]schema.Attribute{
-		"id":         id,
-		"url":        schema.StringAttribute{Computed: true, MarkdownDescription: "The endpoint Sellfern sends events to."},
-		"events":     schema.SetAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: "The subscribed events."},
-		"enabled":    schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether delivery is active (`false` means paused)."},
-		"created_at": schema.StringAttribute{Computed: true, MarkdownDescription: "When the webhook was created (RFC 3339)."},
+		"id":      id,
+		"url":     schema.StringAttribute{Computed: true, MarkdownDescription: "The endpoint Sellfern sends events to."},
+		"events":  schema.SetAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: "The subscribed events."},
+		"enabled": schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether delivery is active (`false` means paused)."},
+		"created_at": schema.StringAttribute{Computed: true, CustomType: timetypes.RFC3339Type{},
+			MarkdownDescription: "When the webhook was created (RFC 3339)."},
 	}
 }
 

@@ -62,7 +62,9 @@ func (d *sellfernWebhookDeliveriesDataSource) Schema(_ context.Context, _ dataso
 					"status_code": schema.Int64Attribute{Computed: true, MarkdownDescription: "The HTTP status code the endpoint answered with (0 if it could not be reached)."},
 					"success":     schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether Sellfern counts the delivery as successful."},
 					"error":       schema.StringAttribute{Computed: true, MarkdownDescription: "Error details when the delivery failed; empty otherwise."},
-					"created_at":  schema.StringAttribute{Computed: true, MarkdownDescription: "When the delivery was attempted (RFC 3339)."},
+					// A plain string, as Sellfern wrote it: a delivery's time is not checked, so a typed RFC 3339
+					// value could fail the whole read for one odd entry.
+					"created_at": schema.StringAttribute{Computed: true, MarkdownDescription: "When the delivery was attempted (RFC 3339)."},
 				}},
 			},
 		},
@@ -86,7 +88,7 @@ func (d *sellfernWebhookDeliveriesDataSource) Read(ctx context.Context, req data
 		addAPIError(&resp.Diagnostics, "Could not read Sellfern webhook deliveries", err)
 		return
 	}
-	sorted := slices.Clone(deliveries)
+	sorted := deliveries // the caller's own, from the client
 	slices.SortStableFunc(sorted, func(a, b sellfern.Delivery) int {
 		if c := strings.Compare(b.CreatedAt, a.CreatedAt); c != 0 {
 			return c

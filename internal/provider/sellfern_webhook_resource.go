@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -33,12 +34,12 @@ type sellfernWebhookResource struct {
 }
 
 type sellfernWebhookModel struct {
-	ID        types.String `tfsdk:"id"`
-	URL       urlValue     `tfsdk:"url"`
-	Events    types.Set    `tfsdk:"events"`
-	Enabled   types.Bool   `tfsdk:"enabled"`
-	Secret    types.String `tfsdk:"secret"`
-	CreatedAt types.String `tfsdk:"created_at"`
+	ID        types.String      `tfsdk:"id"`
+	URL       urlValue          `tfsdk:"url"`
+	Events    types.Set         `tfsdk:"events"`
+	Enabled   types.Bool        `tfsdk:"enabled"`
+	Secret    types.String      `tfsdk:"secret"`
+	CreatedAt timetypes.RFC3339 `tfsdk:"created_at"`
 	// RotateWhenChanged is recorded in state only: Sellfern knows nothing of it.
 	RotateWhenChanged types.Map `tfsdk:"rotate_when_changed"`
 }
@@ -102,6 +103,7 @@ func (r *sellfernWebhookResource) Schema(_ context.Context, _ resource.SchemaReq
 			},
 			"created_at": schema.StringAttribute{
 				Computed:            true,
+				CustomType:          timetypes.RFC3339Type{},
 				MarkdownDescription: "When the webhook was created, as Sellfern reports it (RFC 3339).",
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
@@ -134,7 +136,7 @@ func (m *sellfernWebhookModel) fromAPI(ctx context.Context, w sellfern.Webhook) 
 	m.URL = newURLValue(w.URL)
 	m.Events = events
 	m.Enabled = types.BoolValue(w.Enabled)
-	m.CreatedAt = types.StringValue(w.CreatedAt)
+	m.CreatedAt = createdAt(w)
 	if m.RotateWhenChanged.ElementType(ctx) == nil {
 		// A model made from the listing alone (a list resource's result) has no value yet: null, as after an import.
 		m.RotateWhenChanged = types.MapNull(types.StringType)
@@ -158,7 +160,7 @@ func (r *sellfernWebhookResource) Create(ctx context.Context, req resource.Creat
 			// It exists but could not be finished: record it so Terraform marks it tainted and replaces it,
 			// rather than forgetting a live webhook.
 			plan.ID = types.StringValue(created.ID)
-			plan.CreatedAt = types.StringValue(created.CreatedAt)
+			plan.CreatedAt = createdAt(created.Webhook)
 			plan.Secret = types.StringNull()
 			plan.Enabled = types.BoolValue(created.Enabled)
 			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
@@ -172,7 +174,7 @@ func (r *sellfernWebhookResource) Create(ctx context.Context, req resource.Creat
 	}
 
 	plan.ID = types.StringValue(created.ID)
-	plan.CreatedAt = types.StringValue(created.CreatedAt)
+	plan.CreatedAt = createdAt(created.Webhook)
 	plan.Secret = types.StringValue(created.Secret)
 	if created.Secret == "" {
 		plan.Secret = types.StringNull()
@@ -262,11 +264,11 @@ func (r *sellfernWebhookResource) Delete(ctx context.Context, req resource.Delet
 	}
 }
 
-// ImportState takes the id from `terraform import`, an import block's `id` or its `identity`, and checks that the
-// webhook exists, so that a wrong id fails with a message that says so; Read then fills the state from the same
-// list. The secret cannot be imported.
+// ImportState takes the id from `terraform import`, an import block's `id` or its `identity` (the framework's
+// passthrough), and checks that the webhook exists, so that a wrong id fails with a message that says so instead
+// of an import that Read then empties; Read fills the state from the same list. The secret cannot be imported.
 func (r *sellfernWebhookResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	id := importID(ctx, req, &resp.Diagnostics)
+	id := importedID(ctx, req, resp)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -287,4 +289,13 @@ func (r *sellfernWebhookResource) ImportState(ctx context.Context, req resource.
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("secret"), types.StringNull())...)
 	setIdentity(ctx, resp.Identity, id, &resp.Diagnostics)
+}
+
+// createdAt is a webhook's created_at as Sellfern wrote it, so that state keeps the service's spelling. The
+// client has checked that it is RFC 3339; null stands for a time it did not get.
+func createdAt(w sellfern.Webhook) timetypes.RFC3339 {
+	if v, diags := timetypes.NewRFC3339Value(w.CreatedAt); !diags.HasError() && w.CreatedAt != "" {
+		return v
+	}
+	return timetypes.NewRFC3339Null()
 }

@@ -57,10 +57,9 @@ func (d *sellfernWebhooksDataSource) Read(ctx context.Context, _ datasource.Read
 	resp.Diagnostics.Append(resp.State.Set(ctx, &model)...)
 }
 
-// oldestFirst returns the webhooks in a stable order whatever order Sellfern lists them in (sellfern.OldestFirst),
-// in a new slice: the list is the client's, shared by every read.
+// oldestFirst sorts the webhooks (the caller's own copy, from the client) in a stable order whatever order Sellfern
+// lists them in (sellfern.OldestFirst).
 func oldestFirst(listed []sellfern.Webhook) []sellfern.Webhook {
-	out := slices.Clone(listed)
-	slices.SortFunc(out, sellfern.OldestFirst)
-	return out
+	slices.SortFunc(listed, sellfern.OldestFirst)
+	return listed
 }

@@ -245,11 +245,11 @@ func (r *selsupWebhookResource) Delete(ctx context.Context, req resource.DeleteR
 	}
 }
 
-// ImportState takes the id from `terraform import`, an import block's `id` or its `identity`, and checks its form
-// and that the webhook exists, so that a wrong id fails with a message that names it; Read then fills the state
-// from the same list.
+// ImportState takes the id from `terraform import`, an import block's `id` or its `identity` (the framework's
+// passthrough), and checks its form and that the webhook exists, so that a wrong id fails with a message that
+// names it; Read then fills the state from the same list.
 func (r *selsupWebhookResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	given := importID(ctx, req, &resp.Diagnostics)
+	given := importedID(ctx, req, resp)
 	if resp.Diagnostics.HasError() {
 		return
 	}

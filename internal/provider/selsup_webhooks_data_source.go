@@ -57,9 +57,9 @@ func (d *selsupWebhooksDataSource) Read(ctx context.Context, _ datasource.ReadRe
 	resp.Diagnostics.Append(resp.State.Set(ctx, &model)...)
 }
 
-// byID returns the webhooks by ascending id, whatever order SelSup lists them in.
+// byID sorts the webhooks (the caller's own copy, from the client) by ascending id, whatever order SelSup lists
+// them in.
 func byID(listed []selsup.Webhook) []selsup.Webhook {
-	hooks := slices.Clone(listed)
-	slices.SortFunc(hooks, func(a, b selsup.Webhook) int { return cmp.Compare(a.ID, b.ID) })
-	return hooks
+	slices.SortFunc(listed, func(a, b selsup.Webhook) int { return cmp.Compare(a.ID, b.ID) })
+	return listed
 }

@@ -130,14 +130,14 @@ func (c *Client) call(ctx context.Context, method, path string, query url.Values
 		return nil, resp, err
 	}
 	if env.Success == nil || !*env.Success {
-		said := `"success" is missing`
+		detail := `"success" is missing`
 		if env.Success != nil {
-			said = `"success" is false`
+			detail = `"success" is false`
 		}
-		if code, message := refusal(resp); code != "" || message != "" {
-			said += " (" + strings.Trim(code+": "+message, ": ") + ")"
+		if code, message := failureOf(resp); code != "" || message != "" {
+			detail += " (" + strings.Trim(code+": "+message, ": ") + ")"
 		}
-		return nil, resp, resp.Broken(said + ", so the call did not do what was asked")
+		return nil, resp, resp.NotAsPromised(detail + ", so the call did not do what was asked")
 	}
 	if string(env.Data) == "null" {
 		return nil, resp, nil
@@ -168,8 +168,8 @@ func readEnvelope(resp *transport.Response, sensitive bool) (*envelope, error) {
 	return &env, nil
 }
 
-// refusal is the code and message an answer gives for its failure, fit for a message.
-func refusal(resp *transport.Response) (code, message string) {
+// failureOf is the code and message a 2xx answer that says it failed gives for it, fit for a message.
+func failureOf(resp *transport.Response) (code, message string) {
 	code, message = decodeErrorBody(resp.Body)
 	return resp.Text(code, maxCode), resp.Text(message, maxMessage)
 }
@@ -179,9 +179,9 @@ func refusal(resp *transport.Response) (code, message string) {
 func decodeData(resp *transport.Response, data json.RawMessage, open byte, v any, what string) error {
 	switch {
 	case data == nil:
-		return resp.Broken(fmt.Sprintf(`no "data" (it is absent or null), where %s belongs`, what))
+		return resp.NotAsPromised(fmt.Sprintf(`no "data" (it is absent or null), where %s belongs`, what))
 	case data[0] != open || json.Unmarshal(data, v) != nil:
-		return resp.Broken(fmt.Sprintf(`"data" that is not %s: %q`, what, resp.Text(string(data), 200)))
+		return resp.NotAsPromised(fmt.Sprintf(`"data" that is not %s: %q`, what, resp.Text(string(data), 200)))
 	}
 	return nil
 }
@@ -191,7 +191,7 @@ func decodeData(resp *transport.Response, data json.RawMessage, open byte, v any
 // the missing webhooks as deleted (and create them again).
 func decodeList(resp *transport.Response, data json.RawMessage, v any, what string) error {
 	if how := resp.Incomplete(); how != "" {
-		return resp.Broken(fmt.Sprintf("only part of %s: the answer says more follows (%s), and the provider does "+
+		return resp.NotAsPromised(fmt.Sprintf("only part of %s: the answer says more follows (%s), and the provider does "+
 			"not follow pages, which Sellfern's API does not document, since a partial list read as complete would "+
 			"delete or duplicate webhooks", what, how))
 	}
@@ -315,7 +315,7 @@ func (c *Client) listWebhooks(ctx context.Context) (inventory.Listing[Webhook], 
 	for i, w := range wire {
 		var problem string
 		if out[i], problem = w.webhook(listFields...); problem != "" {
-			return none, resp.Broken(fmt.Sprintf("webhook %d of the list has %s", i+1, problem))
+			return none, resp.NotAsPromised(fmt.Sprintf("webhook %d of the list has %s", i+1, problem))
 		}
 	}
 	return inventory.Listing[Webhook]{Items: out, ServerTime: resp.ServerTime()}, nil
@@ -359,11 +359,11 @@ func (c *Client) CreateWebhook(ctx context.Context, req CreateRequest) (*Created
 			// now: as good as a lost answer.
 			var wire wireWebhook
 			if data == nil || data[0] != '{' || json.Unmarshal(data, &wire) != nil {
-				return Webhook{}, resp.Broken(`no webhook in "data" (the body is not shown: it may hold a secret)`)
+				return Webhook{}, resp.NotAsPromised(`no webhook in "data" (the body is not shown: it may hold a secret)`)
 			}
 			made, problem := wire.webhook("id", "secret", "created_at")
 			if problem != "" {
-				return Webhook{}, resp.Broken("the webhook in \"data\" has " + problem)
+				return Webhook{}, resp.NotAsPromised("the webhook in \"data\" has " + problem)
 			}
 			// The documented answer repeats these; the request says what they are when it does not.
 			if wire.URL == nil {
@@ -414,7 +414,7 @@ func (c *Client) UpdateWebhook(ctx context.Context, id string, req UpdateRequest
 		return err
 	}
 	if wire.ID == nil || *wire.ID != id {
-		return resp.Broken(fmt.Sprintf(`"data" that is not webhook %q`, id))
+		return resp.NotAsPromised(fmt.Sprintf(`"data" that is not webhook %q`, id))
 	}
 	return nil
 }
@@ -475,10 +475,10 @@ func (c *Client) SendTest(ctx context.Context, id string) (*TestResult, error) {
 	case out == nil:
 		return result, nil
 	case out.Success == nil:
-		return nil, notRepeated(resp.Broken(`"success" is missing, so whether the test was sent is unknown`))
+		return nil, notRepeated(resp.NotAsPromised(`"success" is missing, so whether the test was sent is unknown`))
 	case !*out.Success:
 		result.Refused = true
-		result.Code, result.Message = refusal(resp)
+		result.Code, result.Message = failureOf(resp)
 	}
 	if out.Data == nil || string(out.Data) == "null" {
 		return result, nil

@@ -36,35 +36,35 @@ func (e *APIError) Unwrap() error { return e.status }
 func (e *APIError) Error() string { return transport.BoundMessage(e.message()) }
 
 func (e *APIError) message() string {
-	said := e.said()
+	words := e.serverWords()
 	switch {
 	case e.StatusCode == http.StatusUnauthorized:
-		return "Sellfern rejected the token (HTTP 401" + codeSuffix(e.Code) + "): it is invalid or has been revoked" + said
+		return "Sellfern rejected the token (HTTP 401" + codeSuffix(e.Code) + "): it is invalid or has been revoked" + words
 	case e.StatusCode == http.StatusForbidden && e.Code == "missing_scope":
 		return "Sellfern refused the call (HTTP 403 missing_scope): the token does not have the " + Scope +
-			" scope that every webhook call needs; issue a token with " + Scope + said
+			" scope that every webhook call needs; issue a token with " + Scope + words
 	case e.StatusCode == http.StatusForbidden:
-		return "Sellfern refused the call (HTTP 403" + codeSuffix(e.Code) + ")" + said
+		return "Sellfern refused the call (HTTP 403" + codeSuffix(e.Code) + ")" + words
 	case e.StatusCode == http.StatusNotFound && e.StillListed:
 		return fmt.Sprintf("Sellfern answered %s with HTTP 404%s%s, yet its list of webhooks holds %q, so the "+
 			"answer does not mean the webhook is gone and nothing was done: the base URL may point at something "+
-			"other than Sellfern's API (a proxy or a maintenance page)", e.call(), codeSuffix(e.Code), said,
+			"other than Sellfern's API (a proxy or a maintenance page)", e.call(), codeSuffix(e.Code), words,
 			e.WebhookID)
 	case e.StatusCode == http.StatusNotFound && e.ListErr != nil:
 		return fmt.Sprintf("Sellfern answered %s with HTTP 404%s%s, and the list of webhooks that would show "+
-			"whether %q is gone failed as well, so nothing is known of it: %v", e.call(), codeSuffix(e.Code), said,
+			"whether %q is gone failed as well, so nothing is known of it: %v", e.call(), codeSuffix(e.Code), words,
 			e.WebhookID, e.ListErr)
 	case e.StatusCode == http.StatusNotFound:
 		return fmt.Sprintf("Sellfern answered %s with HTTP 404%s%s: the base URL does not serve Sellfern's "+
 			"webhooks API there, so nothing is known of the webhooks, and none is taken to be gone",
-			e.call(), codeSuffix(e.Code), said)
+			e.call(), codeSuffix(e.Code), words)
 	case e.StatusCode == http.StatusTooManyRequests:
 		return fmt.Sprintf("Sellfern refused %s with HTTP 429%s (too many requests)%s, %s, so it did nothing; %s",
-			e.call(), codeSuffix(e.Code), said, refusals(e.status), paceAdvice)
+			e.call(), codeSuffix(e.Code), words, refusals(e.status), paceAdvice)
 	case e.StatusCode == http.StatusBadRequest:
-		return "Sellfern rejected the request as invalid (HTTP 400" + codeSuffix(e.Code) + ")" + said
+		return "Sellfern rejected the request as invalid (HTTP 400" + codeSuffix(e.Code) + ")" + words
 	default:
-		return fmt.Sprintf("Sellfern API error (HTTP %d%s)%s", e.StatusCode, codeSuffix(e.Code), said)
+		return fmt.Sprintf("Sellfern API error (HTTP %d%s)%s", e.StatusCode, codeSuffix(e.Code), words)
 	}
 }
 
@@ -89,7 +89,7 @@ func (e *APIError) call() string {
 	return e.status.Method + " " + e.status.Path
 }
 
-func (e *APIError) said() string {
+func (e *APIError) serverWords() string {
 	switch {
 	case e.Message != "":
 		return ": " + e.Message

@@ -139,13 +139,13 @@ func (c *Client) listWebhooks(ctx context.Context) (inventory.Listing[Webhook], 
 	if how := resp.Incomplete(); how != "" {
 		// Neither the documents nor the service describe pages; a partial list taken for all of it would read
 		// the missing webhooks as deleted (and create them again).
-		return none, resp.Broken("only part of the list of webhooks: the answer says more follows (" + how +
+		return none, resp.NotAsPromised("only part of the list of webhooks: the answer says more follows (" + how +
 			"), and the provider does not follow pages, which SelSup's API does not document, since a partial " +
 			"list read as complete would delete or duplicate webhooks")
 	}
 	if body := bytes.TrimSpace(resp.Body); len(body) == 0 || body[0] != '[' {
 		// A 200 with anything but the documented array (null, or an error body) is not an empty account.
-		return none, resp.Broken("not the list of webhooks: " + describeBody(resp))
+		return none, resp.NotAsPromised("not the list of webhooks: " + describeBody(resp))
 	}
 	if err := resp.Decode(&wire); err != nil {
 		return none, err
@@ -154,7 +154,7 @@ func (c *Client) listWebhooks(ctx context.Context) (inventory.Listing[Webhook], 
 	for i, w := range wire {
 		var problem string
 		if out[i], problem = w.webhook(); problem != "" {
-			return none, resp.Broken(fmt.Sprintf("webhook %d of the list has %s", i+1, problem))
+			return none, resp.NotAsPromised(fmt.Sprintf("webhook %d of the list has %s", i+1, problem))
 		}
 	}
 	return inventory.Listing[Webhook]{Items: out, ServerTime: resp.ServerTime()}, nil
@@ -204,7 +204,7 @@ func (c *Client) CreateWebhook(ctx context.Context, req CreateRequest) (*Created
 			}
 			var out wireWebhook
 			if body := bytes.TrimSpace(resp.Body); len(body) == 0 || body[0] != '{' {
-				return Webhook{}, resp.Broken("not the created webhook: " + describeBody(resp))
+				return Webhook{}, resp.NotAsPromised("not the created webhook: " + describeBody(resp))
 			}
 			if err := resp.Decode(&out); err != nil {
 				return Webhook{}, err
@@ -216,7 +216,7 @@ func (c *Client) CreateWebhook(ctx context.Context, req CreateRequest) (*Created
 			}
 			made, problem := out.webhook()
 			if problem != "" {
-				return Webhook{}, resp.Broken("the created webhook has " + problem)
+				return Webhook{}, resp.NotAsPromised("the created webhook has " + problem)
 			}
 			return made, nil
 		},
@@ -254,7 +254,7 @@ func (c *Client) DeleteWebhook(ctx context.Context, id int64) error {
 	}
 	if fields, ok := decodeErrorFields(resp.Body, resp.Text); ok {
 		c.inventory.Invalidate()
-		return resp.Broken("an error body (" + fields + "), so the webhook was not deleted")
+		return resp.NotAsPromised("an error body (" + fields + "), so the webhook was not deleted")
 	}
 	c.inventory.Deleted(FormatID(id))
 	return nil

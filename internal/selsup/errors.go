@@ -48,19 +48,19 @@ func (e *APIError) message() string {
 		case e.StillListed:
 			return fmt.Sprintf("%s%s, yet its list of webhooks holds %d, so the answer does not mean the webhook "+
 				"is gone and nothing was done: the base URL may point at something other than SelSup's API (a "+
-				"proxy or a maintenance page)", head, e.saidSuffix(), e.WebhookID)
+				"proxy or a maintenance page)", head, e.wordsSuffix(), e.WebhookID)
 		case e.ListErr != nil:
 			return fmt.Sprintf("%s%s, and the list of webhooks that would show whether %d is gone failed as "+
-				"well, so nothing is known of it: %v", head, e.saidSuffix(), e.WebhookID, e.ListErr)
+				"well, so nothing is known of it: %v", head, e.wordsSuffix(), e.WebhookID, e.ListErr)
 		}
-		return head + e.saidSuffix() + ": the base URL does not serve SelSup's webhooks API there, so nothing is " +
+		return head + e.wordsSuffix() + ": the base URL does not serve SelSup's webhooks API there, so nothing is " +
 			"known of the webhooks, and none is taken to be gone"
 	case http.StatusTooManyRequests:
 		return fmt.Sprintf("SelSup refused %s with HTTP 429%s (too many requests)%s, %s, so it did nothing; run "+
 			"fewer operations at once (terraform apply -parallelism=N), or set a lower requests_per_second in the "+
-			"provider's selsup block", e.call(), suffix(e.Code), e.saidSuffix(), refusals(e.status))
+			"provider's selsup block", e.call(), suffix(e.Code), e.wordsSuffix(), refusals(e.status))
 	}
-	parts := e.said()
+	parts := e.serverWords()
 	if parts == "" && e.Detail != "" {
 		return head + "; the response was " + e.Detail
 	}
@@ -70,9 +70,9 @@ func (e *APIError) message() string {
 	return head + ": " + parts
 }
 
-// saidSuffix is said, after ": ", or "".
-func (e *APIError) saidSuffix() string {
-	if parts := e.said(); parts != "" {
+// wordsSuffix is serverWords, after ": ", or "".
+func (e *APIError) wordsSuffix() string {
+	if parts := e.serverWords(); parts != "" {
 		return ": " + parts
 	}
 	if e.Detail != "" {
@@ -98,8 +98,8 @@ func refusals(se *transport.StatusError) string {
 		se.Refusals, se.Bound)
 }
 
-// said is what the service's error body said, beyond its code.
-func (e *APIError) said() string {
+// serverWords is what the service's error body said, beyond its code.
+func (e *APIError) serverWords() string {
 	var parts []string
 	for _, s := range []string{e.LocalMessage, e.Message} {
 		if s != "" {
@@ -242,5 +242,5 @@ func decodeErrorFields(body []byte, text func(string, int) string) (string, bool
 	if !ok {
 		return "", false
 	}
-	return strings.TrimPrefix(strings.Trim(ae.Code+": "+ae.said(), ": "), ": "), true
+	return strings.TrimPrefix(strings.Trim(ae.Code+": "+ae.serverWords(), ": "), ": "), true
 }

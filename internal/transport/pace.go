@@ -307,11 +307,7 @@ func (t *pacedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	var lastRefusal *http.Response // the last 429, its body read, for when the bound leaves no room to send again
 	for {
 		if err := t.pace.wait(ctx); err != nil {
-			// The bound ran out while the service still refused: its 429 is the answer.
-			if lastRefusal != nil && (errors.Is(err, ErrPaced) || ctx.Err() != nil) {
-				return lastRefusal, nil
-			}
-			return nil, err
+			return answerOr(ctx, lastRefusal, err)
 		}
 		attemptCtx, cancel := context.WithTimeout(ctx, t.timeout)
 		attempt := req.Clone(attemptCtx)
@@ -322,10 +318,7 @@ func (t *pacedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		resp, err := t.next.RoundTrip(attempt)
 		if err != nil {
 			cancel()
-			if lastRefusal != nil && ctx.Err() != nil {
-				return lastRefusal, nil
-			}
-			return nil, err
+			return answerOr(ctx, lastRefusal, err)
 		}
 		if resp.StatusCode != http.StatusTooManyRequests {
 			t.pace.accept(sent, resp.Header)
@@ -349,6 +342,15 @@ func (t *pacedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		resp.Body = newBodyReader(refusalBody)
 		lastRefusal = resp
 	}
+}
+
+// answerOr is what a call that stopped with err answers: the service's last 429 when the call's bound ran out
+// while the service still refused it (that is the answer, and says more than "too late"), else err.
+func answerOr(ctx context.Context, lastRefusal *http.Response, err error) (*http.Response, error) {
+	if lastRefusal != nil && (errors.Is(err, ErrPaced) || ctx.Err() != nil) {
+		return lastRefusal, nil //nolint:nilerr // the service's refusal is the call's answer, err only why it ends here
+	}
+	return nil, err
 }
 
 // cancelOnClose ends an attempt's context once its body has been read and closed.

@@ -98,7 +98,7 @@ type Response struct {
 // is not JSON of that shape gives a *DecodeError quoting a short, redacted excerpt of it.
 func (r *Response) Decode(v any) error {
 	if err := json.Unmarshal(r.Body, v); err != nil {
-		return r.Broken("a body that is not the documented JSON: " + BodySnippet(r.Header, []byte(r.redact(string(r.Body)))))
+		return r.NotAsPromised("a body that is not the documented JSON: " + BodySnippet(r.Header, []byte(r.redact(string(r.Body)))))
 	}
 	return nil
 }
@@ -107,13 +107,14 @@ func (r *Response) Decode(v any) error {
 // error describes the body without quoting it.
 func (r *Response) DecodeSensitive(v any) error {
 	if err := json.Unmarshal(r.Body, v); err != nil {
-		return r.Broken(fmt.Sprintf("a body that is not the documented JSON (%d bytes, not shown: it may hold a secret)", len(r.Body)))
+		return r.NotAsPromised(fmt.Sprintf("a body that is not the documented JSON (%d bytes, not shown: it may hold a secret)", len(r.Body)))
 	}
 	return nil
 }
 
-// Broken is the *DecodeError for this answer: detail says what it lacks, after "with HTTP 200 but".
-func (r *Response) Broken(detail string) error {
+// NotAsPromised is the *DecodeError for a 2xx answer that does not carry what the call promises: detail says
+// what is wrong with it, after "with HTTP 200 but".
+func (r *Response) NotAsPromised(detail string) error {
 	return &DecodeError{Service: r.Service, Method: r.Method, Path: r.Path, StatusCode: r.StatusCode, Detail: detail}
 }
 
