@@ -1,12 +1,20 @@
 package e2e
 
 import (
+	"bytes"
+	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
+	"sync/atomic"
+	"syscall"
 	"testing"
+	"time"
 	"unicode"
 
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
@@ -195,7 +203,7 @@ list "selsup_webhook" "fine" {
 	noRawControls(t, "terraform query", out)
 	wantAll(t, out, fmt.Sprintf("id=%d", bad.ID), `evil\x1b]0;pwned\x07\x1b[31m\nlist.selsup_webhook.all   id=9999   FORGED\nAction complete: 9 invoked.\u202etxt`,
 		"id="+sf.ID, `https://hooks.example.com/hostile/\x1b]0;pwned`,
-		"Warning: Found a SelSup webhook that cannot be adopted as it is", "Warning: Found a Sellfern webhook that cannot be adopted as it is",
+		fmt.Sprintf("Warning: Found a SelSup webhook that cannot be adopted as it is: %d", bad.ID), "Warning: Found a Sellfern webhook that cannot be adopted as it is: "+sf.ID,
 		fmt.Sprintf("SelSup webhook %d", bad.ID), "name: The name must not contain control characters",
 		"Sellfern webhook "+sf.ID, "url: The URL must not contain white space or control characters.",
 		fmt.Sprintf("id=%d", ok.ID), "Длинное имя")
@@ -293,4 +301,124 @@ func wantAll(t *testing.T, out string, fragments ...string) {
 			t.Errorf("the output lacks %q:\n%s", f, out)
 		}
 	}
+}
+
+// TestAccKilledProviderLeavesNothingSilent: the provider is killed (SIGKILL, nothing to clean up) while creates
+// are in flight, after the service made them. Those webhooks exist with no state recording them, and their
+// secrets are lost. The re-apply creates the configuration's webhooks again and names every such webhook in a
+// warning, touching none.
+func TestAccKilledProviderLeavesNothingSilent(t *testing.T) {
+	requireAcc(t)
+	const n = 12
+	m := mockserver.New(mockserver.Options{Seed: 21})
+	// In front of the mock: while holding, a create is carried out and its answer is held, so the provider is
+	// killed while every create of the first wave is in flight.
+	var holding atomic.Bool
+	holding.Store(true)
+	var carriedOut atomic.Int32
+	wave := make(chan struct{})
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost || !holding.Load() {
+			m.ServeHTTP(w, r)
+			return
+		}
+		m.ServeHTTP(httptest.NewRecorder(), r)
+		if carriedOut.Add(1) == 5 {
+			close(wave)
+		}
+		<-r.Context().Done()
+	}))
+	t.Cleanup(front.Close)
+	ws := workspaceRunner{t: t, ws: workspaceAt(t, front.URL+m.SellfernBaseURL(), front.URL+m.SelSupBaseURL(), mockserver.DemoSellfernToken)}
+	writeConfig(t, ws.ws, fmt.Sprintf(`
+resource "sellfern_webhook" "x" {
+  provider = webhooks
+  count    = %d
+  url      = "https://hooks.example.com/killed/${count.index}"
+  events   = ["order.created"]
+}
+`, n))
+	ws.run(0, "init")
+	var applyOut bytes.Buffer
+	cmd, err := ws.ws.Start(context.Background(), &applyOut, "apply", "-auto-approve", "-no-color")
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-wave:
+	case <-time.After(60 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatalf("the creates never arrived:\n%s", applyOut.String())
+	}
+	killed := 0
+	for _, pid := range childrenOf(t, cmd.Process.Pid) {
+		if exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid)); strings.Contains(filepath.Base(exe), "terraform-provider-webhooks") {
+			if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+			killed++
+		}
+	}
+	if killed == 0 {
+		_ = cmd.Process.Kill()
+		t.Fatal("found no provider process to kill")
+	}
+	holding.Store(false)
+	if err := cmd.Wait(); err == nil {
+		t.Fatalf("an apply whose provider was killed succeeded:\n%s", applyOut.String())
+	}
+
+	inState := map[string]bool{}
+	for _, r := range showState(t, ws.ws) {
+		inState[fmt.Sprint(r.Values["id"])] = true
+	}
+	var orphans []string
+	for _, w := range m.SellfernWebhooks() {
+		if !inState[w.ID] {
+			orphans = append(orphans, w.ID)
+		}
+	}
+	if len(orphans) == 0 {
+		t.Fatal("the kill left no webhook outside state: the test proves nothing")
+	}
+	out := ws.run(0, "apply", "-auto-approve")
+	wantAll(t, out, "Warning: Identical Sellfern webhooks already exist", "one may be left by an interrupted apply")
+	for _, id := range orphans {
+		if !strings.Contains(out, id) {
+			t.Errorf("the re-apply does not name %s, which no state records", id)
+		}
+		if _, ok := m.SellfernWebhook(id); !ok {
+			t.Errorf("webhook %s, which the provider cannot prove its own, was deleted", id)
+		}
+	}
+	if got, want := len(m.SellfernWebhooks()), n+len(orphans); got != want {
+		t.Fatalf("the mock holds %d webhooks, want the %d configured and the %d left", got, n, len(orphans))
+	}
+	t.Logf("killed the provider with %d webhooks made and unrecorded; the re-apply named them: %v", len(orphans), orphans)
+}
+
+// childrenOf lists the processes whose parent is pid (Linux: /proc).
+func childrenOf(t *testing.T, pid int) []int {
+	t.Helper()
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []int
+	for _, e := range entries {
+		child, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// The fields after the command name, which is in parentheses and may hold spaces: state, then ppid.
+		fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+		if len(fields) > 1 && fields[1] == strconv.Itoa(pid) {
+			out = append(out, child)
+		}
+	}
+	return out
 }

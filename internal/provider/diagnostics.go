@@ -36,7 +36,7 @@ func addAPIError(diags *diag.Diagnostics, summary string, err error) {
 // already and that this run neither made nor deleted. The provider never touches them: it cannot tell one left by
 // an interrupted apply (whose secret is lost, on Sellfern) from one someone else made, nor, at create time, from
 // the webhook a create_before_destroy replacement is about to delete.
-func warnIdentical(diags *diag.Diagnostics, service, madeID string, identical []string, next string) {
+func warnIdentical(diags *diag.Diagnostics, service, url, madeID string, identical []string, next string) {
 	if len(identical) == 0 {
 		return
 	}
@@ -44,7 +44,9 @@ func warnIdentical(diags *diag.Diagnostics, service, madeID string, identical []
 	for i, id := range identical {
 		ids[i] = safetext.Escape(id)
 	}
-	diags.AddWarning("Identical "+service+" webhooks already exist",
+	// The url in the summary keeps Terraform from folding the warnings of several creates into one, which would
+	// show the ids of one only.
+	diags.AddWarning("Identical "+service+" webhooks already exist for "+url,
 		fmt.Sprintf("Before creating webhook %s, the account already held %d webhook(s) with the same url and "+
 			"events that this run did not make: %s. The provider left them alone.\n\n"+
 			"During a create_before_destroy replacement (a rotation of the secret), one of them is the webhook being "+

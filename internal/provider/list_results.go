@@ -82,7 +82,9 @@ func webhookResults[W any](ctx context.Context, req list.ListRequest, service st
 				result.Diagnostics.Append(result.Resource.Set(ctx, model)...)
 			}
 			if problems := adoptionProblems(ctx, resourceSchema, model); len(problems) > 0 {
-				result.Diagnostics.AddWarning(fmt.Sprintf("Found a %s webhook that cannot be adopted as it is", service),
+				// The id in the summary keeps Terraform from folding several results' warnings into one.
+				result.Diagnostics.AddWarning(fmt.Sprintf("Found a %s webhook that cannot be adopted as it is: %s",
+					service, safetext.Escape(d.id)),
 					fmt.Sprintf("%s (%s): the configuration that adopts it, as terraform query -generate-config-out "+
 						"writes it, would be refused at plan time: %s The provider refuses such values in "+
 						"configuration for safety. To manage this webhook, remake it on the service with acceptable "+

@@ -183,7 +183,7 @@ func (r *sellfernWebhookResource) Create(ctx context.Context, req resource.Creat
 	for i, w := range created.Identical {
 		identical[i] = w.ID
 	}
-	warnIdentical(&resp.Diagnostics, "Sellfern", created.ID, identical, "delete the one that is not "+
+	warnIdentical(&resp.Diagnostics, "Sellfern", plan.URL.ValueString(), created.ID, identical, "delete the one that is not "+
 		"this configuration's, since its signing secret cannot be recovered (or import it, to manage it without "+
 		"a secret).")
 

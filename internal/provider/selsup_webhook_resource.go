@@ -171,7 +171,7 @@ func (r *selsupWebhookResource) Create(ctx context.Context, req resource.CreateR
 	for i, w := range created.Identical {
 		identical[i] = selsup.FormatID(w.ID)
 	}
-	warnIdentical(&resp.Diagnostics, "SelSup", plan.ID.ValueString(), identical, "import the one that is not "+
+	warnIdentical(&resp.Diagnostics, "SelSup", plan.URL.ValueString(), plan.ID.ValueString(), identical, "import the one that is not "+
 		"this configuration's into a configuration that manages it (every attribute can be imported), or delete it.")
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	setIdentity(ctx, resp.Identity, plan.ID.ValueString(), &resp.Diagnostics)
