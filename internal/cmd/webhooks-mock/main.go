@@ -85,6 +85,7 @@ type flags struct {
 	seed                     int64
 	seedSellfern, seedSelSup int
 	failingEndpoints         []endpointFailure
+	rateLimit                mockserver.RateLimit
 }
 
 // endpointFailure is one -sellfern-failing-endpoint: test events sent to url get status.
@@ -102,12 +103,16 @@ func parseFlags(args []string, stderr io.Writer) (*flags, error) {
 	fs.Float64Var(&f.faultRate, "fault-rate", 0, "fraction (0..1) of API requests that fail")
 	faultKinds := fs.String("fault-kinds", "", "comma-separated fault kinds to inject: 503,429,drop (default all)")
 	fs.Float64Var(&f.afterCommit, "fault-after-commit", 0, "fraction (0..1) of faults on creates that happen after the webhook is stored")
-	fs.DurationVar(&f.retryAfter, "retry-after", 0, "Retry-After sent with injected 429s (whole seconds, rounded up)")
+	fs.DurationVar(&f.retryAfter, "retry-after", 0, "Retry-After sent with injected 429s and 503s (whole seconds, rounded up)")
 	fs.BoolVar(&f.shuffle, "shuffle", false, "return lists and event arrays in random order")
 	fs.BoolVar(&f.omitTypes, "selsup-omit-types", false, `omit "types" from the SelSup list`)
 	fs.Int64Var(&f.seed, "seed", 0, "seed for ids, secrets, faults and shuffling (0 = time-based)")
 	fs.IntVar(&f.seedSellfern, "seed-sellfern", 0, "pre-create N Sellfern webhooks (https://example.com/seed/<i>)")
 	fs.IntVar(&f.seedSelSup, "seed-selsup", 0, "pre-create N SelSup webhooks (https://example.com/seed/<i>)")
+	fs.Float64Var(&f.rateLimit.PerSecond, "rate-limit", 0, "requests per second each service admits per credential "+
+		"(a token bucket); the surplus gets 429 with Retry-After and nothing is done (0: no limit)")
+	fs.IntVar(&f.rateLimit.Burst, "rate-burst", 0, "the token bucket's size with -rate-limit (0: the rate, rounded up)")
+	fs.BoolVar(&f.rateLimit.Headers, "rate-headers", false, "with -rate-limit, answer with RateLimit-Limit, -Remaining and -Reset headers")
 	fs.Func("sellfern-failing-endpoint", "URL=STATUS: Sellfern's test events to the webhook URL get HTTP STATUS "+
 		"(0: unreachable) and are recorded as failed deliveries; repeatable", func(v string) error {
 		e, err := parseEndpointFailure(v)
@@ -155,6 +160,9 @@ func (f *flags) problems() []string {
 	if f.seedSellfern < 0 || f.seedSelSup < 0 {
 		out = append(out, "-seed-sellfern and -seed-selsup must not be negative")
 	}
+	if f.rateLimit.PerSecond < 0 || f.rateLimit.Burst < 0 {
+		out = append(out, "-rate-limit and -rate-burst must not be negative")
+	}
 	return out
 }
 
@@ -171,6 +179,7 @@ func (f *flags) options() mockserver.Options {
 		Seed:            f.seed,
 		Shuffle:         f.shuffle,
 		SelSupOmitTypes: f.omitTypes,
+		RateLimit:       f.rateLimit,
 	}
 }
 

@@ -202,3 +202,46 @@ func send(t *testing.T, method, url, auth, body string, into any) {
 		t.Fatal(err)
 	}
 }
+
+// TestRunRateLimit: with -rate-limit 2 -rate-burst 2 -rate-headers, a third request in the same moment gets 429
+// with Retry-After, and every answer says where the bucket stands.
+func TestRunRateLimit(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		err := run(ctx, []string{"-rate-limit", "2", "-rate-burst", "2", "-rate-headers"}, pw, io.Discard)
+		_ = pw.CloseWithError(err)
+		done <- err
+	}()
+	settings := map[string]string{}
+	for sc := bufio.NewScanner(pr); len(settings) < 6 && sc.Scan(); {
+		k, v, _ := strings.Cut(sc.Text(), "=")
+		settings[k] = v
+	}
+	var statuses []int
+	for range 3 {
+		req, _ := http.NewRequest(http.MethodGet, settings["SELLFERN_BASE_URL"]+"/api/v2/webhooks", nil)
+		req.Header.Set("Authorization", "Bearer "+settings["SELLFERN_TOKEN"])
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		statuses = append(statuses, res.StatusCode)
+		if res.Header.Get("RateLimit-Limit") != "2" || res.Header.Get("RateLimit-Remaining") == "" {
+			t.Errorf("answer %d lacks the rate-limit headers: %v", len(statuses), res.Header)
+		}
+		if res.StatusCode == http.StatusTooManyRequests && res.Header.Get("Retry-After") != "1" {
+			t.Errorf("a 429 with Retry-After %q, want 1", res.Header.Get("Retry-After"))
+		}
+	}
+	if statuses[0] != 200 || statuses[1] != 200 || statuses[2] != http.StatusTooManyRequests {
+		t.Fatalf("statuses %v, want 200 200 429", statuses)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("run: %v", err)
+	}
+}
