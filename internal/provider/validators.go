@@ -53,7 +53,8 @@ func attributeName(p string) string {
 	return p
 }
 
-// notBlank refuses empty and all-white-space strings, and control characters.
+// notBlank refuses empty and all-white-space strings, and control characters. The validators library has no such
+// rule: stringvalidator.LengthAtLeast(1) accepts "   ", and a regular expression would give a message about itself.
 func notBlank() validator.String {
 	return stringCheck{
 		description: "must not be empty, white space only, or contain control characters",

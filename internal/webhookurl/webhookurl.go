@@ -44,9 +44,35 @@ func Canonical(raw string) string {
 	return u.String()
 }
 
-// Equal reports whether a and b name the same endpoint.
+// Equal reports whether a and b name the same endpoint. Canonical keeps what follows the host as written, so two
+// URLs whose paths differ (and hold no escape that parsing could rewrite) differ without parsing either: a create
+// compares its URL with every webhook of the account, and most differ there.
 func Equal(a, b string) bool {
-	return a == b || Canonical(a) == Canonical(b)
+	if a == b {
+		return true
+	}
+	if ra, rb, ok := afterHost(a), afterHost(b), !strings.Contains(a, "%") && !strings.Contains(b, "%"); ok && ra != "" && rb != "" && ra != rb {
+		return false
+	}
+	return Canonical(a) == Canonical(b)
+}
+
+// afterHost is what follows an absolute URL's host as Canonical writes it (an empty path as "/", an empty
+// fragment dropped), or "" when s is not of the form scheme://host….
+func afterHost(s string) string {
+	_, rest, ok := strings.Cut(s, "://")
+	if !ok {
+		return ""
+	}
+	rest = strings.TrimSuffix(rest, "#")
+	i := strings.IndexAny(rest, "/?#")
+	switch {
+	case i < 0:
+		return "/"
+	case rest[i] != '/':
+		return "/" + rest[i:]
+	}
+	return rest[i:]
 }
 
 // NotPublic says why a URL's host cannot be reached from the internet, or returns "": the name localhost (or a

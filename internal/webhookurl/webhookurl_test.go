@@ -60,3 +60,28 @@ func TestNotPublic(t *testing.T) {
 		}
 	}
 }
+
+// Equal's shortcut gives the answer comparing canonical forms gives.
+func FuzzEqualAgreesWithCanonical(f *testing.F) {
+	for _, pair := range [][2]string{
+		{"https://hooks.example.com/a", "https://HOOKS.example.com/a"},
+		{"https://hooks.example.com", "https://hooks.example.com/"},
+		{"https://hooks.example.com?x=1", "https://hooks.example.com/?x=1"},
+		{"https://hooks.example.com:443/a", "https://hooks.example.com/a"},
+		{"https://hooks.example.com/a", "https://hooks.example.com/b"},
+		{"https://пример.рф/хук", "https://xn--e1afmkfd.xn--p1ai/хук"},
+		{"https://h.example.com/%7E", "https://h.example.com/~"},
+		{"not a url", "not a url "},
+		{"https://a.example.com/x", "https://a.example.com/x#"},
+		{"https://a.example.com#", "https://a.example.com/"},
+		{"https://a.example.com/x?", "https://a.example.com/x?#"},
+		{"https://a.example.com/x y", "https://a.example.com/x%20y"},
+	} {
+		f.Add(pair[0], pair[1])
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		if got, want := Equal(a, b), a == b || Canonical(a) == Canonical(b); got != want {
+			t.Fatalf("Equal(%q, %q) = %v, canonical forms say %v", a, b, got, want)
+		}
+	})
+}
