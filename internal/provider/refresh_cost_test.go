@@ -80,7 +80,7 @@ func TestAccRefreshCost_onePerService(t *testing.T) {
 					mockHolds(m, refreshCostN+5, refreshCostN+5),
 					mockCounts(m, map[string]int{"sellfern.create": refreshCostN, "selsup.create": refreshCostN}),
 					stateCheckFunc(func(*tfjson.State) error {
-						// The count is exact; its allowance grows only with an apply slower than inventory.BaselineAge.
+						// The count is exact; its allowance grows only with an apply slower than BaselineAge.
 						lists := 1 + int(time.Since(applyStart)/inventory.BaselineAge)
 						return requestsWithin(m, map[string]int{"sellfern.list": lists, "selsup.list": lists}, 2*refreshCostN+2*lists)
 					}),

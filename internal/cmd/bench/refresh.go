@@ -17,10 +17,11 @@ import (
 	"github.com/seed/terraform-provider-webhooks/internal/tfrun"
 )
 
-// applyLists is how many list calls an apply of creates lasting wall may make: a create is judged by a list of
-// the service's webhooks taken at most inventory.BaselineAge before it (so that a create whose answer was lost can be
-// told apart from a webhook someone else made), and the creates of one process share that list. So one list, and
-// one more for each inventory.BaselineAge the apply lasts: a few per apply however many creates it holds, never one per create.
+// applyLists is how many list calls an apply of creates lasting wall may make: a create is checked against a
+// list of the service's webhooks taken at most inventory.BaselineAge before it (so that a create whose answer was
+// lost can be told apart from a webhook someone else made), and the creates of one process share that list. So
+// one list, and one more for each BaselineAge the apply lasts: a few per apply however many creates it holds,
+// never one per create.
 func applyLists(wall time.Duration) int { return 1 + int(wall/inventory.BaselineAge) }
 
 const (
