@@ -55,8 +55,9 @@ func (a *sellfernSendTestEventAction) Schema(_ context.Context, _ action.SchemaR
 	}
 }
 
-// Invoke sends exactly one test call. A call whose outcome is unknown (no answer, a 5xx, a 429) is never repeated,
-// since Sellfern may have sent the event already: the client's error says so, and it becomes this action's error.
+// Invoke sends exactly one test call. A call whose outcome is unknown (no answer, a 5xx) is never repeated, since
+// Sellfern may have sent the event already: the client's error says so, and it becomes this action's error. A 429
+// sent nothing, so the client sends it again within the call's bound.
 func (a *sellfernSendTestEventAction) Invoke(ctx context.Context, req action.InvokeRequest, resp *action.InvokeResponse) {
 	var model sellfernSendTestEventModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &model)...)
