@@ -1,20 +1,14 @@
 package e2e
 
 import (
-	"bytes"
-	"context"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"testing"
-	"time"
 	"unicode"
 
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
@@ -311,25 +305,9 @@ func TestAccKilledProviderLeavesNothingSilent(t *testing.T) {
 	requireAcc(t)
 	const n = 12
 	m := mockserver.New(mockserver.Options{Seed: 21})
-	// In front of the mock: while holding, a create is carried out and its answer is held, so the provider is
-	// killed while every create of the first wave is in flight.
-	var holding atomic.Bool
-	holding.Store(true)
-	var carriedOut atomic.Int32
-	wave := make(chan struct{})
-	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost || !holding.Load() {
-			m.ServeHTTP(w, r)
-			return
-		}
-		m.ServeHTTP(httptest.NewRecorder(), r)
-		if carriedOut.Add(1) == 5 {
-			close(wave)
-		}
-		<-r.Context().Done()
-	}))
-	t.Cleanup(front.Close)
-	ws := workspaceRunner{t: t, ws: workspaceAt(t, front.URL+m.SellfernBaseURL(), front.URL+m.SelSupBaseURL(), mockserver.DemoSellfernToken)}
+	// The provider is killed while the creates of the first wave are carried out and unanswered.
+	held := holdCreates(t, m, 5)
+	ws := workspaceRunner{t: t, ws: held.workspace(t)}
 	writeConfig(t, ws.ws, fmt.Sprintf(`
 resource "sellfern_webhook" "x" {
   provider = webhooks
@@ -339,17 +317,7 @@ resource "sellfern_webhook" "x" {
 }
 `, n))
 	ws.run(0, "init")
-	var applyOut bytes.Buffer
-	cmd, err := ws.ws.Start(context.Background(), &applyOut, "apply", "-auto-approve", "-no-color")
-	if err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-wave:
-	case <-time.After(60 * time.Second):
-		_ = cmd.Process.Kill()
-		t.Fatalf("the creates never arrived:\n%s", applyOut.String())
-	}
+	cmd, applyOut := held.applyUntilInFlight(t, ws.ws)
 	killed := 0
 	for _, pid := range childrenOf(t, cmd.Process.Pid) {
 		if exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid)); strings.Contains(filepath.Base(exe), "terraform-provider-webhooks") {
@@ -363,7 +331,7 @@ resource "sellfern_webhook" "x" {
 		_ = cmd.Process.Kill()
 		t.Fatal("found no provider process to kill")
 	}
-	holding.Store(false)
+	held.release()
 	if err := cmd.Wait(); err == nil {
 		t.Fatalf("an apply whose provider was killed succeeded:\n%s", applyOut.String())
 	}

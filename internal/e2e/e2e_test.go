@@ -227,27 +227,9 @@ func TestAccInterruptedApplyConverges(t *testing.T) {
 	requireAcc(t)
 	const sellfern, selsup = 5, 3
 	m := mockserver.New(mockserver.Options{Seed: 5})
-	// In front of the mock: while holding, a create (the only POST this apply sends) is carried out at once and
-	// its answer is never sent, so that the request ends only when the provider cancels it. The interrupt then
-	// comes while every create is in flight however slow the machine is; every other request is the mock's.
-	var holding atomic.Bool
-	holding.Store(true)
-	var carriedOut atomic.Int32
-	allInFlight := make(chan struct{})
-	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost || !holding.Load() {
-			m.ServeHTTP(w, r)
-			return
-		}
-		m.ServeHTTP(httptest.NewRecorder(), r)
-		if carriedOut.Add(1) == sellfern+selsup {
-			close(allInFlight)
-		}
-		<-r.Context().Done()
-	}))
-	t.Cleanup(front.Close)
-	// The mock does not listen itself, so its base URLs are its paths.
-	ws := workspaceAt(t, front.URL+m.SellfernBaseURL(), front.URL+m.SelSupBaseURL(), mockserver.DemoSellfernToken)
+	// The interrupt comes while every create is in flight, however slow the machine is.
+	held := holdCreates(t, m, sellfern+selsup)
+	ws := held.workspace(t)
 	var out strings.Builder
 	writeConfig(t, ws, fmt.Sprintf(`
 resource "sellfern_webhook" "x" {
@@ -266,23 +248,13 @@ resource "selsup_webhook" "x" {
 `, sellfern, selsup))
 	terraform(t, ws, &out, 0, "init")
 
-	var applyOut bytes.Buffer
-	cmd, err := ws.Start(context.Background(), &applyOut, "apply", "-auto-approve", "-no-color")
-	if err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-allInFlight:
-	case <-time.After(60 * time.Second):
-		_ = cmd.Process.Kill()
-		t.Fatalf("the creates never arrived:\n%s", applyOut.String())
-	}
+	cmd, applyOut := held.applyUntilInFlight(t, ws)
 	// From now on every request is answered, the provider's clean-up included.
-	holding.Store(false)
+	held.release()
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
-	err = cmd.Wait()
+	err := cmd.Wait()
 	if err == nil {
 		t.Fatalf("the interrupted apply succeeded:\n%s", applyOut.String())
 	}
@@ -301,4 +273,62 @@ resource "selsup_webhook" "x" {
 	if n, k := len(m.SellfernWebhooks()), len(m.SelSupWebhooks()); n != sellfern || k != selsup {
 		t.Fatalf("after the re-apply the server holds %d Sellfern and %d SelSup webhooks, want %d and %d", n, k, sellfern, selsup)
 	}
+}
+
+// heldCreates is a server in front of a mock that, while holding, carries out each create (a POST; the only one
+// an apply of new webhooks sends) at once and never sends its answer, so that the request ends only when the
+// provider cancels it or dies. Every other request, and every request once released, is the mock's.
+type heldCreates struct {
+	front    *httptest.Server
+	mock     *mockserver.Server
+	holding  atomic.Bool
+	inFlight chan struct{} // closed once n creates were carried out
+}
+
+func holdCreates(t *testing.T, m *mockserver.Server, n int32) *heldCreates {
+	t.Helper()
+	h := &heldCreates{mock: m, inFlight: make(chan struct{})}
+	h.holding.Store(true)
+	var carriedOut atomic.Int32
+	h.front = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost || !h.holding.Load() {
+			m.ServeHTTP(w, r)
+			return
+		}
+		m.ServeHTTP(httptest.NewRecorder(), r)
+		if carriedOut.Add(1) == n {
+			close(h.inFlight)
+		}
+		<-r.Context().Done()
+	}))
+	t.Cleanup(h.front.Close)
+	return h
+}
+
+// workspace is a workspace whose provider calls go through the front. The mock does not listen itself, so its
+// base URLs are its paths.
+func (h *heldCreates) workspace(t *testing.T) *tfrun.Workspace {
+	t.Helper()
+	return workspaceAt(t, h.front.URL+h.mock.SellfernBaseURL(), h.front.URL+h.mock.SelSupBaseURL(), mockserver.DemoSellfernToken)
+}
+
+// release answers every request from now on.
+func (h *heldCreates) release() { h.holding.Store(false) }
+
+// applyUntilInFlight starts terraform apply in ws and returns once the creates it waits for are in flight, with
+// the running command and its output so far.
+func (h *heldCreates) applyUntilInFlight(t *testing.T, ws *tfrun.Workspace) (*exec.Cmd, *bytes.Buffer) {
+	t.Helper()
+	var out bytes.Buffer
+	cmd, err := ws.Start(context.Background(), &out, "apply", "-auto-approve", "-no-color")
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-h.inFlight:
+	case <-time.After(60 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatalf("the creates never arrived:\n%s", out.String())
+	}
+	return cmd, &out
 }

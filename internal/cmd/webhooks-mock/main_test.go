@@ -119,21 +119,8 @@ func TestRunRejectsBadFlags(t *testing.T) {
 // TestRunFailingEndpoint: -sellfern-failing-endpoint makes the test call to a webhook at that URL record a failed
 // delivery with the status given, a status 0 an unreachable endpoint, and leaves other URLs working.
 func TestRunFailingEndpoint(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	const failing, unreachable, working = "https://hooks.example.com/a?x=1", "https://hooks.example.com/b", "https://hooks.example.com/c"
-	pr, pw := io.Pipe()
-	done := make(chan error, 1)
-	go func() {
-		err := run(ctx, []string{"-sellfern-failing-endpoint", failing + "=500", "-sellfern-failing-endpoint", unreachable + "=0"}, pw, io.Discard)
-		_ = pw.CloseWithError(err)
-		done <- err
-	}()
-	settings := map[string]string{}
-	for sc := bufio.NewScanner(pr); len(settings) < 6 && sc.Scan(); {
-		k, v, _ := strings.Cut(sc.Text(), "=")
-		settings[k] = v
-	}
+	settings, stop := startRun(t, "-sellfern-failing-endpoint", failing+"=500", "-sellfern-failing-endpoint", unreachable+"=0")
 	base, auth := settings["SELLFERN_BASE_URL"]+"/api/v2/webhooks", "Bearer "+settings["SELLFERN_TOKEN"]
 	for url, want := range map[string]struct {
 		status  int
@@ -157,9 +144,33 @@ func TestRunFailingEndpoint(t *testing.T) {
 			t.Errorf("test event to %s: %+v, want status %d, success %v", url, d, want.status, want.success)
 		}
 	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatalf("run: %v", err)
+	stop()
+}
+
+// startRun runs the mock with args until stop, which fails the test unless run then ends cleanly. It returns the
+// settings the mock prints; reading them is the readiness signal.
+func startRun(t *testing.T, args ...string) (settings map[string]string, stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		err := run(ctx, args, pw, io.Discard)
+		_ = pw.CloseWithError(err)
+		done <- err
+	}()
+	settings = map[string]string{}
+	for sc := bufio.NewScanner(pr); len(settings) < 6 && sc.Scan(); {
+		k, v, _ := strings.Cut(sc.Text(), "=")
+		settings[k] = v
+	}
+	return settings, func() {
+		t.Helper()
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatalf("run: %v", err)
+		}
 	}
 }
 
@@ -206,20 +217,7 @@ func send(t *testing.T, method, url, auth, body string, into any) {
 // TestRunRateLimit: with -rate-limit 2 -rate-burst 2 -rate-headers, a third request in the same moment gets 429
 // with Retry-After, and every answer says where the bucket stands.
 func TestRunRateLimit(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	pr, pw := io.Pipe()
-	done := make(chan error, 1)
-	go func() {
-		err := run(ctx, []string{"-rate-limit", "2", "-rate-burst", "2", "-rate-headers"}, pw, io.Discard)
-		_ = pw.CloseWithError(err)
-		done <- err
-	}()
-	settings := map[string]string{}
-	for sc := bufio.NewScanner(pr); len(settings) < 6 && sc.Scan(); {
-		k, v, _ := strings.Cut(sc.Text(), "=")
-		settings[k] = v
-	}
+	settings, stop := startRun(t, "-rate-limit", "2", "-rate-burst", "2", "-rate-headers")
 	var statuses []int
 	for range 3 {
 		req, _ := http.NewRequest(http.MethodGet, settings["SELLFERN_BASE_URL"]+"/api/v2/webhooks", nil)
@@ -240,8 +238,5 @@ func TestRunRateLimit(t *testing.T) {
 	if statuses[0] != 200 || statuses[1] != 200 || statuses[2] != http.StatusTooManyRequests {
 		t.Fatalf("statuses %v, want 200 200 429", statuses)
 	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatalf("run: %v", err)
-	}
+	stop()
 }
