@@ -267,7 +267,7 @@ resource "sellfern_webhook" "bad" {
 		{name: "sellfern url private address", config: sellfernBad(`"https://10.0.0.1/hooks"`, `["order.created"]`),
 			want: errorContaining(`Invalid url`, `The URL "https://10.0.0.1/hooks" cannot receive Sellfern's deliveries: its host 10.0.0.1 is a private address.`)},
 		{name: "sellfern url localhost", config: sellfernBad(`"https://localhost:8443/hooks"`, `["order.created"]`),
-			want: errorContaining(`Invalid url`, `its host localhost names this machine`)},
+			want: errorContaining(`Invalid url`, `its host localhost is a name of the loopback address`)},
 		{name: "request_timeout not a duration", config: providerBad(func(m *mockserver.Server) string {
 			return badSellfernBlock(m) + badSelSupBlock(m) + "  request_timeout = \"fast\"\n"
 		}), want: errorContaining(`Invalid request_timeout`, `"fast" is not a duration; write it like 30s, 90s or 2m.`)},

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
@@ -88,15 +87,9 @@ func (d *sellfernWebhookDeliveriesDataSource) Read(ctx context.Context, req data
 		addAPIError(&resp.Diagnostics, "Could not read Sellfern webhook deliveries", err)
 		return
 	}
-	sorted := deliveries // the caller's own, from the client
-	slices.SortStableFunc(sorted, func(a, b sellfern.Delivery) int {
-		if c := strings.Compare(b.CreatedAt, a.CreatedAt); c != 0 {
-			return c
-		}
-		return strings.Compare(b.ID, a.ID)
-	})
-	model.Deliveries = make([]sellfernDeliveryModel, 0, len(sorted))
-	for _, dl := range sorted {
+	slices.SortStableFunc(deliveries, sellfern.NewestFirst) // the caller's own copy, from the client
+	model.Deliveries = make([]sellfernDeliveryModel, 0, len(deliveries))
+	for _, dl := range deliveries {
 		model.Deliveries = append(model.Deliveries, sellfernDeliveryModel{
 			ID:         types.StringValue(dl.ID),
 			Event:      types.StringValue(dl.Event),

@@ -1,6 +1,9 @@
 package sellfern
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Worked is Sellfern's documented reading of a delivery: the endpoint answered 2xx and there is no error. A
 // delivery's own "success" flag is not documented, so it is not relied on.
@@ -27,4 +30,20 @@ func DeliveryOfTest(deliveries []Delivery, sent time.Time) *Delivery {
 		}
 	}
 	return best
+}
+
+// NewestFirst orders deliveries newest first, then by id, descending. Times are compared parsed, as OldestFirst
+// does for webhooks; a delivery's time is not checked, so where either cannot be read the written forms are
+// compared instead.
+func NewestFirst(a, b Delivery) int {
+	at, errA := time.Parse(time.RFC3339, a.CreatedAt)
+	bt, errB := time.Parse(time.RFC3339, b.CreatedAt)
+	c := strings.Compare(b.CreatedAt, a.CreatedAt)
+	if errA == nil && errB == nil {
+		c = bt.Compare(at)
+	}
+	if c != 0 {
+		return c
+	}
+	return strings.Compare(b.ID, a.ID)
 }

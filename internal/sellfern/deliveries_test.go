@@ -1,6 +1,7 @@
 package sellfern
 
 import (
+	"slices"
 	"testing"
 	"time"
 )
@@ -40,5 +41,27 @@ func TestDeliveryWorked(t *testing.T) {
 		if got := tc.d.Worked(); got != tc.want {
 			t.Errorf("%+v.Worked() = %v, want %v", tc.d, got, tc.want)
 		}
+	}
+}
+
+// Deliveries sort newest first by their parsed times, offsets and fractions included, then by id; a time that
+// cannot be read is compared as written.
+func TestNewestFirst(t *testing.T) {
+	ds := []Delivery{
+		{ID: "dl_a", CreatedAt: "2026-05-22T10:00:00Z"},
+		{ID: "dl_b", CreatedAt: "2026-05-22T11:30:00+02:00"}, // 09:30 UTC: older, though it sorts later as text
+		{ID: "dl_c", CreatedAt: "2026-05-22T10:00:00.5Z"},
+		{ID: "dl_d", CreatedAt: "2026-05-22T10:00:00Z"},
+	}
+	slices.SortStableFunc(ds, NewestFirst)
+	var got []string
+	for _, d := range ds {
+		got = append(got, d.ID)
+	}
+	if want := []string{"dl_c", "dl_d", "dl_a", "dl_b"}; !slices.Equal(got, want) {
+		t.Errorf("order %v, want %v", got, want)
+	}
+	if NewestFirst(Delivery{ID: "x", CreatedAt: "b"}, Delivery{ID: "y", CreatedAt: "a"}) >= 0 {
+		t.Error("unreadable times are not compared as written")
 	}
 }

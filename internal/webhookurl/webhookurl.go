@@ -86,7 +86,7 @@ func NotPublic(raw string) string {
 	}
 	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
 	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return "its host " + host + " names this machine"
+		return "its host " + host + " is a name of the loopback address"
 	}
 	ip, err := netip.ParseAddr(host)
 	if err != nil {
