@@ -51,11 +51,25 @@ var (
 // WebhooksProvider is the provider "webhooks".
 type WebhooksProvider struct {
 	version string
+	// paces gives the clients of one account (service, base URL and credential) one pace, whichever provider
+	// block configured them, so that the lowest requests_per_second among the blocks is the ceiling of all.
+	paces *sellfern.Paces
 }
 
-// New returns the provider factory for the given version (set at build time).
+// New returns the provider factory for the given version (set at build time). Each provider it makes shares its
+// paces among the provider blocks it configures, as a provider served in-process (under test) configures them
+// all.
 func New(version string) func() provider.Provider {
-	return func() provider.Provider { return &WebhooksProvider{version: version} }
+	return func() provider.Provider { return &WebhooksProvider{version: version, paces: sellfern.NewPaces()} }
+}
+
+// NewServed is New for the provider binary: Terraform starts a process for each provider block, so the paces are
+// shared with the user's other provider processes on the machine, which is where the other blocks of the run are
+// (and other runs on the same account).
+func NewServed(version string) func() provider.Provider {
+	return func() provider.Provider {
+		return &WebhooksProvider{version: version, paces: sellfern.NewSharedPaces()}
+	}
 }
 
 type providerModel struct {
@@ -185,6 +199,7 @@ func (p *WebhooksProvider) Configure(ctx context.Context, req provider.Configure
 	}
 
 	settings := clientSettings{
+		paces:          p.paces,
 		userAgent:      "terraform-provider-webhooks/" + p.version,
 		maxRetries:     defaultMaxRetries,
 		requestTimeout: defaultRequestTime,

@@ -59,26 +59,13 @@ func (e *APIError) message() string {
 			"webhooks API there, so nothing is known of the webhooks, and none is taken to be gone",
 			e.call(), codeSuffix(e.Code), words)
 	case e.StatusCode == http.StatusTooManyRequests:
-		return fmt.Sprintf("Sellfern refused %s with HTTP 429%s (too many requests)%s, %s, so it did nothing; %s",
-			e.call(), codeSuffix(e.Code), words, refusals(e.status), paceAdvice)
+		return fmt.Sprintf("Sellfern refused %s with HTTP 429%s (too many requests)%s, %s", e.call(),
+			codeSuffix(e.Code), words, e.status.TooManyRequests("requests_per_second in the provider's sellfern block"))
 	case e.StatusCode == http.StatusBadRequest:
 		return "Sellfern rejected the request as invalid (HTTP 400" + codeSuffix(e.Code) + ")" + words
 	default:
 		return fmt.Sprintf("Sellfern API error (HTTP %d%s)%s", e.StatusCode, codeSuffix(e.Code), words)
 	}
-}
-
-// paceAdvice is what a user can do about calls the service keeps refusing for their number.
-const paceAdvice = "run fewer operations at once (terraform apply -parallelism=N), or set a lower " +
-	"requests_per_second in the provider's sellfern block"
-
-// refusals says how often a call was refused with 429 before the time allowed for it ran out.
-func refusals(se *transport.StatusError) string {
-	if se == nil || se.Refusals <= 1 {
-		return "and the time allowed for one call left no room to wait as long as it asked"
-	}
-	return fmt.Sprintf("%d times, waiting each time as long as it asked, until the %s allowed for one call ran out",
-		se.Refusals, se.Bound)
 }
 
 // call names the failed call, "GET /api/v2/webhooks" (with the base URL's own path, if any).
