@@ -106,6 +106,9 @@ func TestRunRejectsBadFlags(t *testing.T) {
 		{"-sellfern-failing-endpoint", "https://hooks.example.com/x"},
 		{"-sellfern-failing-endpoint", "https://hooks.example.com/x=oops"},
 		{"-sellfern-failing-endpoint", "https://hooks.example.com/x=1000"},
+		{"-rate-neighbour-hold", "8s"},
+		{"-rate-limit", "5", "-rate-neighbour-hold", "-1s"},
+		{"-rate-quota", "3", "-rate-quota-window", "0s"},
 		{"extra"},
 	} {
 		var stdout, stderr strings.Builder
@@ -237,6 +240,43 @@ func TestRunRateLimit(t *testing.T) {
 	}
 	if statuses[0] != 200 || statuses[1] != 200 || statuses[2] != http.StatusTooManyRequests {
 		t.Fatalf("statuses %v, want 200 200 429", statuses)
+	}
+	stop()
+}
+
+// TestRunRateLimitModes: -rate-neighbour-hold refuses every request of a credential while the neighbour holds
+// its quota, and -rate-quota with -rate-headers ends a window's quota with RateLimit-Remaining: 0 and a reset
+// that far away, then refuses with Retry-After until the window ends.
+func TestRunRateLimitModes(t *testing.T) {
+	get := func(settings map[string]string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, settings["SELLFERN_BASE_URL"]+"/api/v2/webhooks", nil)
+		req.Header.Set("Authorization", "Bearer "+settings["SELLFERN_TOKEN"])
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res
+	}
+	held, stop := startRun(t, "-rate-limit", "50", "-rate-neighbour-hold", "1h")
+	for range 3 {
+		if res := get(held); res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") != "1" {
+			t.Fatalf("during the hold: %s, Retry-After %q; want 429 and 1", res.Status, res.Header.Get("Retry-After"))
+		}
+	}
+	stop()
+
+	quota, stop := startRun(t, "-rate-quota", "2", "-rate-quota-window", "1h", "-rate-headers")
+	first, second, third := get(quota), get(quota), get(quota)
+	if first.StatusCode != 200 || first.Header.Get("RateLimit-Remaining") != "1" {
+		t.Errorf("first: %s, remaining %q", first.Status, first.Header.Get("RateLimit-Remaining"))
+	}
+	if second.StatusCode != 200 || second.Header.Get("RateLimit-Remaining") != "0" || second.Header.Get("RateLimit-Reset") != "3600" {
+		t.Errorf("second: %s, %v; want 200 with the quota spent for an hour", second.Status, second.Header)
+	}
+	if third.StatusCode != http.StatusTooManyRequests || third.Header.Get("Retry-After") != "3600" {
+		t.Errorf("third: %s, Retry-After %q; want 429 and 3600", third.Status, third.Header.Get("Retry-After"))
 	}
 	stop()
 }
