@@ -72,6 +72,12 @@ const (
 	// blockedFor: refusals in a row for this long, then a call accepted, mean the account was taken and is free
 	// again, and the rate doubles per accepted call until it finds how much.
 	blockedFor = 3 * time.Second
+	// doubleEvery is how often the rate doubles after a block: from one call every few seconds to the limit of
+	// most services in a few seconds.
+	doubleEvery = 500 * time.Millisecond
+	// guessedTop bounds the doubling after a block that began before anything was accepted, in units of the
+	// guess (one call per pause): a refusal ends it long before.
+	guessedTop = 100
 )
 
 const (
@@ -297,7 +303,7 @@ func (s *paceState) refuse(sent, now time.Time, h http.Header, call string, infl
 		s.setRate(max(s.limit(now)*lowerBy, minRate), now)
 		s.Max, s.Mode = keep, modeBlocked
 	default:
-		current := s.limit(now)
+		current := s.limit(sent)
 		if s.MaxKnown && current < s.Max {
 			s.Max = current * (1 + lowerBy) / 2
 		} else {
@@ -383,14 +389,18 @@ func (s *paceState) grow(now time.Time) {
 	}
 }
 
-// restarted is the rate at now after a block: it doubles with each accepted call and each second, from the rate
-// the block left, until a refusal says how much is free. It stops doubling at twice the rate last refused, and
-// from there climbs as usual.
+// restarted is the rate at now after a block: from the rate the block left, it doubles every doubleEvery until a
+// refusal says how much is free. It stops doubling at twice the rate last refused, and from there climbs as
+// usual.
 func (s *paceState) restarted(now time.Time) float64 {
-	doublings := float64(s.Calm) + now.Sub(s.ClimbFrom).Seconds()
-	r := s.Start * math.Pow(2, min(doublings, 30))
-	if s.MaxKnown && r >= 2*s.Max {
-		s.Max, s.Start, s.Calm, s.Mode, s.ClimbFrom = 2*s.Max, 2*s.Max, int(backCalls), modeClimb, now.Add(-backTime)
+	doublings := float64(max(now.Sub(s.ClimbFrom), 0)) / float64(doubleEvery)
+	r := s.Start * math.Pow(2, min(doublings, 20))
+	top := 2 * s.Max
+	if !s.MaxKnown {
+		top = guessedTop * s.Max // the rate to climb back to was a guess: nothing was accepted before the block
+	}
+	if r >= top {
+		s.Max, s.Start, s.Calm, s.Mode, s.ClimbFrom = top, top, int(backCalls), modeClimb, now.Add(-backTime)
 		return s.Max
 	}
 	return r

@@ -179,6 +179,9 @@ func structuredRateLimit(h http.Header) (quota, bool) {
 // more ("1 day", "2 days 3h0m0s"), the scale of a quota.
 func ReadableDuration(d time.Duration) string {
 	const day = 24 * time.Hour
+	if d >= 10*time.Second {
+		d = d.Round(time.Second)
+	}
 	switch {
 	case d < time.Second:
 		return d.Round(time.Millisecond).String()
