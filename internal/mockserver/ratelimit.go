@@ -19,9 +19,11 @@ type RateLimit struct {
 	// RateLimit-Reset (whole seconds until a request would be admitted again, or until the quota's window ends).
 	Headers bool
 	// NeighbourHold makes a neighbour, another client of the same credential, take every token for this long,
-	// from the first request the credential makes after the setting: every request meanwhile is refused (with
-	// Retry-After: the time for one token, all the service knows), and the bucket is empty when the hold ends.
-	NeighbourHold time.Duration
+	// from NeighbourAfter after the first request the credential makes after the setting: every request
+	// meanwhile is refused (with Retry-After: the time for one token, all the service knows), and the bucket is
+	// empty when the hold ends.
+	NeighbourHold  time.Duration
+	NeighbourAfter time.Duration
 	// Quota admits at most Quota requests from each credential in each QuotaWindow, counted from its first
 	// request; past it a request gets 429 with Retry-After until the window ends. Zero: no quota.
 	Quota       int
@@ -40,6 +42,7 @@ type limiter struct {
 type bucket struct {
 	tokens      float64
 	last        time.Time
+	holdFrom    time.Time
 	holdUntil   time.Time
 	quotaUsed   int
 	quotaEnds   time.Time
@@ -106,14 +109,16 @@ func (l *limiter) admit(w http.ResponseWriter, r *http.Request, prefix string, s
 // the time until more are admitted, for the headers. l.mu is held.
 func (l *limiter) take(b *bucket, now time.Time) (v verdict, wait time.Duration, remaining int, reset time.Duration) {
 	if l.cfg.NeighbourHold > 0 && !b.holdStarted {
-		b.holdStarted, b.holdUntil = true, now.Add(l.cfg.NeighbourHold)
+		b.holdStarted = true
+		b.holdFrom = now.Add(l.cfg.NeighbourAfter)
+		b.holdUntil = b.holdFrom.Add(l.cfg.NeighbourHold)
 	}
 	interval := time.Duration(0)
 	if l.cfg.PerSecond > 0 {
 		interval = time.Duration(float64(time.Second) / l.cfg.PerSecond)
 		gained := now.Sub(b.last).Seconds() * l.cfg.PerSecond
-		if held := b.holdUntil.After(b.last); held {
-			// The neighbour took every token that came until the hold's end.
+		if b.holdUntil.After(b.last) && now.After(b.holdFrom) {
+			// The neighbour took every token there was when the hold began, and every one that came until its end.
 			gained = max(now.Sub(b.holdUntil).Seconds(), 0) * l.cfg.PerSecond
 			b.tokens = 0
 		}
@@ -126,7 +131,7 @@ func (l *limiter) take(b *bucket, now time.Time) (v verdict, wait time.Duration,
 	whole := math.Floor(b.unused)
 	v.unused, b.unused = int(whole), b.unused-whole
 
-	if now.Before(b.holdUntil) {
+	if !now.Before(b.holdFrom) && now.Before(b.holdUntil) {
 		v.held = true
 		return v, max(interval, time.Second), 0, b.holdUntil.Sub(now) + interval
 	}

@@ -84,3 +84,23 @@ func TestRateLimitQuota(t *testing.T) {
 		}
 	})
 }
+
+// A hold may begin some time after the credential's first request: until then the bucket works as usual.
+func TestRateLimitNeighbourHoldLater(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := mockserver.New(mockserver.Options{RateLimit: mockserver.RateLimit{PerSecond: 1, NeighbourAfter: 2 * time.Second,
+			NeighbourHold: 3 * time.Second}})
+		for _, c := range []struct {
+			wait time.Duration
+			want int
+		}{{0, 200}, {time.Second, 200}, {1500 * time.Millisecond, 429}, {2 * time.Second, 429}, {1500 * time.Millisecond, 200}} {
+			time.Sleep(c.wait)
+			if r := sf(t, s, http.MethodGet, "/api/v2/webhooks", ""); r.status != c.want {
+				t.Fatalf("after %v more: %d, want %d", c.wait, r.status, c.want)
+			}
+		}
+		if st := s.Stats(); st.RateLimitHeld != 2 {
+			t.Fatalf("%d refusals counted in the hold, want 2", st.RateLimitHeld)
+		}
+	})
+}

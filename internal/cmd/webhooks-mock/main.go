@@ -116,6 +116,7 @@ func parseFlags(args []string, stderr io.Writer) (*flags, error) {
 	fs.DurationVar(&f.rateLimit.NeighbourHold, "rate-neighbour-hold", 0, "with -rate-limit, a neighbour on the same "+
 		"credential takes every token for this long from the credential's first request (e.g. 8s): every request "+
 		"meanwhile gets 429")
+	fs.DurationVar(&f.rateLimit.NeighbourAfter, "rate-neighbour-after", 0, "with -rate-neighbour-hold, the hold begins this long after the credential's first request")
 	fs.IntVar(&f.rateLimit.Quota, "rate-quota", 0, "requests each credential may make per -rate-quota-window; past it "+
 		"429 with Retry-After until the window ends (0: no quota)")
 	fs.DurationVar(&f.rateLimit.QuotaWindow, "rate-quota-window", 24*time.Hour, "the window of -rate-quota, from the credential's first request")
@@ -166,8 +167,9 @@ func (f *flags) problems() []string {
 	if f.seedSellfern < 0 || f.seedSelSup < 0 {
 		out = append(out, "-seed-sellfern and -seed-selsup must not be negative")
 	}
-	if f.rateLimit.PerSecond < 0 || f.rateLimit.Burst < 0 || f.rateLimit.Quota < 0 || f.rateLimit.NeighbourHold < 0 {
-		out = append(out, "-rate-limit, -rate-burst, -rate-quota and -rate-neighbour-hold must not be negative")
+	if f.rateLimit.PerSecond < 0 || f.rateLimit.Burst < 0 || f.rateLimit.Quota < 0 || f.rateLimit.NeighbourHold < 0 ||
+		f.rateLimit.NeighbourAfter < 0 {
+		out = append(out, "-rate-limit, -rate-burst, -rate-quota and -rate-neighbour-* must not be negative")
 	}
 	if f.rateLimit.NeighbourHold > 0 && f.rateLimit.PerSecond == 0 {
 		out = append(out, "-rate-neighbour-hold needs -rate-limit: the neighbour holds the rate's tokens")
