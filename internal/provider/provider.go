@@ -95,10 +95,12 @@ type selsupConfigModel struct {
 func requestsPerSecondAttribute(service string) schema.Float64Attribute {
 	return schema.Float64Attribute{
 		Optional: true,
-		MarkdownDescription: "The most calls per second this provider makes to " + service + " in one Terraform run, " +
-			"for an account whose rate limit you know (a number above 0, such as `5` or `0.5`). Without it there " +
-			"is no fixed ceiling: the provider slows down when " + service + " answers `429` and speeds up again " +
-			"when it accepts.",
+		MarkdownDescription: "The most calls per second this provider makes to " + service + " in one Terraform run " +
+			"(a number above 0, such as `5` or `0.5`). Provider blocks that reach the same account (token and base " +
+			"URL) share one pace, under the lowest of their ceilings. Without it the provider adapts to the " +
+			"service's `429` answers and rate headers, and shares the account's limit with the other runs on it; " +
+			"where several runs on different machines work on one account at once, the account's rate divided by " +
+			"their number keeps every one of them from being refused (see the provider page).",
 		Validators: []validator.Float64{positiveRate{}},
 	}
 }

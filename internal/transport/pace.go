@@ -9,6 +9,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -367,7 +368,13 @@ func (s *paceState) climb(now time.Time) float64 {
 	} else {
 		x := max(float64(s.Calm)-backCalls, 0) / climbCalls
 		x = max(x, float64(calm-backTime)/float64(probeTime))
-		r = s.Max + (1-lowerBy)*s.Max*x*x*x
+		if x <= 1 {
+			r = s.Max + (1-lowerBy)*s.Max*x*x*x
+		} else {
+			// Calm this long beyond the rate refused last says much more is free (a neighbour stopped): the rate
+			// doubles every quarter step, as slow start does, until a refusal.
+			r = (2 - lowerBy) * s.Max * math.Pow(2, min(4*(x-1), 20))
+		}
 	}
 	if s.Ceiling > 0 {
 		r = min(r, s.Ceiling)
@@ -532,8 +539,8 @@ type pace struct {
 	store   paceStore
 	now     func() time.Time
 
-	head   chan struct{} // held by the call that waits for the next turn; the others queue to take it
-	queued atomic.Int64  // calls waiting, the head included
+	line    line          // the calls waiting for a turn
+	tickets atomic.Uint64 // the last ticket given
 
 	mu       sync.Mutex
 	ceiling  float64       // the lowest ceiling of the clients in this process that share the pace; 0: none
@@ -549,8 +556,7 @@ func newPace(service string, perSecond float64) *pace {
 }
 
 func newPaceOn(service string, perSecond float64, store paceStore) *pace {
-	p := &pace{service: service, store: store, now: time.Now, window: startWindow, answered: make(chan struct{}),
-		head: make(chan struct{}, 1)}
+	p := &pace{service: service, store: store, now: time.Now, window: startWindow, answered: make(chan struct{})}
 	p.lowerCeiling(perSecond)
 	return p
 }
@@ -591,30 +597,29 @@ func (p *pace) endSlowStart() {
 	p.mu.Unlock()
 }
 
-// wait blocks until the call may be sent: at its turn, after any pause the service asked for. bound is the time
-// allowed for one call, for messages. It fails at once, sending nothing, when the turn lies past ctx's deadline.
+// wait blocks until the call may be sent: at its turn, after any pause the service asked for. ticket is the
+// call's place in line (pace.ticket), the same for every attempt of the call. bound is the time allowed for one
+// call, for messages. It fails at once, sending nothing, when the turn lies past ctx's deadline.
 //
-// The calls of a process queue (a channel's waiters are served in order), and only the first of them waits for
-// the next turn, looking again whenever it wakes: a turn is never booked ahead, so a pace that rises or a pause
-// that begins applies to the very next call, and a call that has waited long is not overtaken.
-func (p *pace) wait(ctx context.Context, bound time.Duration) error {
+// The calls of a process wait in line by ticket, and only the first of them waits for the next turn, looking
+// again whenever it wakes: a turn is never booked ahead, so a pace that rises or a pause that begins applies to
+// the very next call; and a call sent again after a 429 keeps its place, so that it is not sent to the back of the
+// line each time until its bound runs out.
+func (p *pace) wait(ctx context.Context, bound time.Duration, ticket uint64) error {
 	deadline, bounded := ctx.Deadline()
 	if !bounded {
 		deadline = p.now().Add(10 * maxAskedWait)
 	}
 	jitter := rand.Float64()
-	// A call whose turn cannot come in time, behind the calls queued before it, is not sent, and does not queue.
-	ahead := p.queued.Add(1) - 1
-	defer p.queued.Add(-1)
-	if err := p.look(ctx, deadline, bound, jitter, ahead); err != nil {
+	// A call whose turn cannot come in time, behind the calls in line before it, is not sent, and does not wait.
+	if err := p.look(deadline, bound, jitter, p.line.join(ticket)); err != nil {
+		p.line.leave(ticket, false)
 		return err
 	}
-	select {
-	case p.head <- struct{}{}:
-	case <-ctx.Done():
-		return ctx.Err()
+	if err := p.line.first(ctx, ticket); err != nil {
+		return err
 	}
-	defer func() { <-p.head }()
+	defer p.line.leave(ticket, true)
 	if err := p.enter(ctx); err != nil {
 		return err
 	}
@@ -642,8 +647,65 @@ func (p *pace) wait(ctx context.Context, bound time.Duration) error {
 	}
 }
 
+// ticket is a new call's place in line.
+func (p *pace) ticket() uint64 { return p.tickets.Add(1) }
+
+// line orders the calls waiting for a turn by ticket; the first of them waits for the turn itself.
+type line struct {
+	mu      sync.Mutex
+	waiting []uint64 // in order
+	busy    bool     // the first is waiting for its turn
+	changed chan struct{}
+}
+
+// join puts ticket in line and says how many calls are before it.
+func (l *line) join(ticket uint64) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	i, _ := slices.BinarySearch(l.waiting, ticket)
+	l.waiting = slices.Insert(l.waiting, i, ticket)
+	if l.changed == nil {
+		l.changed = make(chan struct{})
+	}
+	return i
+}
+
+// first waits until ticket is first in line and no call is waiting for its turn.
+func (l *line) first(ctx context.Context, ticket uint64) error {
+	for {
+		l.mu.Lock()
+		if !l.busy && l.waiting[0] == ticket {
+			l.busy = true
+			l.mu.Unlock()
+			return nil
+		}
+		changed := l.changed
+		l.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			l.leave(ticket, false)
+			return ctx.Err()
+		case <-changed:
+		}
+	}
+}
+
+// leave takes ticket out of line; first says it was the one waiting for its turn.
+func (l *line) leave(ticket uint64, first bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if i, found := slices.BinarySearch(l.waiting, ticket); found {
+		l.waiting = slices.Delete(l.waiting, i, i+1)
+	}
+	if first {
+		l.busy = false
+	}
+	close(l.changed)
+	l.changed = make(chan struct{})
+}
+
 // look fails a call whose turn, behind ahead calls, lies past deadline.
-func (p *pace) look(ctx context.Context, deadline time.Time, bound time.Duration, jitter float64, ahead int64) error {
+func (p *pace) look(deadline time.Time, bound time.Duration, jitter float64, ahead int) error {
 	now := p.now()
 	var err error
 	p.update(func(s *paceState) {
@@ -773,9 +835,10 @@ func (t *pacedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	state := stateFrom(ctx)
 	call := req.Method + " " + req.URL.EscapedPath()
+	ticket := t.pace.ticket()
 	var lastRefusal *http.Response // the last 429, its body read, for when the bound leaves no room to send again
 	for {
-		if err := t.pace.wait(ctx, t.bound); err != nil {
+		if err := t.pace.wait(ctx, t.bound, ticket); err != nil {
 			return answerOr(ctx, lastRefusal, err)
 		}
 		attemptCtx, cancel := context.WithTimeout(ctx, t.timeout)

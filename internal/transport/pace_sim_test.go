@@ -202,8 +202,8 @@ func TestPaceSharesALimit(t *testing.T) {
 		{"three runs, 30 + 10 at 5/s, on one machine", 5, 3, []int{30, 10}, true, 1.15, 0.12},
 		{"three runs of 20 at 1/s, on one machine", 1, 3, []int{20}, true, 1.3, 0.15},
 		{"five runs of 60 at 10/s, on one machine", 10, 5, []int{60}, true, 1.15, 0.10},
-		{"three runs, 30 + 10 at 5/s, on three machines", 5, 3, []int{30, 10}, false, 1.4, 0.16},
-		{"five runs of 60 at 10/s, on five machines", 10, 5, []int{60}, false, 1.5, 0.10},
+		{"three runs, 30 + 10 at 5/s, on three machines", 5, 3, []int{30, 10}, false, 1.4, 0.18},
+		{"five runs of 60 at 10/s, on five machines", 10, 5, []int{60}, false, 1.7, 0.10},
 		{"two runs of 100 at 20/s, on two machines", 20, 2, []int{100}, false, 1.1, 0.10},
 	} {
 		t.Run(c.name, func(t *testing.T) {
