@@ -17,48 +17,49 @@ import (
 
 // The pace: how the calls of many workers, and of many runs, share one account's rate limit.
 //
-// Terraform runs ten operations at once in a provider process, and CI runners, Atlantis, agents and workspaces run
-// many Terraform runs at once against one account. A service that limits an account answers the surplus 429,
-// having done nothing. Each process sees only its own calls and the service's answers, so the processes can share
-// the limit only by each adapting to those answers: the problem TCP congestion control solves for a link, and
-// that AWS's SDKs solve for throttled APIs with their "adaptive" retry mode. The design follows that literature:
+// Terraform runs ten operations at once in a provider process, starts a process for each provider block, and CI
+// jobs, Atlantis, agents and workspaces run many Terraform runs at once against one account. A service that limits
+// an account answers the surplus 429, having done nothing. Clients that see only their own calls can share the
+// limit only by each adapting to the service's answers: the problem TCP congestion control solves for a link, and
+// AWS's SDKs for throttled APIs with their "adaptive" retry mode (a client-side token bucket whose rate follows
+// CUBIC). The design follows that literature, and was tuned by simulating several runs against a token bucket on
+// a fake clock (pace_sim_test.go):
 //
-//   - One pace per account. Every call to an account (service, base URL and credential) from a process waits its
-//     turn at one pace, a GCRA schedule (a token bucket with no burst): each turn one interval after the one
-//     before it. The provider processes of one Terraform run (one per provider block, aliases included) share it
-//     through a small state file (pace_share.go), so they act as one client.
-//   - Additive increase, multiplicative decrease (Chiu and Jain, 1989): when every client raises its rate by the
-//     same amount and lowers it by the same factor on congestion, the clients converge on equal shares of the
-//     limit, whatever they started from, because the decrease takes more from a larger share than from a smaller
-//     one while the increase gives each the same. Here each refusal of a call sent at the current rate lowers it
-//     to lowerBy of itself, and refusals land on the clients in proportion to how much they send, which pushes
-//     towards fair shares as well.
-//   - The increase is CUBIC's (RFC 8312), counted in accepted calls rather than in round trips: after a refusal
-//     the rate climbs back towards the rate that was refused (quickly, then slowly: a concave curve), holds near
-//     it, then probes beyond it (slowly, then quickly: convex). Near the shared limit, where equilibrium lies, the
-//     clients creep, so refusals stay rare; when a neighbour stops, the probe grows fast and finds the freed
-//     capacity in seconds. A refusal of a probe takes the rate back below it, and the probe starts again.
-//     "Fast convergence" (RFC 8312 section 4.6): a client refused below the rate it was refused at last time
-//     remembers a rate between the two, leaving room to one that arrived.
-//   - Counting in calls makes the curve scale-free: the same number of accepted calls separates refusals at 1 or
-//     100 requests per second, which bounds the share of refusals. The time since the last refusal also counts
-//     (calmTime), so that at a low rate the climb does not take minutes.
-//   - Learning from refusals even when nothing was accepted yet: the first refusal sets a rate, from the calls the
-//     service accepted in the second before it (what it admits, burst included, lowered once), or, when it
-//     accepted none (another client holds the quota), from the pause it asked for: one call per pause. Refusals
-//     that follow each other with no call accepted in between mean the account is taken, not that the pace is
-//     too fast: they pause the calls, and do not drive the rate down to nothing.
+//   - One pace per account. Every call to an account (service, base URL and credential) waits its turn at one
+//     schedule, GCRA's (a token bucket with no burst): one interval of the pace after the turn before it. The
+//     calls wait in line by when they first asked, and only the first looks at the schedule, again whenever it
+//     wakes, so that no turn is booked ahead at a rate that has since changed. The processes of the runs on one
+//     machine share the schedule through a file (pace_share.go) and act as one client; each run keeps its own
+//     ceiling, requests_per_second (the lowest among its provider blocks).
+//   - Multiplicative decrease, with an increase that does not depend on the share (Chiu and Jain, 1989): clients
+//     that all lower their rate by the same factor on a refusal and raise it alike converge on equal shares of the
+//     limit, whatever they started from, because the decrease takes more from a larger share. Refusals also land
+//     on the clients in proportion to how much they send, which pushes the same way. Each refusal of a call sent
+//     at the current rate lowers it to lowerBy of itself (CUBIC's beta); one sent earlier was sent at an older rate
+//     and changes nothing.
+//   - The increase is CUBIC's (RFC 8312), counted in accepted calls as well as in time: back towards the rate last
+//     refused (quickly, then slowly: concave), then beyond it (slowly, then quickly: convex). Near the shared limit,
+//     where the equilibrium lies, the clients creep, so refusals stay rare; counting calls keeps their share the
+//     same at 1 or 100 requests per second, and counting time keeps a slow pace from taking minutes. A calm that
+//     lasts well beyond the rate last refused means much more is free (a run on the account finished): the rate
+//     then doubles, as in slow start, until a refusal. Fast convergence (RFC 8312 4.6): a client refused below the
+//     rate it was refused at before remembers a rate between the two, leaving room to one that arrived.
+//   - Learning from refusals even when nothing was accepted yet: the first refusal sets the pace from the calls the
+//     service accepted in the second before it, the calls still in flight included (its rate, and its burst, which
+//     lowerBy discounts), or, when it accepted none (another client holds the quota), from the pause it asked
+//     for: one call per pause, lowered. Refusals in a row lower the pace further, so that few calls are sent while
+//     the account is taken, but keep the rate to climb back to; once a call is accepted after refusals that lasted
+//     blockedFor, the account is free again, and the rate doubles every doubleEvery until a refusal says how much.
 //   - Slow start (TCP's): until the service pushes back or a rate is known, the calls in flight start at one and
-//     grow by one per accepted answer, so that a run's first wave of ten calls does not hit an unknown limit at
-//     once, and several runs starting together probe rather than flood. It costs a few round trips.
-//   - Pauses: a 429 pauses every call to the account for as long as the service asks (Retry-After, else the
-//     RateLimit reset, else defaultPause); after a pause the waiting calls go one interval of the pace apart, the
-//     first at a random point of the first interval (jitter), so that neither ten workers nor several processes
-//     told the same moment call together.
-//   - Rate headers (RateLimit, RateLimit-*, X-RateLimit-*; the IETF draft says a client should not send more than
-//     the remaining quota before the reset): no more calls than the quota left go before its reset, and a quota
-//     spent (remaining 0) pauses the calls until the reset, as a 429 would. Retry-After wins over them.
-//   - requests_per_second is a ceiling on the pace; the lowest one among the blocks that share the pace holds.
+//     grow by one per round trip, so that a run's first wave of ten calls does not hit an unknown limit at once.
+//   - Pauses: the refused call waits as long as the service asks (Retry-After, else the rate headers' reset, else
+//     defaultPause) before it is sent again, keeping its place in line; a wait of more than pauseAllAfter pauses
+//     every call to the account. After a pause, the calls go one interval apart, the first at a random point of
+//     the first interval (jitter), so that neither ten workers nor several processes told the same moment call
+//     together.
+//   - Rate headers (the IETF draft's RateLimit field, RateLimit-*, X-RateLimit-*: a client should not send more
+//     than the quota left before its reset): no more calls than the quota left go before the reset, and a quota
+//     spent (remaining 0) pauses every call until the reset, as a 429 would. Retry-After wins over them.
 const (
 	// lowerBy is what a refusal of a call sent at the current rate multiplies it by (CUBIC's beta).
 	lowerBy = 0.7
@@ -68,11 +69,12 @@ const (
 	// ones leave freed capacity unused for longer.
 	backCalls  = 24.0
 	backTime   = 10 * time.Second
-	climbCalls = 24.0
-	probeTime  = 8 * time.Second
-	// blockedFor: refusals in a row for this long, then a call accepted, mean the account was taken and is free
-	// again, and the rate doubles per accepted call until it finds how much.
-	blockedFor = 3 * time.Second
+	climbCalls = 36.0
+	probeTime  = 12 * time.Second
+	// Refusals in a row for blockedFor and blockedIntervals of the rate that worked, then a call accepted, mean the
+	// account was taken and is free again, and the rate doubles every doubleEvery until a refusal says how much.
+	blockedFor       = 3 * time.Second
+	blockedIntervals = 6
 	// doubleEvery is how often the rate doubles after a block: from one call every few seconds to the limit of
 	// most services in a few seconds.
 	doubleEvery = 500 * time.Millisecond
@@ -152,7 +154,7 @@ func (s *paceState) saveRun(run string) {
 	}
 }
 
-// paceState is what the calls to one account share, in a process and between the processes of one run
+// paceState is what the calls to one account share, in a process and between the processes on a machine
 // (pace_share.go): plain data, so that it can be kept in a file.
 type paceState struct {
 	// Ceiling is the ceiling of the run the change is made for, and RunLast its last turn: each run keeps its
@@ -168,7 +170,6 @@ type paceState struct {
 	Lowered   time.Time `json:"lowered,omitzero"`    // refusals of calls sent before it were sent at an older rate
 	MaxKnown  bool      `json:"max_known,omitempty"` // Max is a rate the service refused after accepting calls
 	Mode      string    `json:"mode,omitempty"`      // how the rate moves: modeClimb, modeBlocked or modeRestart
-	AtMax     time.Time `json:"at_max,omitzero"`     // when the climb last reached Max
 	ClimbFrom time.Time `json:"climb_from,omitzero"` // the climb's time origin
 	// BlockedSince is when the refusals in a row began.
 	BlockedSince time.Time `json:"blocked_since,omitzero"`
@@ -391,7 +392,9 @@ func (s *paceState) grow(now time.Time) {
 		return
 	}
 	s.Mode, s.Calm, s.ClimbFrom = modeClimb, 1, now
-	if now.Sub(s.BlockedSince) >= blockedFor {
+	// A block is long for the pace that worked: several of its intervals. Shorter runs of refusals are the share
+	// of a slow limit going to others, not an account taken and freed.
+	if now.Sub(s.BlockedSince) >= max(blockedFor, blockedIntervals*perSecond(s.Max)) {
 		s.Mode, s.Calm = modeRestart, 0
 	}
 }

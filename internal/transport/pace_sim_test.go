@@ -199,6 +199,7 @@ func TestPaceSharesALimit(t *testing.T) {
 		refused    float64 // refusals over requests, at most
 	}{
 		{"one run, 30 + 10 at 5/s", 5, 1, []int{30, 10}, false, 1.0, 0.15},
+		{"one run, 100 + 30 at 5/s", 5, 1, []int{100, 30}, false, 1.1, 0.10},
 		{"three runs, 30 + 10 at 5/s, on one machine", 5, 3, []int{30, 10}, true, 1.15, 0.12},
 		{"three runs of 20 at 1/s, on one machine", 1, 3, []int{20}, true, 1.3, 0.15},
 		{"five runs of 60 at 10/s, on one machine", 10, 5, []int{60}, true, 1.15, 0.10},

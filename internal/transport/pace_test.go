@@ -354,11 +354,12 @@ func TestPaceStateLearns(t *testing.T) {
 	if !near(b.Rate, 0.343) || !near(b.Max, 1) {
 		t.Fatalf("refused three times in a row: rate %v, max %v; want 0.343, 1", b.Rate, b.Max)
 	}
-	// Accepted again after a block of 4s: the rate doubles every doubleEvery until it is refused, up to twice the
-	// rate to climb back to (a hundred times, when that was a guess).
-	b.accept(at(5*time.Second), at(5*time.Second), nil, 200, "GET /x")
-	if b.Mode != modeRestart || !near(b.learned(at(5*time.Second+doubleEvery)), 0.686) {
-		t.Fatalf("after a block: %s at %v; want restarting, doubled", b.Mode, b.learned(at(5*time.Second+doubleEvery)))
+	// Accepted again after a block of 7s (more than blockedIntervals of the rate that worked): the rate doubles
+	// every doubleEvery until it is refused, up to twice the rate to climb back to (a hundred times, when that was
+	// a guess).
+	b.accept(at(7*time.Second), at(7*time.Second), nil, 200, "GET /x")
+	if b.Mode != modeRestart || !near(b.learned(at(7*time.Second+doubleEvery)), 0.686) {
+		t.Fatalf("after a block: %s at %v; want restarting, doubled", b.Mode, b.learned(at(7*time.Second+doubleEvery)))
 	}
 	if r := b.learned(at(time.Minute)); !near(r, 100) || b.Mode != modeClimb {
 		t.Fatalf("a minute later the rate is %v, %s; want a hundred times the guess, climbing", r, b.Mode)
