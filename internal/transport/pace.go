@@ -362,13 +362,17 @@ func (s *paceState) setRate(r float64, now time.Time) {
 // counting time too keeps a slow pace from taking minutes to find capacity freed by a neighbour.
 func (s *paceState) climb(now time.Time) float64 {
 	calm := now.Sub(s.ClimbFrom)
+	// The time units: at a slow pace, no shorter than half the time their calls take, so that the share of
+	// refusals stays as small as at a fast one.
+	backFor := max(backTime, perSecond(s.Max)*time.Duration(backCalls)/2)
+	probeFor := max(probeTime, perSecond(s.Max)*time.Duration(climbCalls)/2)
 	var r float64
-	if back := max(float64(s.Calm)/backCalls, float64(calm)/float64(backTime)); back < 1 {
+	if back := max(float64(s.Calm)/backCalls, float64(calm)/float64(backFor)); back < 1 {
 		x := 1 - back
 		r = s.Max - (s.Max-s.Start)*x*x*x
 	} else {
 		x := max(float64(s.Calm)-backCalls, 0) / climbCalls
-		x = max(x, float64(calm-backTime)/float64(probeTime))
+		x = max(x, float64(calm-backFor)/float64(probeFor))
 		if x <= 1 {
 			r = s.Max + (1-lowerBy)*s.Max*x*x*x
 		} else {

@@ -20,7 +20,6 @@ import (
 type simService struct {
 	rate, burst float64
 	latency     time.Duration
-	headers     bool // answer with RateLimit-Remaining and RateLimit-Reset
 	sayNow      bool // answer every 429 with Retry-After: 0
 
 	start            time.Time
@@ -31,7 +30,6 @@ type simService struct {
 	requests         int
 	refused          int
 	refusedInHold    int
-	sends            []time.Time
 }
 
 func newSimService(rate float64) *simService {
@@ -54,7 +52,6 @@ func (s *simService) RoundTrip(req *http.Request) (*http.Response, error) {
 		s.tokens = 0 // the neighbour takes every token as it comes
 	}
 	s.requests++
-	s.sends = append(s.sends, now)
 	ok := s.tokens >= 1
 	if ok {
 		s.tokens--
@@ -64,16 +61,11 @@ func (s *simService) RoundTrip(req *http.Request) (*http.Response, error) {
 			s.refusedInHold++
 		}
 	}
-	h := http.Header{}
 	// During a hold the service knows only that a token comes in one interval; the neighbour then takes it.
 	wait := (1 - s.tokens) / s.rate
-	if s.headers {
-		h.Set("RateLimit-Remaining", strconv.Itoa(int(s.tokens)))
-		h.Set("RateLimit-Reset", strconv.Itoa(int(math.Ceil(max(wait, 0)))))
-	}
 	s.mu.Unlock()
 	time.Sleep(s.latency / 2)
-	status := http.StatusOK
+	status, h := http.StatusOK, http.Header{}
 	if !ok {
 		status = http.StatusTooManyRequests
 		h.Set("Retry-After", strconv.Itoa(int(math.Ceil(wait))))
@@ -84,18 +76,17 @@ func (s *simService) RoundTrip(req *http.Request) (*http.Response, error) {
 	return &http.Response{StatusCode: status, Header: h, Body: io.NopCloser(strings.NewReader(`{}`)), Request: req}, nil
 }
 
-// simRun is one Terraform run: for each service, a list, then calls[i] calls by ten workers, through one Client
-// per service (a pace of its own: the runs are on different machines). The services are worked on at once, as
-// Terraform does.
+// simRun is one Terraform run: for each service, a list, then calls[i] calls by ten workers shared between the
+// services, through one Client per service. On different machines each run's client has a pace of its own; on
+// one machine they share one through a registry, as the files share it between processes.
 type simRun struct {
 	calls []int
-	start time.Duration // after the bubble's start
 	took  time.Duration
 	err   error
 }
 
 // simulate runs the runs against the services and returns when all are done.
-func simulate(t *testing.T, svcs []*simService, runs []*simRun, oneMachine bool, settings func(*Settings)) {
+func simulate(t *testing.T, svcs []*simService, runs []*simRun, oneMachine bool) {
 	t.Helper()
 	var wg sync.WaitGroup
 	shared := map[string]paceStore{}
@@ -106,9 +97,6 @@ func simulate(t *testing.T, svcs []*simService, runs []*simRun, oneMachine bool,
 			if oneMachine {
 				s.Paces = &Paces{run: strconv.Itoa(i), paces: map[string]*pace{}, mem: shared}
 			}
-			if settings != nil {
-				settings(&s)
-			}
 			c, err := New(Config{Settings: s, Service: "Sim"})
 			if err != nil {
 				t.Fatal(err)
@@ -118,7 +106,6 @@ func simulate(t *testing.T, svcs []*simService, runs []*simRun, oneMachine bool,
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			time.Sleep(r.start)
 			started := time.Now()
 			var mu sync.Mutex
 			fail := func(err error) {
@@ -175,7 +162,7 @@ func simReport(svcs []*simService, runs []*simRun) (ratio, refusedShare float64,
 	var slowest time.Duration
 	var walls []string
 	for _, r := range runs {
-		slowest = max(slowest, r.start+r.took)
+		slowest = max(slowest, r.took)
 		walls = append(walls, fmt.Sprintf("%.1fs", r.took.Seconds()))
 	}
 	ratio = slowest.Seconds() / floor.Seconds()
@@ -217,7 +204,7 @@ func TestPaceSharesALimit(t *testing.T) {
 				for range c.runs {
 					runs = append(runs, &simRun{calls: c.calls})
 				}
-				simulate(t, svcs, runs, c.oneMachine, nil)
+				simulate(t, svcs, runs, c.oneMachine)
 				ratio, share, text := simReport(svcs, runs)
 				t.Log(text)
 				for _, r := range runs {
@@ -246,7 +233,7 @@ func TestPaceWhileEverythingIsRefused(t *testing.T) {
 				hold := 10 * time.Second
 				svc.holdFrom, svc.holdTo = svc.start, svc.start.Add(hold)
 				runs := []*simRun{{calls: []int{40}}}
-				simulate(t, []*simService{svc}, runs, false, nil)
+				simulate(t, []*simService{svc}, runs, false)
 				_, _, text := simReport([]*simService{svc}, runs)
 				perSecond := float64(svc.refusedInHold) / hold.Seconds()
 				t.Logf("%s; %d refused in the %s hold (%.1f per second)", text, svc.refusedInHold, hold, perSecond)
@@ -274,7 +261,7 @@ func TestPaceRecoversWhenANeighbourStops(t *testing.T) {
 		svc := newSimService(5)
 		svc.holdFrom, svc.holdTo = svc.start.Add(2*time.Second), svc.start.Add(10*time.Second)
 		runs := []*simRun{{calls: []int{60}}}
-		simulate(t, []*simService{svc}, runs, false, nil)
+		simulate(t, []*simService{svc}, runs, false)
 		_, _, text := simReport([]*simService{svc}, runs)
 		t.Logf("%s; %d refused in the hold", text, svc.refusedInHold)
 		// Without the neighbour: 61 calls, 5 at once and 5 a second, 11.2 s; with it, at best 8 s more.
