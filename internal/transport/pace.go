@@ -362,10 +362,11 @@ func (s *paceState) setRate(r float64, now time.Time) {
 // counting time too keeps a slow pace from taking minutes to find capacity freed by a neighbour.
 func (s *paceState) climb(now time.Time) float64 {
 	calm := now.Sub(s.ClimbFrom)
-	// The time units: at a slow pace, no shorter than half the time their calls take, so that the share of
-	// refusals stays as small as at a fast one.
-	backFor := max(backTime, perSecond(s.Max)*time.Duration(backCalls)/2)
-	probeFor := max(probeTime, perSecond(s.Max)*time.Duration(climbCalls)/2)
+	// The time units: at a slow pace, up to half the time their calls take, so that the share of refusals stays
+	// nearly as small as at a fast one, and no more than half as long again, so that a slow client still finds
+	// the capacity that other runs free when they end.
+	backFor := min(max(backTime, perSecond(s.Max)*time.Duration(backCalls)/2), backTime*3/2)
+	probeFor := min(max(probeTime, perSecond(s.Max)*time.Duration(climbCalls)/2), probeTime*3/2)
 	var r float64
 	if back := max(float64(s.Calm)/backCalls, float64(calm)/float64(backFor)); back < 1 {
 		x := 1 - back

@@ -193,6 +193,7 @@ func TestPaceSharesALimit(t *testing.T) {
 		{"three runs, 30 + 10 at 5/s, on three machines", 5, 3, []int{30, 10}, false, 1.4, 0.18},
 		{"five runs of 60 at 10/s, on five machines", 10, 5, []int{60}, false, 1.7, 0.10},
 		{"two runs of 100 at 20/s, on two machines", 20, 2, []int{100}, false, 1.1, 0.10},
+		{"three runs of 20 at 1/s, on three machines", 1, 3, []int{20}, false, 2.0, 0.5},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {

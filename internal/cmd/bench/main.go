@@ -65,6 +65,7 @@ func main() {
 	flag.IntVar(&limit.sellfern, "limit-sellfern", 100, "Sellfern webhooks in the limit section")
 	flag.IntVar(&limit.selsup, "limit-selsup", 30, "SelSup webhooks in the limit section")
 	shareRuns := flag.Int("share-runs", 3, "runs at once on one account in the share section")
+	shareRows := flag.String("share-rows", "", `only the share section's rows whose name contains this, such as "1/s" or "one machine"`)
 	keep := flag.Bool("keep", false, "keep the work directories")
 	verbose := flag.Bool("v", false, "echo every Terraform command's output")
 	flag.Func("env", "KEY=VALUE added to every Terraform command's environment, and so the provider's (repeatable)",
@@ -88,14 +89,14 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := run(ctx, &b, *keep, strings.Split(*only, ","), refreshCases, limit, max(*shareRuns, 1)); err != nil {
+	if err := run(ctx, &b, *keep, strings.Split(*only, ","), refreshCases, limit, max(*shareRuns, 1), *shareRows); err != nil {
 		fmt.Fprintln(os.Stderr, "\nbench:", err)
 		os.Exit(1)
 	}
 }
 
 func run(ctx context.Context, b *bench, keep bool, only []string, refreshCases []refreshCase, limit limitCase,
-	shareRuns int) error {
+	shareRuns int, shareRows string) error {
 	started, loadBefore := time.Now(), loadAverages()
 	var err error
 	if b.provider, err = filepath.Abs(b.provider); err != nil {
@@ -122,7 +123,7 @@ func run(ctx context.Context, b *bench, keep bool, only []string, refreshCases [
 		{"refresh", func() (section, error) { return refreshCost(ctx, b, refreshCases) }},
 		{"query", func() (section, error) { return queryCost(ctx, b) }},
 		{"limit", func() (section, error) { return limitCost(ctx, b, limit) }},
-		{"share", func() (section, error) { return shareCost(ctx, b, shareRuns) }},
+		{"share", func() (section, error) { return shareCost(ctx, b, shareRuns, shareRows) }},
 	} {
 		if !slices.Contains(only, kind.name) {
 			continue

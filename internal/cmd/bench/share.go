@@ -53,7 +53,7 @@ const (
 	shareRefusalsShare = 0.10
 )
 
-func shareCost(ctx context.Context, b *bench, runs int) (section, error) {
+func shareCost(ctx context.Context, b *bench, runs int, only string) (section, error) {
 	s := section{
 		title: fmt.Sprintf("Several runs on one account: %d runs at once against R requests/s per service", runs),
 		legend: []string{
@@ -66,6 +66,9 @@ func shareCost(ctx context.Context, b *bench, runs int) (section, error) {
 		header: []string{"runs", "command", "result", "slowest s", "floor s", "ratio", "requests", "refused", "load"},
 	}
 	for _, c := range shareCases(runs) {
+		if only != "" && !strings.Contains(c.name, only) {
+			continue
+		}
 		rows, checks, err := shareRun(ctx, b, c)
 		if err != nil {
 			return section{}, err
