@@ -28,7 +28,9 @@ type StatusError struct {
 	// left no room for the pause the service asked for.
 	Refusals int
 	Bound    time.Duration
-	redact   func(string) string
+	// IdempotencyKey is the Idempotency-Key the call carried, "" for none.
+	IdempotencyKey string
+	redact         func(string) string
 }
 
 // Text makes a piece of the body, once decoded, fit for a message: secrets redacted (decoding may have undone

@@ -17,6 +17,7 @@ type callStateKey struct{}
 // callState follows one Do call across its attempts, for logging and for the error that ends it.
 type callState struct {
 	method, path string
+	key          string // the call's Idempotency-Key, "" for none
 
 	mu        sync.Mutex
 	attempts  int
@@ -102,6 +103,9 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	if err != nil {
 		fields["error"] = c.Redact(err.Error())
 	}
+	if s.key != "" {
+		fields["idempotency_key"] = s.key
+	}
 	tflog.SubsystemDebug(ctx, logSubsystem, "API request", fields)
 
 	retry, policyErr := retryablehttp.DefaultRetryPolicy(ctx, resp, err)
@@ -163,3 +167,6 @@ func (c *Client) OutcomeUnknown(err error) bool { return OutcomeUnknown(err) }
 
 // RetryCreate is RetryableCreate, likewise.
 func (c *Client) RetryCreate(err error) bool { return RetryableCreate(err) }
+
+// KeyInUse is the package's KeyInUse, likewise.
+func (c *Client) KeyInUse(err error) bool { return KeyInUse(err) }
