@@ -86,6 +86,9 @@ type flags struct {
 	seedSellfern, seedSelSup int
 	failingEndpoints         []endpointFailure
 	rateLimit                mockserver.RateLimit
+	ignoreKeys               bool
+	lateCommits              int
+	lateCommitDelay          time.Duration
 }
 
 // endpointFailure is one -sellfern-failing-endpoint: test events sent to url get status.
@@ -113,6 +116,11 @@ func parseFlags(args []string, stderr io.Writer) (*flags, error) {
 		"(a token bucket); the surplus gets 429 with Retry-After and nothing is done (0: no limit)")
 	fs.IntVar(&f.rateLimit.Burst, "rate-burst", 0, "the token bucket's size with -rate-limit (0: the rate, rounded up)")
 	fs.BoolVar(&f.rateLimit.Headers, "rate-headers", false, "with -rate-limit, answer with RateLimit-Limit, -Remaining and -Reset headers")
+	fs.BoolVar(&f.ignoreKeys, "ignore-idempotency-keys", false, "Sellfern ignores Idempotency-Key, as a proxy that drops "+
+		"the header would: a re-sent create makes a second webhook")
+	fs.IntVar(&f.lateCommits, "late-commits", 0, "the first N creates (of either service; -1: every create) are answered "+
+		"504 at once, as by a gateway, and stored -late-commit-delay later")
+	fs.DurationVar(&f.lateCommitDelay, "late-commit-delay", 2*time.Second, "how long after its 504 a create of -late-commits is stored")
 	fs.Func("sellfern-failing-endpoint", "URL=STATUS: Sellfern's test events to the webhook URL get HTTP STATUS "+
 		"(0: unreachable) and are recorded as failed deliveries; repeatable", func(v string) error {
 		e, err := parseEndpointFailure(v)
@@ -163,6 +171,12 @@ func (f *flags) problems() []string {
 	if f.rateLimit.PerSecond < 0 || f.rateLimit.Burst < 0 {
 		out = append(out, "-rate-limit and -rate-burst must not be negative")
 	}
+	if f.lateCommits < -1 {
+		out = append(out, "-late-commits must be -1 (every create), 0 (none) or more")
+	}
+	if f.lateCommitDelay <= 0 {
+		out = append(out, "-late-commit-delay must be more than 0")
+	}
 	return out
 }
 
@@ -188,6 +202,10 @@ func (f *flags) configure(srv *mockserver.Server) {
 	seedWebhooks(srv, f.seedSellfern, f.seedSelSup)
 	for _, e := range f.failingEndpoints {
 		srv.SetSellfernEndpointFailure(e.url, e.status, "")
+	}
+	srv.SetIgnoreIdempotencyKeys(f.ignoreKeys)
+	if f.lateCommits != 0 {
+		srv.SetLateCommits(f.lateCommits, f.lateCommitDelay)
 	}
 }
 
