@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-log/tflogtest"
@@ -122,4 +123,34 @@ func TestKeyIsLogged(t *testing.T) {
 		}
 	}
 	t.Fatalf("no API request line names the key: %v", entries)
+}
+
+// net/http would send a keyed POST again by itself when the reused connection it went out on breaks before the
+// answer (it deems a request with an Idempotency-Key idempotent): the transport does not let it, so a test call
+// promised once goes once.
+func TestKeyedPostIsNotReplayedByNetHTTP(t *testing.T) {
+	var posts atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			io.WriteString(w, `{}`) // opens the connection the POST reuses
+			return
+		}
+		posts.Add(1)
+		conn, _, err := http.NewResponseController(w).Hijack()
+		if err == nil {
+			conn.Close() // read, perhaps acted on, never answered
+		}
+	}))
+	t.Cleanup(srv.Close)
+	c := newClient(t, srv.URL, func(c *Config) { c.MaxRetries = 0 })
+	if _, err := c.Do(context.Background(), http.MethodGet, "x", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.DoKeyed(context.Background(), NewIdempotencyKey("test"), http.MethodPost, "x/test", nil, nil)
+	if err == nil || !OutcomeUnknown(err) {
+		t.Fatalf("want a dropped connection, got %v", err)
+	}
+	if n := posts.Load(); n != 1 {
+		t.Fatalf("the server saw the POST %d times, want once", n)
+	}
 }

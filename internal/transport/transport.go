@@ -118,16 +118,6 @@ func (r *Response) NotAsPromised(detail string) error {
 	return &DecodeError{Service: r.Service, Method: r.Method, Path: r.Path, StatusCode: r.StatusCode, Detail: detail}
 }
 
-// ServerTime is the server's clock when it answered, from the Date header every HTTP server with a clock sends
-// (whole seconds); zero when there is none.
-func (r *Response) ServerTime() time.Time {
-	t, err := http.ParseTime(r.Header.Get("Date"))
-	if err != nil {
-		return time.Time{}
-	}
-	return t
-}
-
 // Text makes a piece of the body, once decoded, fit for a message, as StatusError.Text does.
 func (r *Response) Text(s string, maxLen int) string {
 	if r.redact != nil {
@@ -306,7 +296,7 @@ func (c *Client) DoKeyed(ctx context.Context, key, method, path string, query ur
 		req.Header.Set(c.cfg.AuthHeader, c.cfg.AuthValue)
 	}
 	if key != "" {
-		req.Header.Set(IdempotencyKeyHeader, key)
+		req.Header[keyHeaderEntry] = []string{key}
 	}
 
 	resp, err := c.retry.Do(req)
