@@ -168,9 +168,10 @@ func holds(m *mockserver.Server, sellfern, selsup int) error {
 	return nil
 }
 
-// TestAccHostileServer_twinDuringLostCreate: while a create's answer is lost, someone else makes an identical
+// TestAccHostileServer_twinDuringLostCreate: while a create's every answer is lost, someone else makes an identical
 // webhook (another environment with the same receiver). Nothing tells the two apart, so the provider deletes or
-// adopts neither: the apply fails naming both, and both are still on the server.
+// adopts neither: the apply fails naming both, and both are still on the server. (Sellfern's re-sends carry the
+// create's key, so they add no third webhook.)
 func TestAccHostileServer_twinDuringLostCreate(t *testing.T) {
 	for _, svc := range []string{"Sellfern", "SelSup"} {
 		t.Run(svc, func(t *testing.T) {
@@ -180,17 +181,21 @@ func TestAccHostileServer_twinDuringLostCreate(t *testing.T) {
 				Routes: []string{"sellfern.create", "selsup.create"}})
 			config := sellfernConfig(m, "  url    = \"https://hooks.example.com/twin\"\n  events = [\"order.created\"]\n")
 			wantSellfern, wantSelSup := 2, 0
+			want := errorContaining("Could not create Sellfern webhook", "did not settle: its request was sent 5 time(s) with Idempotency-Key",
+				"Identical webhooks that no state of this run records appeared meanwhile:", "One of them may be the one this create made",
+				"nothing tells them apart")
 			if svc == "SelSup" {
 				config = selsupConfig(m, "  url   = \"https://hooks.example.com/twin\"\n  types = [\"ORDER\"]\n")
 				wantSellfern, wantSelSup = 0, 2
+				want = errorContaining("Could not create SelSup webhook", "was lost, and meanwhile 2 identical webhooks appeared (ids",
+					"nothing tells them apart, so the provider left them all alone", "If one of them is this configuration's")
 			}
 			resource.ParallelTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccFactories,
 				Steps: []resource.TestStep{
 					{
-						Config: config,
-						ExpectError: errorContaining("Could not create "+svc+" webhook", "was lost, and meanwhile 2 identical webhooks appeared (ids",
-							"nothing tells them apart, so the provider left them all alone", "If one of them is this configuration's"),
+						Config:      config,
+						ExpectError: want,
 					},
 					{
 						// Both are there: the other environment's webhook was not taken.
@@ -207,9 +212,9 @@ func TestAccHostileServer_twinDuringLostCreate(t *testing.T) {
 	}
 }
 
-// TestAccHostileServer_sellfernTwinMadeBeforeTheAttempt: a webhook made a minute ago by someone else, which the
-// list shows only once the create is under way, is not the create's own although it matches and is new to the
-// list: Sellfern says it was made before the attempt began. Its owner keeps it, and the create is made again.
+// TestAccHostileServer_sellfernTwinMadeBeforeTheAttempt: a webhook someone else made, which the list shows only
+// once the create is under way, is not the create's own although it matches and is new to the list: the re-send of
+// the create with its key makes the create's own. Its owner keeps it.
 func TestAccHostileServer_sellfernTwinMadeBeforeTheAttempt(t *testing.T) {
 	m := accMock(t, mockserver.Options{})
 	const url = "https://hooks.example.com/older-twin"

@@ -215,7 +215,7 @@ func (e *APIError) idempotencyConflict(words string) string {
 	if e.status != nil && e.status.IdempotencyKey != "" {
 		key = " " + e.status.IdempotencyKey
 	}
-	return fmt.Sprintf("Sellfern refused %s with HTTP 422 idempotency_conflict%s: its Idempotency-Key%s had already "+
+	return fmt.Sprintf("Sellfern refused %s with HTTP 422 idempotency_conflict%s. Its Idempotency-Key%s had already "+
 		"been used with a different request, so Sellfern did nothing with this one, and this call made nothing. The "+
 		"provider makes a new key for every operation and sends it with that operation's request alone, so something "+
 		"between the provider and Sellfern (a proxy) changed the request or its key; apply again", e.call(), words, key)

@@ -173,7 +173,7 @@ func TestIdempotencyConflictMessage(t *testing.T) {
 		t.Fatalf("a 422 is definite: want it after 1 request, got %v after %d", err, posts)
 	}
 	wantFragments(t, checkMessage(t, err), []string{"Sellfern refused POST /api/v2/webhooks with HTTP 422 idempotency_conflict",
-		"its Idempotency-Key terraform-webhooks-create-", "had already been used with a different request",
+		"Its Idempotency-Key terraform-webhooks-create-", "had already been used with a different request",
 		"so Sellfern did nothing with this one, and this call made nothing", "apply again"}, nil)
 }
 
