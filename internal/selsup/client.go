@@ -229,8 +229,10 @@ func (c *Client) CreateWebhook(ctx context.Context, req CreateRequest) (*Created
 			}
 			return made, nil
 		},
-		Matches: func(w Webhook) bool { return identical(w, Webhook{Name: req.Name, URL: req.URL, OrganizationID: req.OrganizationID, Types: req.Types}) },
-		Policy:  c.http,
+		Matches: func(w Webhook) bool {
+			return identical(w, Webhook{Name: req.Name, URL: req.URL, OrganizationID: req.OrganizationID, Types: req.Types})
+		},
+		Policy: c.http,
 	})
 	if err != nil {
 		return nil, err
