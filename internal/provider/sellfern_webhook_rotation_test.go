@@ -449,9 +449,10 @@ func TestAccSellfernWebhook_rotationLostCreateAnswer(t *testing.T) {
 
 // TestAccSellfernWebhook_rotationUnderFaults rotates 20 webhooks with create_before_destroy while a fifth of all
 // API calls fail (503, dropped connections), half of the failed creates after the webhook was stored: no
-// duplicate, no orphan, every new secret captured, every old webhook deleted only after its replacement existed,
-// and an empty plan after. A 429 is not injected: it says the service did not act on the request, which is not a
-// lost answer.
+// duplicate, no orphan, every new secret the one issued with its webhook (the creates' keys make each webhook once:
+// the mock issued exactly 40 secrets), no delete but of the replaced webhooks, every old webhook deleted only after
+// its replacement existed, and an empty plan after. A 429 is not injected: it says the service did not act on the
+// request, which is not a lost answer.
 func TestAccSellfernWebhook_rotationUnderFaults(t *testing.T) {
 	const n = 20
 	m := accMock(t, mockserver.Options{Seed: 20260518})
@@ -526,6 +527,18 @@ resource "sellfern_webhook" "rotating" {
 							if err := journalShowsReplacement(j, before[r.Address], fmt.Sprint(r.AttributeValues["id"])); err != nil {
 								return fmt.Errorf("%s: %w", r.Address, err)
 							}
+						}
+						replaced := map[string]bool{}
+						for _, id := range before {
+							replaced[id] = true
+						}
+						for _, e := range j {
+							if e.Op == mockserver.JournalDelete && !replaced[e.ID] {
+								return fmt.Errorf("webhook %s was deleted, and it was no replaced webhook: nothing is deleted on a guess", e.ID)
+							}
+						}
+						if issued := len(m.IssuedSellfernSecrets()); issued != 2*n {
+							return fmt.Errorf("the mock issued %d secrets for %d creates: a webhook was made twice", issued, 2*n)
 						}
 						m.OnRequest(nil)
 						st := m.Stats()

@@ -87,8 +87,9 @@ func warnIdentical(diags *diag.Diagnostics, w serviceWords, url, madeID string, 
 			"run did not make: %s. The provider left them alone; it cannot see which of them a state records.\n\n"+
 			"A configuration may manage identical webhooks on purpose: count or for_each over one endpoint, or a "+
 			"replacement (-replace, or create_before_destroy as in a rotation of the secret, where the webhook being "+
-			"replaced is deleted next). If they are this configuration's own, there is nothing to do. Otherwise each "+
-			"of them receives every event too. %s%s.", safetext.Escape(madeID), safetext.Escape(url), len(identical), w.same,
+			"replaced is deleted next). If they are this configuration's own, there is nothing to do. Otherwise (one "+
+			"left by an interrupted or killed apply, made by hand, or another configuration's) each of them receives "+
+			"every event too. %s%s.", safetext.Escape(madeID), safetext.Escape(url), len(identical), w.same,
 			ids(identical), whose, w.stray))
 }
 
