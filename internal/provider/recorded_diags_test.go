@@ -22,6 +22,13 @@ func (r *diagRecorder) add(diags []*tfprotov6.Diagnostic) {
 	r.diags = append(r.diags, diags...)
 }
 
+// all returns the recorded diagnostics.
+func (r *diagRecorder) all() []*tfprotov6.Diagnostic {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]*tfprotov6.Diagnostic(nil), r.diags...)
+}
+
 // summaries returns the summaries of the recorded diagnostics of the given severity.
 func (r *diagRecorder) summaries(severity tfprotov6.DiagnosticSeverity) []string {
 	r.mu.Lock()
