@@ -60,18 +60,18 @@ func requireAcc(t *testing.T) {
 // workspace installs the provider and points it at the mock through the environment, as the docs describe.
 func workspace(t *testing.T, m *mockserver.Server) *tfrun.Workspace {
 	t.Helper()
-	return workspaceAt(t, m.SellfernBaseURL(), m.SelSupBaseURL(), mockserver.DemoSellfernToken)
+	return workspaceAt(t, m.SellfernBaseURL(), m.SelSupBaseURL())
 }
 
 // workspaceAt is workspace with the services' base URLs given.
-func workspaceAt(t *testing.T, sellfernURL, selsupURL, token string) *tfrun.Workspace {
+func workspaceAt(t *testing.T, sellfernURL, selsupURL string) *tfrun.Workspace {
 	t.Helper()
 	ws, err := tfrun.NewWorkspace(t.TempDir(), providerBinary, version)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ws.Env = []string{
-		"SELLFERN_TOKEN=" + token,
+		"SELLFERN_TOKEN=" + mockserver.DemoSellfernToken,
 		"SELLFERN_BASE_URL=" + sellfernURL,
 		"SELSUP_API_KEY=" + mockserver.DemoSelSupKey,
 		"SELSUP_BASE_URL=" + selsupURL,
@@ -328,7 +328,7 @@ func holdCreates(t *testing.T, m *mockserver.Server, n int32) *heldCreates {
 // base URLs are its paths.
 func (h *heldCreates) workspace(t *testing.T) *tfrun.Workspace {
 	t.Helper()
-	return workspaceAt(t, h.front.URL+h.mock.SellfernBaseURL(), h.front.URL+h.mock.SelSupBaseURL(), mockserver.DemoSellfernToken)
+	return workspaceAt(t, h.front.URL+h.mock.SellfernBaseURL(), h.front.URL+h.mock.SelSupBaseURL())
 }
 
 // release answers every request from now on.

@@ -100,8 +100,8 @@ resource "selsup_webhook" "orders" {
   types    = ["ORDER"]
 }
 `
-	a := workspaceRunner{t: t, ws: workspaceAt(t, front.front.URL+m.SellfernBaseURL(), front.front.URL+m.SelSupBaseURL(), mockserver.DemoSellfernToken)}
-	b := workspaceRunner{t: t, ws: workspaceAt(t, direct.URL+m.SellfernBaseURL(), direct.URL+m.SelSupBaseURL(), mockserver.DemoSellfernToken)}
+	a := workspaceRunner{t: t, ws: workspaceAt(t, front.front.URL+m.SellfernBaseURL(), front.front.URL+m.SelSupBaseURL())}
+	b := workspaceRunner{t: t, ws: workspaceAt(t, direct.URL+m.SellfernBaseURL(), direct.URL+m.SelSupBaseURL())}
 	for _, ws := range []workspaceRunner{a, b} {
 		writeConfig(t, ws.ws, config)
 		ws.run(0, "init")
@@ -196,7 +196,7 @@ resource "selsup_webhook" "slow" {
 }
 `
 	front := newSlowFront(t, m)
-	ws := workspaceRunner{t: t, ws: workspaceAt(t, front.URL+m.SellfernBaseURL(), front.URL+m.SelSupBaseURL(), mockserver.DemoSellfernToken)}
+	ws := workspaceRunner{t: t, ws: workspaceAt(t, front.URL+m.SellfernBaseURL(), front.URL+m.SelSupBaseURL())}
 	writeConfig(t, ws.ws, rotating(1))
 	ws.run(0, "init")
 	ws.run(0, "apply", "-auto-approve")

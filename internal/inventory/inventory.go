@@ -292,7 +292,7 @@ func (s *Store[T]) madeHere(id string) bool {
 	return (ok && seen == 0) || s.deleted[id]
 }
 
-// recordMade records a webhook this process made, so that no later reconciliation mistakes it for an orphan.
+// recordMade records a webhook this process made, so that no later create takes it for one that appeared beside it.
 func (s *Store[T]) recordMade(id string) {
 	s.mu.Lock()
 	s.firstSeen[id] = 0

@@ -125,10 +125,10 @@ func TestAccChaos(t *testing.T) {
 					everySecretCaptured(m, chaosSellfern, &captured),
 					stateCheckFunc(func(*tfjson.State) error { return madeOnceDeletedNone(m, applied, chaosSellfern) }),
 					stateCheckFunc(func(*tfjson.State) error {
-						if appeared := matching(diags.summaries(tfprotov6.DiagnosticSeverityWarning), "while its create was in doubt"); len(appeared) != 0 {
+						if appeared := matching(diags.warnings(), "while its create was in doubt"); len(appeared) != 0 {
 							return fmt.Errorf("with keys honoured, warnings of webhooks beside a create: %q", appeared)
 						}
-						adopted := len(matching(diags.summaries(tfprotov6.DiagnosticSeverityWarning), "adopted after its create's answer was lost"))
+						adopted := len(matching(diags.warnings(), "adopted after its create's answer was lost"))
 						if want := applied.AfterCommitByRoute["selsup.create"]; adopted != want {
 							return fmt.Errorf("%d adoption warnings for %d SelSup creates stored but answered with a fault", adopted, want)
 						}

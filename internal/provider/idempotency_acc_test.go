@@ -126,7 +126,7 @@ func lateOneNamed(m *mockserver.Server, diags *diagRecorder, own, how string) er
 	}
 	want := fmt.Sprintf("SelSup webhook %s appeared beside %s %s", late, own, how)
 	if !diags.mentions(tfprotov6.DiagnosticSeverityWarning, want, false) {
-		return fmt.Errorf("no warning %q; warnings: %q", want, diags.summaries(tfprotov6.DiagnosticSeverityWarning))
+		return fmt.Errorf("no warning %q; warnings: %q", want, diags.warnings())
 	}
 	if n := m.Count("selsup.delete"); n != 0 {
 		return fmt.Errorf("%d deletes: nothing is deleted on a guess", n)
@@ -157,7 +157,7 @@ func TestAccLateCommit_sellfernKeysIgnored(t *testing.T) {
 						for _, w := range m.SellfernWebhooks() {
 							want := fmt.Sprintf("Sellfern webhook %s appeared beside %s after its create", w.ID, own)
 							if w.ID != own && !diags.mentions(tfprotov6.DiagnosticSeverityWarning, want, false) {
-								return fmt.Errorf("no warning %q; warnings: %q", want, diags.summaries(tfprotov6.DiagnosticSeverityWarning))
+								return fmt.Errorf("no warning %q; warnings: %q", want, diags.warnings())
 							}
 						}
 						if n := m.Count("sellfern.delete"); n != 0 {
@@ -222,7 +222,7 @@ resource "selsup_webhook" "x" {
 			}
 			return nil
 		}
-		return fmt.Errorf("no warning %q...; warnings: %q", summary, diags.summaries(tfprotov6.DiagnosticSeverityWarning))
+		return fmt.Errorf("no warning %q...; warnings: %q", summary, diags.warnings())
 	}
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: factories,
@@ -231,7 +231,7 @@ resource "selsup_webhook" "x" {
 				// Two identical webhooks made by one apply: it made both, so it names none.
 				Config: cfg(2),
 				ConfigStateChecks: []statecheck.StateCheck{stateCheckFunc(func(*tfjson.State) error {
-					if w := diags.summaries(tfprotov6.DiagnosticSeverityWarning); len(w) != 0 {
+					if w := diags.warnings(); len(w) != 0 {
 						return fmt.Errorf("warnings after creating identical webhooks in one apply: %q", w)
 					}
 					return nil

@@ -29,13 +29,13 @@ func (r *diagRecorder) all() []*tfprotov6.Diagnostic {
 	return append([]*tfprotov6.Diagnostic(nil), r.diags...)
 }
 
-// summaries returns the summaries of the recorded diagnostics of the given severity.
-func (r *diagRecorder) summaries(severity tfprotov6.DiagnosticSeverity) []string {
+// warnings returns the summaries of the recorded warnings.
+func (r *diagRecorder) warnings() []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var out []string
 	for _, d := range r.diags {
-		if d.Severity == severity {
+		if d.Severity == tfprotov6.DiagnosticSeverityWarning {
 			out = append(out, d.Summary)
 		}
 	}

@@ -556,8 +556,8 @@ func exactlyOnce(t *testing.T, m *mockserver.Server, n, maxRetries int) {
 	for i := range n {
 		url := fmt.Sprintf("https://hooks.example.com/eo/%d", i)
 		w, err := c.CreateWebhook(ctx, CreateRequest{Name: fmt.Sprintf("Вебхук %d", i), URL: url, Types: []string{"ORDER", "CREATE_ORDER"}})
-		switch {
-		case err == nil:
+		switch err {
+		case nil:
 			if w == nil || w.ID == 0 || w.ClientID != testClientID {
 				t.Fatalf("create %d: %+v", i, w)
 			}

@@ -78,7 +78,8 @@ func (c *Client) logRequest(_ retryablehttp.Logger, req *http.Request, retry int
 // connection failures are worth another attempt; redirect loops, TLS verification failures and a refusal of this
 // layer (ErrNotSent) are not, nor is anything once the caller's context is done. A 429 that reaches it is not:
 // pacedTransport has already sent the call again for as long as the bound allowed. Only idempotent calls are
-// retried here; a create's caller decides for itself, after reconciling, with the verdict recorded for it.
+// retried here; a create's caller decides for itself, with the verdict recorded for it (it re-sends a keyed create
+// with its key, or reconciles one without a key with a list first).
 func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	s := stateFrom(ctx)
 	s.mu.Lock()
