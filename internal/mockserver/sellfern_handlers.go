@@ -125,20 +125,30 @@ func (a *sellfernAPI) list(w http.ResponseWriter, _ *http.Request, _ string) {
 			shuffle(a.srv.rng, views[i].Events)
 		}
 	}
+	var page map[string]any
 	if n := cfg.pageSize; n > 0 && len(views) > n {
-		writeJSON(w, http.StatusOK, jsonContentType, sellfernPage{Success: true, Data: views[:n], HasMore: true,
-			NextCursor: "c" + strconv.Itoa(n)})
-		return
+		page = map[string]any{"has_more": true, "next_cursor": "c" + strconv.Itoa(n)}
+		if cfg.sellfernPageStyle {
+			page = map[string]any{"meta": map[string]any{"page": 1, "limit": n, "total": len(views),
+				"totalPages": (len(views) + n - 1) / n}}
+		}
+		views = views[:n]
 	}
-	a.ok(w, http.StatusOK, views)
+	a.okList(w, cfg, routeSellfernList, views, page)
 }
 
-// sellfernPage is a list answer that holds one page (SetPageSize).
-type sellfernPage struct {
-	Success    bool   `json:"success"`
-	Data       any    `json:"data"`
-	HasMore    bool   `json:"has_more"`
-	NextCursor string `json:"next_cursor"`
+// okList answers a list call: the envelope with page (the keys that say it is one page, or nil) and the route's
+// ListHint merged in.
+func (a *sellfernAPI) okList(w http.ResponseWriter, cfg runtimeConfig, route string, data any, page map[string]any) {
+	hint := applyListHint(w, cfg, route)
+	if page == nil && hint == nil {
+		a.ok(w, http.StatusOK, data)
+		return
+	}
+	body := map[string]any{"success": true, "data": data, "meta": map[string]any{"request_id": a.meta().RequestID}}
+	mergeJSON(body, page)
+	mergeJSON(body, hint)
+	writeJSON(w, http.StatusOK, jsonContentType, body)
 }
 
 func (a *sellfernAPI) create(w http.ResponseWriter, r *http.Request, _ string) {
@@ -233,7 +243,7 @@ func (a *sellfernAPI) listDeliveries(w http.ResponseWriter, _ *http.Request, id 
 	for i, d := range ds {
 		views[i] = deliveryView(d)
 	}
-	a.ok(w, http.StatusOK, views)
+	a.okList(w, a.srv.config(), routeSellfernDeliveries, views, nil)
 }
 
 // respondWebhook answers with one webhook, its events shuffled when asked:

@@ -172,6 +172,7 @@ func (a *selsupAPI) list(w http.ResponseWriter, r *http.Request, clientID int64,
 		w.Header().Set("Link", fmt.Sprintf(`<%s?page=2&size=%d>; rel="next"`, r.URL.Path, n))
 		views = views[:n]
 	}
+	applyListHint(w, cfg, routeSelSupList) // a bare array: only the hint's headers
 	writeJSON(w, http.StatusOK, selsupContentType, views)
 }
 

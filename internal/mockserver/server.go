@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -73,6 +74,9 @@ type runtimeConfig struct {
 	notServed      bool
 	pageSize       int
 	deliverySuffix string
+	// sellfernPageStyle and listHints: how a list says more follows (pages.go).
+	sellfernPageStyle bool
+	listHints         map[string]ListHint
 }
 
 // Server is the mock. It implements http.Handler, so it can be mounted in an
@@ -92,6 +96,8 @@ type Server struct {
 
 	twinMu sync.Mutex
 	twins  []string // ids of the webhooks SetTwin made
+
+	answered atomic.Uint64 // Sellfern answers so far, for their request ids
 
 	lifeMu  sync.Mutex
 	started bool

@@ -6,7 +6,6 @@
 package transport
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -16,7 +15,6 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
-	"slices"
 	"strings"
 	"time"
 
@@ -488,54 +486,3 @@ func IsLoopback(host string) bool {
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
 }
-
-// Incomplete says how an answer to a list call shows that it holds only one page of a longer list, or returns ""
-// when it shows nothing of the kind: a Link header with rel="next"; an X-Has-More, X-Next-Page or X-Next-Cursor
-// header; or, in a JSON object body (at its top, or in a "meta", "pagination" or "paging" object), "has_more" or
-// "hasMore" true, or a next cursor, page, token or link that is not empty. Neither API documents pages; a
-// service that starts paging must not have its first page read as all there is.
-func (r *Response) Incomplete() string {
-	for _, link := range r.Header.Values("Link") {
-		for part := range strings.SplitSeq(link, ",") {
-			if relNext.MatchString(part) {
-				return `a Link header with rel="next"`
-			}
-		}
-	}
-	for _, name := range []string{"X-Next-Page", "X-Next-Cursor"} {
-		if v := strings.TrimSpace(r.Header.Get(name)); v != "" {
-			return fmt.Sprintf("an %s header (%q)", name, CleanText(v, 40))
-		}
-	}
-	if strings.EqualFold(strings.TrimSpace(r.Header.Get("X-Has-More")), "true") {
-		return "an X-Has-More: true header"
-	}
-	var top map[string]json.RawMessage
-	if json.Unmarshal(r.Body, &top) != nil {
-		return ""
-	}
-	objects := []map[string]json.RawMessage{top}
-	for _, nested := range []string{"meta", "pagination", "paging"} {
-		var inner map[string]json.RawMessage
-		if json.Unmarshal(top[nested], &inner) == nil && inner != nil {
-			objects = append(objects, inner)
-		}
-	}
-	for _, obj := range objects {
-		for _, key := range []string{"has_more", "hasMore"} {
-			if string(bytes.TrimSpace(obj[key])) == "true" {
-				return fmt.Sprintf(`"%s": true`, key)
-			}
-		}
-		for _, key := range []string{"next_cursor", "nextCursor", "next_page", "nextPage", "next_page_token",
-			"nextPageToken", "next", "next_url", "nextUrl"} {
-			if v := bytes.TrimSpace(obj[key]); len(v) > 0 && !slices.Contains([]string{"null", `""`, "false", "0"}, string(v)) {
-				return fmt.Sprintf(`"%s": %s`, key, CleanText(string(v), 60))
-			}
-		}
-	}
-	return ""
-}
-
-// relNext matches one link of a Link header whose relation is "next".
-var relNext = regexp.MustCompile(`(?i);\s*rel\s*=\s*"?(?:[^";]*\s)?next(?:\s[^";]*)?"?\s*(?:;|$)`)
