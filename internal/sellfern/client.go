@@ -101,6 +101,7 @@ func New(cfg Config) (*Client, error) {
 		AuthValue:      "Bearer " + cfg.Token,
 		Secrets:        []string{cfg.Token},
 		SecretPatterns: []*regexp.Regexp{signingSecret},
+		RequestID:      requestID,
 	})
 	if err != nil {
 		return nil, err
@@ -168,10 +169,15 @@ func readEnvelope(resp *transport.Response, sensitive bool) (*envelope, error) {
 	return &env, nil
 }
 
-// failureOf is the code and message a 2xx answer that says it failed gives for it, fit for a message.
+// failureOf is the code and message a 2xx answer that says it failed gives for it, fit for a message; the
+// message ends with the error's details, when it has some.
 func failureOf(resp *transport.Response) (code, message string) {
 	code, message = decodeErrorBody(resp.Body)
-	return resp.Text(code, maxCode), resp.Text(message, maxMessage)
+	code, message = resp.Text(code, maxCode), resp.Text(message, maxMessage)
+	if details, _ := errorDetails(resp.Body, resp.Text); details != "" {
+		message = strings.TrimPrefix(message+"; details: "+details, "; ")
+	}
+	return code, message
 }
 
 // decodeData reads an envelope's data into v, which the call promises to be a JSON value opening with open ('['

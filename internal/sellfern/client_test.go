@@ -259,17 +259,20 @@ func TestAgainstStartedMock(t *testing.T) {
 	if !IsAuth(err) {
 		t.Fatalf("bad token: %v", err)
 	}
-	wantFragments(t, checkMessage(t, err), []string{"Sellfern rejected the token (HTTP 401 unauthorized): it is invalid or has been revoked"}, []string{"sk_test_revoked_0000"})
+	wantFragments(t, checkMessage(t, err), []string{"Sellfern rejected the token (HTTP 401 unauthorized, request id req_",
+		"): it is missing, invalid, expired or revoked", "a Sellfern API v2 token (sk_live_…, made in Sellfern's Settings → API Tokens)",
+		`a key of Sellfern's "public V1" API, sent as x-api-key, is not one`}, []string{"sk_test_revoked_0000"})
 
 	_, err = newClient(t, m.SellfernBaseURL(), noScopeToken, transport.DefaultMaxRetries).ListWebhooks(ctx)
 	if !IsAuth(err) {
 		t.Fatalf("token without scope: %v", err)
 	}
-	wantFragments(t, checkMessage(t, err), []string{"HTTP 403 missing_scope", "webhooks:manage"}, nil)
+	wantFragments(t, checkMessage(t, err), []string{"(HTTP 403 missing_scope, request id req_", "the token does not have the webhooks:manage scope",
+		`details: {"required_scope":"webhooks:manage"}`}, nil)
 
 	// A create the server refuses as invalid shows the server's own words.
 	_, err = newClient(t, m.SellfernBaseURL(), testToken, transport.DefaultMaxRetries).CreateWebhook(ctx, CreateRequest{URL: "https://h.example.com/y", Events: []string{"order.deleted"}})
-	wantFragments(t, checkMessage(t, err), []string{"Sellfern rejected the request as invalid (HTTP 400 validation_error)", `unknown event "order.deleted"`}, nil)
+	wantFragments(t, checkMessage(t, err), []string{"Sellfern rejected the request as invalid (HTTP 400 validation_error, request id req_", `unknown event "order.deleted"`}, nil)
 	if n := len(m.SellfernWebhooks()); n != 1 {
 		t.Errorf("mock holds %d webhooks, want 1", n)
 	}
@@ -405,11 +408,23 @@ func TestErrorMessages(t *testing.T) {
 	huge := strings.Repeat("A", 1<<20)
 	cases := []errorCase{
 		{name: "401 envelope", status: 401, body: `{"success":false,"error":{"code":"unauthorized","message":"token is invalid or revoked"}}`, call: "list",
-			want: []string{"Sellfern rejected the token (HTTP 401 unauthorized): it is invalid or has been revoked", "token is invalid or revoked"}, auth: true},
+			want: []string{"Sellfern rejected the token (HTTP 401 unauthorized): it is missing, invalid, expired or revoked: token is invalid or revoked."}, auth: true},
 		{name: "401 empty", status: 401, call: "list",
-			want: []string{"Sellfern rejected the token (HTTP 401): it is invalid or has been revoked", "empty response body"}, auth: true},
+			want: []string{"Sellfern rejected the token (HTTP 401): it is missing, invalid, expired or revoked", "empty response body"}, auth: true},
 		{name: "403 missing_scope envelope", status: 403, body: `{"success":false,"error":{"code":"missing_scope","message":"token lacks the required scope"}}`, call: "list",
-			want: []string{"Sellfern refused the call (HTTP 403 missing_scope)", "the token does not have the webhooks:manage scope", "issue a token with webhooks:manage"}, auth: true},
+			want: []string{"Sellfern refused the call (HTTP 403 missing_scope)", "the token does not have the webhooks:manage scope", "Issue a token with webhooks:manage"}, auth: true},
+		{name: "403 missing_scope names the scope of its details", status: 403,
+			body: `{"success":false,"error":{"code":"missing_scope","message":"no","details":{"required_scope":"webhooks:read"}},"meta":{"request_id":"req_8f2c"}}`, call: "list",
+			want: []string{`Sellfern refused the call (HTTP 403 missing_scope, request id req_8f2c): the token does not have the webhooks:read scope that this call needs: no; details: {"required_scope":"webhooks:read"}. Issue a token with webhooks:read`},
+			notWant: []string{"webhooks:manage"}, auth: true},
+		{name: "request id and details of any error", status: 400,
+			body: `{"success":false,"error":{"code":"validation_error","message":"bad url","details":{"field":"url", "hint": [1, 2]}},"meta":{"request_id":"req_abc123"}}`, call: "update",
+			want: []string{`Sellfern rejected the request as invalid (HTTP 400 validation_error, request id req_abc123): bad url; details: {"field":"url","hint":[1,2]}`}},
+		{name: "details are redacted and escaped", status: 400,
+			body: `{"success":false,"error":{"code":"validation_error","message":"m","details":{"echo":"Bearer ` + testToken + `","s":"whsec_abc","x":"\u001b]0;t\u0007"}},"meta":{"request_id":"req_\u001b[31m"}}`, call: "update",
+			want: []string{`request id req_\x1b[31m)`, `details: {"echo":"***","s":"***","x":"\u001b]0;t\u0007"}`}, notWant: []string{"whsec_abc"}},
+		{name: "a request id on a 404", status: 404, body: `{"success":false,"error":{"code":"not_found","message":"gone"},"meta":{"request_id":"req_1"}}`, call: "list",
+			want: []string{"with HTTP 404 not_found (request id req_1): gone: the base URL"}},
 		{name: "403 missing_scope flat", status: 403, body: `{"error":"missing_scope","message":"scope"}`, call: "update",
 			want: []string{"HTTP 403 missing_scope", "webhooks:manage"}, auth: true},
 		{name: "403 other", status: 403, body: `{"success":false,"error":{"code":"account_suspended","message":"Account suspended for non-payment"}}`, call: "list",

@@ -1,9 +1,18 @@
 package transport
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
+
+	"github.com/hashicorp/terraform-plugin-log/tflogtest"
 )
 
 // TestIncomplete: every common way a list answer says that more follows is named, wherever it sits (headers, the
@@ -112,5 +121,69 @@ func TestIncompleteEscapesWhatItQuotes(t *testing.T) {
 	got := r.Incomplete(1)
 	if strings.ContainsAny(got, "\x1b\x07") || !strings.Contains(got, `\u001b]0;pwned\u0007`) || len([]rune(got)) > 80 {
 		t.Fatalf("%q", got)
+	}
+}
+
+// metaRequestID reads {"meta": {"request_id": …}}, as the Sellfern client tells the transport to.
+func metaRequestID(_ http.Header, body []byte) string {
+	var env struct {
+		Meta struct {
+			RequestID string `json:"request_id"`
+		} `json:"meta"`
+	}
+	_ = json.Unmarshal(body, &env)
+	return env.Meta.RequestID
+}
+
+// TestRequestIDInLogAndErrors: the request id a service gives each answer is in the debug line of every attempt,
+// in the answer, and in the errors about it, redacted and escaped; the body is read for it and still reaches the
+// caller whole.
+func TestRequestIDInLogAndErrors(t *testing.T) {
+	var logs bytes.Buffer
+	ctx := tflogtest.RootLogger(context.Background(), &logs)
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch n.Add(1) {
+		case 1:
+			w.WriteHeader(http.StatusServiceUnavailable)
+			io.WriteString(w, `{"meta":{"request_id":"req_first"}}`)
+		case 2:
+			io.WriteString(w, `{"data":[1,2],"total":3,"meta":{"request_id":"req_second"}}`)
+		default:
+			w.WriteHeader(http.StatusBadRequest)
+			io.WriteString(w, `{"meta":{"request_id":"req_`+"\\u001b[31m"+`sk_test_secret_token"}}`)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	c := newClient(t, srv.URL, func(cfg *Config) { cfg.RequestID = metaRequestID })
+	resp, err := c.Do(ctx, http.MethodGet, "list", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.RequestID != "req_second" || !strings.HasPrefix(string(resp.Body), `{"data":[1,2]`) {
+		t.Fatalf("answer: id %q, body %s", resp.RequestID, resp.Body)
+	}
+	if msg := resp.NotAsPromised("only part of it: " + resp.Incomplete(2)).Error(); !strings.Contains(msg,
+		`Test API answered GET /list with HTTP 200 (request id req_second) but only part of it: "total": 3, where the answer holds 2`) {
+		t.Fatalf("decode error: %s", msg)
+	}
+	entries, err := tflogtest.MultilineJSONDecode(&logs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []any
+	for _, e := range entries {
+		if e["@message"] == "API request" {
+			ids = append(ids, e["request_id"])
+		}
+	}
+	if len(ids) != 2 || ids[0] != "req_first" || ids[1] != "req_second" {
+		t.Fatalf("the debug lines carry the request ids %v, want req_first then req_second", ids)
+	}
+
+	_, err = c.Do(ctx, http.MethodGet, "x", nil, nil)
+	var se *StatusError
+	if !errors.As(err, &se) || se.RequestID != `req_\x1b[31m***` || !strings.Contains(err.Error(), `with HTTP 400 (request id req_\x1b[31m***)`) {
+		t.Fatalf("status error: %v (id %q)", err, se.RequestID)
 	}
 }

@@ -66,6 +66,10 @@ type Config struct {
 	// SecretPatterns match secrets the client cannot know in advance (a webhook signing secret a server echoes
 	// back); every match is redacted like Secrets.
 	SecretPatterns []*regexp.Regexp
+	// RequestID reads the id a service gives each answer for its support to find it (Sellfern's meta.request_id),
+	// or returns ""; nil for a service that gives none. The id, redacted and escaped, is logged with every attempt
+	// and carried by every error about an answer.
+	RequestID func(header http.Header, body []byte) string
 
 	MinBackoff    time.Duration
 	MaxBackoff    time.Duration
@@ -89,7 +93,9 @@ type Response struct {
 	StatusCode int
 	Header     http.Header
 	Body       []byte
-	redact     func(string) string
+	// RequestID is the service's id of this answer (Config.RequestID), fit for a message, or "".
+	RequestID string
+	redact    func(string) string
 }
 
 // Decode reads the body as JSON into v, ignoring unknown fields (a real API adds fields over time). A body that
@@ -113,7 +119,8 @@ func (r *Response) DecodeSensitive(v any) error {
 // NotAsPromised is the *DecodeError for a 2xx answer that does not carry what the call promises: detail says
 // what is wrong with it, after "with HTTP 200 but".
 func (r *Response) NotAsPromised(detail string) error {
-	return &DecodeError{Service: r.Service, Method: r.Method, Path: r.Path, StatusCode: r.StatusCode, Detail: detail}
+	return &DecodeError{Service: r.Service, Method: r.Method, Path: r.Path, StatusCode: r.StatusCode, Detail: detail,
+		RequestID: r.RequestID}
 }
 
 // ServerTime is the server's clock when it answered, from the Date header every HTTP server with a clock sends
@@ -304,8 +311,10 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 	if err != nil {
 		return nil, c.redacted(&NetworkError{Service: c.cfg.Service, Method: method, Path: state.path, Attempts: state.attempts, Err: err})
 	}
+	requestID := c.requestID(resp.Header, data)
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil, &StatusError{
+			RequestID:  requestID,
 			Refusals:   state.refusalCount(),
 			Bound:      c.cfg.MaxElapsed,
 			Service:    c.cfg.Service,
@@ -320,7 +329,18 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 		}
 	}
 	return &Response{Service: c.cfg.Service, Method: method, Path: state.path, StatusCode: resp.StatusCode,
-		Header: resp.Header, Body: data, redact: c.Redact}, nil
+		Header: resp.Header, Body: data, RequestID: requestID, redact: c.Redact}, nil
+}
+
+// maxRequestIDLength bounds a request id in a message or a log line: a real one is a short token.
+const maxRequestIDLength = 100
+
+// requestID is the service's id of an answer (Config.RequestID), redacted and escaped, or "".
+func (c *Client) requestID(header http.Header, body []byte) string {
+	if c.cfg.RequestID == nil {
+		return ""
+	}
+	return CleanText(c.Redact(c.cfg.RequestID(header, body)), maxRequestIDLength)
 }
 
 // networkError explains a call that ended without an HTTP answer, saying whether the caller cancelled it, the
