@@ -415,7 +415,7 @@ func TestErrorMessages(t *testing.T) {
 			want: []string{"Sellfern refused the call (HTTP 403 missing_scope)", "the token does not have the webhooks:manage scope", "Issue a token with webhooks:manage"}, auth: true},
 		{name: "403 missing_scope names the scope of its details", status: 403,
 			body: `{"success":false,"error":{"code":"missing_scope","message":"no","details":{"required_scope":"webhooks:read"}},"meta":{"request_id":"req_8f2c"}}`, call: "list",
-			want: []string{`Sellfern refused the call (HTTP 403 missing_scope, request id req_8f2c): the token does not have the webhooks:read scope that this call needs: no; details: {"required_scope":"webhooks:read"}. Issue a token with webhooks:read`},
+			want:    []string{`Sellfern refused the call (HTTP 403 missing_scope, request id req_8f2c): the token does not have the webhooks:read scope that this call needs: no; details: {"required_scope":"webhooks:read"}. Issue a token with webhooks:read`},
 			notWant: []string{"webhooks:manage"}, auth: true},
 		{name: "request id and details of any error", status: 400,
 			body: `{"success":false,"error":{"code":"validation_error","message":"bad url","details":{"field":"url", "hint": [1, 2]}},"meta":{"request_id":"req_abc123"}}`, call: "update",
