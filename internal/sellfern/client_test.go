@@ -964,6 +964,17 @@ func TestSuccessStatusThatFailsIsAnError(t *testing.T) {
 		{"delete says it failed", "delete", `{"success":false,"error":{"code":"locked","message":"try later"}}`,
 			[]string{"Sellfern API answered DELETE /api/v2/webhooks/wh_abc123 with HTTP 200 but", `"success" is false (locked: try later)`}},
 		{"deliveries with null data", "deliveries", `{"success":true,"data":null}`, []string{`where the list of deliveries belongs`}},
+		// Text from the server is escaped once: a backslash of the escape is not escaped again.
+		{"data that is a string with a bidi override", "list", `{"success":true,"data":"` + "\u202e" + `exe.txt"}`,
+			[]string{`"data" that is not the list of webhooks: "\"\u202eexe.txt\""`}},
+		{"a time with controls", "list", `{"success":true,"data":[` + strings.Replace(listed, `2026-05-22T10:00:00Z`, `\u001b[31m`, 1) + `]}`,
+			[]string{`a "created_at" that is not an RFC 3339 time ("\x1b[31m")`}},
+		{"a page that says so, with its request id", "list", `{"success":true,"data":[],"meta":{"total":"2","request_id":"req_7"}}`,
+			[]string{`Sellfern API answered GET /api/v2/webhooks with HTTP 200 (request id req_7) but only part of the list of webhooks: ` +
+				`the answer says more follows ("meta.total": "2", where the answer holds 0)`}},
+		{"says it failed, with its request id and details", "delete",
+			`{"success":false,"error":{"code":"locked","message":"try later","details":{"retry_in":"5m"}},"meta":{"request_id":"req_9"}}`,
+			[]string{`with HTTP 200 (request id req_9) but "success" is false (locked: try later; details: {"retry_in":"5m"})`}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -175,7 +175,7 @@ func describeBody(resp *transport.Response) string {
 	if fields, ok := decodeErrorFields(resp.Body, resp.Text); ok {
 		return "an error body (" + fields + ")"
 	}
-	return transport.BodySnippet(resp.Header, []byte(resp.Text(string(resp.Body), 200)))
+	return resp.Snippet(resp.Body)
 }
 
 // GetWebhook finds one webhook in the list. A missing id gives a *NotFoundError; a list that fails gives its

@@ -165,7 +165,7 @@ func incompleteHeaders(values func(string) []string, items int) string {
 	}
 	for _, name := range []string{"X-Next-Page", "X-Next-Cursor", "X-Next-Page-Token"} {
 		if v := get(name); v != "" && !empty(json.RawMessage(strconv.Quote(v))) {
-			return fmt.Sprintf("an %s header (%q)", name, CleanText(v, 40))
+			return fmt.Sprintf(`an %s header ("%s")`, name, CleanText(v, 40))
 		}
 	}
 	if items >= 0 {

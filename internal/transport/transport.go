@@ -102,9 +102,18 @@ type Response struct {
 // is not JSON of that shape gives a *DecodeError quoting a short, redacted excerpt of it.
 func (r *Response) Decode(v any) error {
 	if err := json.Unmarshal(r.Body, v); err != nil {
-		return r.NotAsPromised("a body that is not the documented JSON: " + BodySnippet(r.Header, []byte(r.redact(string(r.Body)))))
+		return r.NotAsPromised("a body that is not the documented JSON: " + r.Snippet(r.Body))
 	}
 	return nil
+}
+
+// Snippet is BodySnippet of part of the body (all of it, or a piece of it such as a JSON value), secrets redacted:
+// quoted and escaped once, for a message.
+func (r *Response) Snippet(part []byte) string {
+	if r.redact != nil {
+		part = []byte(r.redact(string(part)))
+	}
+	return BodySnippet(r.Header, part)
 }
 
 // DecodeSensitive is Decode for answers that may carry a secret of their own (a create's signing secret): the
