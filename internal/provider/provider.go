@@ -121,8 +121,9 @@ func (p *WebhooksProvider) Schema(_ context.Context, _ provider.SchemaRequest, r
 					"token": schema.StringAttribute{
 						Optional:  true,
 						Sensitive: true,
-						MarkdownDescription: "Sellfern API token (they look like `sk_live_…`) with the `webhooks:manage` scope. " +
-							"May also be set with the `" + EnvSellfernToken + "` environment variable.",
+						MarkdownDescription: "Sellfern API v2 token (`sk_live_…`, made in Sellfern's Settings → API Tokens) " +
+							"with the `webhooks:manage` scope; a key of Sellfern's \"public V1\" API (`x-api-key`) does not " +
+							"work. May also be set with the `" + EnvSellfernToken + "` environment variable.",
 						Validators: []validator.String{notBlank()},
 					},
 					"base_url": schema.StringAttribute{
