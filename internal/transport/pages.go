@@ -32,14 +32,41 @@ import (
 // a Content-Range that covers everything. The answer names the first hint found, headers first, then the body from
 // its top down, as `"meta.total": 20, where the answer holds 10`.
 func (r *Response) Incomplete(items int) string {
-	if how := incompleteHeaders(r.Header.Values, items); how != "" {
+	q := quoter{redact: r.redact}
+	if how := q.incompleteHeaders(r.Header.Values, items); how != "" {
 		return how
 	}
 	var top map[string]json.RawMessage
 	if json.Unmarshal(r.Body, &top) != nil || top == nil {
 		return ""
 	}
-	return incompleteBody(top, items)
+	return q.incompleteBody(top, items)
+}
+
+// quoter shows what a hint said in a message: secrets redacted (a next link may carry a token), escaped, short.
+type quoter struct {
+	redact func(string) string
+}
+
+// text is s, redacted, escaped and cut to maxLen runes.
+func (q quoter) text(s string, maxLen int) string {
+	if q.redact != nil {
+		s = q.redact(s)
+	}
+	return CleanText(s, maxLen)
+}
+
+// shown is a JSON value as a message quotes it: a string decoded and quoted, anything else compact.
+func (q quoter) shown(v json.RawMessage) string {
+	var s string
+	if json.Unmarshal(v, &s) == nil {
+		return `"` + q.text(s, 60) + `"`
+	}
+	var compact bytes.Buffer
+	if json.Compact(&compact, v) == nil {
+		v = compact.Bytes()
+	}
+	return q.text(string(v), 60)
 }
 
 // The keys that say more follows, by what their value must be to say it. The lists are in the order they are
@@ -57,7 +84,7 @@ var (
 const maxNesting = 3
 
 // incompleteBody searches a JSON object and the containers under it, breadth first, for a hint that more follows.
-func incompleteBody(top map[string]json.RawMessage, items int) string {
+func (q quoter) incompleteBody(top map[string]json.RawMessage, items int) string {
 	type level struct {
 		path  string
 		depth int
@@ -67,7 +94,7 @@ func incompleteBody(top map[string]json.RawMessage, items int) string {
 	for len(queue) > 0 {
 		cur := queue[0]
 		queue = queue[1:]
-		if how := incompleteObject(cur.path, cur.obj, items); how != "" {
+		if how := q.incompleteObject(cur.path, cur.obj, items); how != "" {
 			return how
 		}
 		if cur.depth >= maxNesting {
@@ -84,7 +111,7 @@ func incompleteBody(top map[string]json.RawMessage, items int) string {
 				continue
 			}
 			if key == "links" || key == "_links" {
-				if how := nextInLinkArray(join(cur.path, key), raw); how != "" {
+				if how := q.nextInLinkArray(join(cur.path, key), raw); how != "" {
 					return how
 				}
 			}
@@ -94,39 +121,39 @@ func incompleteBody(top map[string]json.RawMessage, items int) string {
 }
 
 // incompleteObject looks at the keys of one object (at path) for a hint that more follows.
-func incompleteObject(path string, obj map[string]json.RawMessage, items int) string {
+func (q quoter) incompleteObject(path string, obj map[string]json.RawMessage, items int) string {
 	for _, key := range moreKeys {
 		if v, ok := obj[key]; ok && truthy(v) {
-			return fmt.Sprintf("%q: %s", join(path, key), shown(v))
+			return fmt.Sprintf("%q: %s", join(path, key), q.shown(v))
 		}
 	}
 	for _, key := range lastKeys {
 		if v, ok := obj[key]; ok && falsy(v) {
-			return fmt.Sprintf("%q: %s", join(path, key), shown(v))
+			return fmt.Sprintf("%q: %s", join(path, key), q.shown(v))
 		}
 	}
 	for _, key := range nextKeys {
 		if v, ok := obj[key]; ok && !empty(v) {
-			return fmt.Sprintf("%q: %s", join(path, key), shown(v))
+			return fmt.Sprintf("%q: %s", join(path, key), q.shown(v))
 		}
 	}
 	if items >= 0 {
 		for _, key := range totalKeys {
 			if n, ok := number(obj[key]); ok && n > float64(items) {
-				return fmt.Sprintf("%q: %s, where the answer holds %d", join(path, key), shown(obj[key]), items)
+				return fmt.Sprintf("%q: %s, where the answer holds %d", join(path, key), q.shown(obj[key]), items)
 			}
 		}
 	}
 	for _, key := range pagesKeys {
 		if n, ok := number(obj[key]); ok && n > 1 {
-			return fmt.Sprintf("%q: %s, more than one page", join(path, key), shown(obj[key]))
+			return fmt.Sprintf("%q: %s, more than one page", join(path, key), q.shown(obj[key]))
 		}
 	}
 	return ""
 }
 
 // nextInLinkArray finds a link with relation "next" in a links array: [{"rel": "next", "href": "…"}].
-func nextInLinkArray(path string, raw json.RawMessage) string {
+func (q quoter) nextInLinkArray(path string, raw json.RawMessage) string {
 	var links []map[string]json.RawMessage
 	if json.Unmarshal(raw, &links) != nil {
 		return ""
@@ -138,7 +165,7 @@ func nextInLinkArray(path string, raw json.RawMessage) string {
 		}
 		for _, target := range []string{"href", "url", "uri"} {
 			if v, ok := link[target]; ok && !empty(v) {
-				return fmt.Sprintf("%q with a link whose rel is \"next\" (%s)", path, shown(v))
+				return fmt.Sprintf("%q with a link whose rel is \"next\" (%s)", path, q.shown(v))
 			}
 		}
 	}
@@ -146,7 +173,7 @@ func nextInLinkArray(path string, raw json.RawMessage) string {
 }
 
 // incompleteHeaders looks at the headers of a list answer for a hint that more follows.
-func incompleteHeaders(values func(string) []string, items int) string {
+func (q quoter) incompleteHeaders(values func(string) []string, items int) string {
 	for _, link := range values("Link") {
 		for part := range strings.SplitSeq(link, ",") {
 			if relNext.MatchString(part) {
@@ -161,11 +188,11 @@ func incompleteHeaders(values func(string) []string, items int) string {
 		return ""
 	}
 	if v := get("X-Has-More"); v != "" && truthy(json.RawMessage(strconv.Quote(v))) {
-		return fmt.Sprintf("an X-Has-More: %s header", CleanText(v, 20))
+		return fmt.Sprintf("an X-Has-More: %s header", q.text(v, 20))
 	}
 	for _, name := range []string{"X-Next-Page", "X-Next-Cursor", "X-Next-Page-Token"} {
 		if v := get(name); v != "" && !empty(json.RawMessage(strconv.Quote(v))) {
-			return fmt.Sprintf(`an %s header ("%s")`, name, CleanText(v, 40))
+			return fmt.Sprintf(`an %s header ("%s")`, name, q.text(v, 40))
 		}
 	}
 	if items >= 0 {
@@ -181,7 +208,7 @@ func incompleteHeaders(values func(string) []string, items int) string {
 		}
 	}
 	if v := get("Content-Range"); v != "" && rangeIsPart(v, items) {
-		return fmt.Sprintf("a Content-Range: %s header", CleanText(v, 60))
+		return fmt.Sprintf("a Content-Range: %s header", q.text(v, 60))
 	}
 	return ""
 }
@@ -293,15 +320,6 @@ func number(v json.RawMessage) (float64, bool) {
 		return 0, false
 	}
 	return n, true
-}
-
-// shown is a JSON value as a message quotes it: compact, escaped for a terminal, and short.
-func shown(v json.RawMessage) string {
-	var compact bytes.Buffer
-	if json.Compact(&compact, v) == nil {
-		v = compact.Bytes()
-	}
-	return CleanText(string(v), 60)
 }
 
 func join(path, key string) string {

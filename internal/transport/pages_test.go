@@ -56,7 +56,7 @@ func TestIncomplete(t *testing.T) {
 		// has_more in any form.
 		{name: "has_more true", body: `{"has_more":true}`, items: 1, want: `"has_more": true`},
 		{name: "has_more string", body: `{"has_more":"true"}`, items: 1, want: `"has_more": "true"`},
-		{name: "has_more string in capitals", body: `{"paging":{"has_more":" TRUE "}}`, items: 1, want: `"paging.has_more": " TRUE "`},
+		{name: "has_more string in capitals", body: `{"paging":{"has_more":" TRUE "}}`, items: 1, want: `"paging.has_more": "TRUE"`},
 		{name: "has_more 1", body: `{"has_more":1}`, items: 1, want: `"has_more": 1`},
 		{name: "meta.hasNext", body: `{"meta":{"hasNext":true}}`, items: 1, want: `"meta.hasNext": true`},
 		{name: "hasMore", body: `{"pagination":{"hasMore":"yes"}}`, items: 1, want: `"pagination.hasMore": "yes"`},
@@ -114,13 +114,24 @@ func TestIncomplete(t *testing.T) {
 	}
 }
 
-// TestIncompleteEscapesWhatItQuotes: a hint's value is quoted escaped and short, so that a server cannot write to
-// the terminal through it.
-func TestIncompleteEscapesWhatItQuotes(t *testing.T) {
+// TestIncompleteQuotesSafely: a hint's value is quoted escaped once, short, and without the secrets the client
+// redacts (a next link may carry the token that asked for it), so that a server can neither write to the terminal
+// nor have a secret shown through it.
+func TestIncompleteQuotesSafely(t *testing.T) {
 	r := &Response{Header: http.Header{}, Body: []byte(`{"next":"\u001b]0;pwned\u0007` + strings.Repeat("x", 200) + `"}`)}
 	got := r.Incomplete(1)
-	if strings.ContainsAny(got, "\x1b\x07") || !strings.Contains(got, `\u001b]0;pwned\u0007`) || len([]rune(got)) > 80 {
+	if strings.ContainsAny(got, "\x1b\x07") || !strings.HasPrefix(got, `"next": "\x1b]0;pwned\x07xxx`) || len([]rune(got)) > 80 {
 		t.Fatalf("%q", got)
+	}
+	redact := func(s string) string { return strings.ReplaceAll(s, "sk_live_secret", "***") }
+	for _, r := range []*Response{
+		{Header: http.Header{}, Body: []byte(`{"links":{"next":"/x?token=sk_live_\u0073ecret"}}`), redact: redact},
+		{Header: http.Header{}, Body: []byte(`{"_links":{"next":{"href":"/x?token=sk_live_secret"}}}`), redact: redact},
+		{Header: http.Header{"X-Next-Cursor": {"sk_live_secret"}}, redact: redact},
+	} {
+		if got := r.Incomplete(1); got == "" || strings.Contains(got, "sk_live_secret") || !strings.Contains(got, "***") {
+			t.Errorf("%q", got)
+		}
 	}
 }
 
