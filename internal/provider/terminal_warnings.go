@@ -44,13 +44,21 @@ func warnUnsafeValues(diags *diag.Diagnostics, service, what string, values ...h
 		held[i] = "its " + a + " as " + strings.Join(shown[a], ", ")
 	}
 	diags.AddWarning(fmt.Sprintf("%s has control or formatting characters in its %s", safetext.Escape(what),
-		strings.Join(attributes, " and ")),
+		andList(attributes)),
 		fmt.Sprintf("%s holds %s (shown here with those characters escaped). State keeps the values exactly as %s "+
 			"holds them, and Terraform prints attribute values as they are: a plan that shows them (a change, or "+
 			"drift), a -refresh-only run, terraform show and outputs write these characters to the terminal raw, "+
 			"where they can hide or reorder text, forge lines of output, or change the window's title or colours. "+
 			"Someone who can change this account's webhooks wrote them: check the webhook on %s and give it clean "+
-			"values.", service, strings.Join(held, " and "), service, service))
+			"values.", service, andList(held), service, service))
+}
+
+// andList joins items as a sentence does: "a", "a and b", "a, b and c".
+func andList(items []string) string {
+	if len(items) < 2 {
+		return strings.Join(items, "")
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
 }
 
 // warnUnsafeSellfern applies warnUnsafeValues to what Sellfern lists for a webhook.
