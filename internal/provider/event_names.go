@@ -110,11 +110,11 @@ func quotedNames(names []string) string {
 	return out
 }
 
-// shortList joins up to max names (of the form, so safe to show as they are) and counts the rest.
-func shortList(names []string, max int) string {
-	out := strings.Join(names[:min(len(names), max)], ", ")
-	if len(names) > max {
-		out += fmt.Sprintf(" and %d more", len(names)-max)
+// shortList joins up to limit names (of the form, so safe to show as they are) and counts the rest.
+func shortList(names []string, limit int) string {
+	out := strings.Join(names[:min(len(names), limit)], ", ")
+	if len(names) > limit {
+		out += fmt.Sprintf(" and %d more", len(names)-limit)
 	}
 	return out
 }
@@ -122,33 +122,7 @@ func shortList(names []string, max int) string {
 // eventNameSet validates a set of names: no null element, every element of the form, a warning naming those the
 // provider does not know. One error and one warning at most, however large the set.
 func eventNameSet(n eventNames, onUnknown string) validator.Set {
-	return eventNameSetCheck{names: n, onUnknown: onUnknown}
-}
-
-type eventNameSetCheck struct {
-	names     eventNames
-	onUnknown string
-}
-
-func (v eventNameSetCheck) Description(context.Context) string {
-	return fmt.Sprintf("no null element; each %s %s, one of %s or another of that form, which the service judges",
-		v.names.service, v.names.noun, v.names.knownList())
-}
-
-func (v eventNameSetCheck) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
-
-func (v eventNameSetCheck) ValidateSet(ctx context.Context, req validator.SetRequest, resp *validator.SetResponse) {
-	setvalidator.NoNullValues().ValidateSet(ctx, req, resp)
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	var names []string
-	for _, e := range req.ConfigValue.Elements() {
-		if s, ok := e.(basetypes.StringValue); ok && !s.IsNull() && !s.IsUnknown() {
-			names = append(names, s.ValueString())
-		}
-	}
-	v.names.report(req.Path, names, v.onUnknown, &resp.Diagnostics)
+	return eventNameCheck{names: n, onUnknown: onUnknown}
 }
 
 // eventName validates one name (a list resource's filter) as eventNameSet validates each element of a set.
@@ -162,10 +136,25 @@ type eventNameCheck struct {
 }
 
 func (v eventNameCheck) Description(context.Context) string {
-	return fmt.Sprintf("a %s %s, one of %s or another of that form", v.names.service, v.names.noun, v.names.knownList())
+	return fmt.Sprintf("a %s %s: one of %s, or another of that form, which the service judges", v.names.service,
+		v.names.noun, v.names.knownList())
 }
 
 func (v eventNameCheck) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (v eventNameCheck) ValidateSet(ctx context.Context, req validator.SetRequest, resp *validator.SetResponse) {
+	setvalidator.NoNullValues().ValidateSet(ctx, req, resp)
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	var names []string
+	for _, e := range req.ConfigValue.Elements() {
+		if s, ok := e.(basetypes.StringValue); ok && !s.IsNull() && !s.IsUnknown() {
+			names = append(names, s.ValueString())
+		}
+	}
+	v.names.report(req.Path, names, v.onUnknown, &resp.Diagnostics)
+}
 
 func (v eventNameCheck) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {

@@ -26,7 +26,8 @@ type warningRecorder struct {
 // servedProvider is what the framework's server offers and the CLI may call: resources, data sources, list
 // resources and actions.
 type servedProvider interface {
-	tfprotov6.ProviderServerWithListResource
+	tfprotov6.ProviderServer
+	tfprotov6.ListResourceServer
 	tfprotov6.ActionServer
 }
 
@@ -57,7 +58,7 @@ func (r *warningRecorder) record(diags []*tfprotov6.Diagnostic) {
 	}
 }
 
-// all returns the warnings recorded so far, and forgets them.
+// take returns the warnings recorded so far, and forgets them.
 func (r *warningRecorder) take() []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()

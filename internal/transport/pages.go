@@ -240,37 +240,33 @@ func rangeIsPart(v string, items int) bool {
 }
 
 // truthy reports whether a JSON value says yes: true, a string "true" or "yes" in any case, or the number 1.
-func truthy(v json.RawMessage) bool {
-	v = bytes.TrimSpace(v)
-	if string(v) == "true" {
-		return true
-	}
-	if n, ok := number(v); ok {
-		return n == 1
-	}
-	var s string
-	if json.Unmarshal(v, &s) == nil {
-		s = strings.ToLower(strings.TrimSpace(s))
-		return s == "true" || s == "yes" || s == "1"
-	}
-	return false
-}
+func truthy(v json.RawMessage) bool { yes, ok := answer(v); return ok && yes }
 
 // falsy reports whether a JSON value says no: false, a string "false" or "no" in any case, or the number 0.
-func falsy(v json.RawMessage) bool {
-	v = bytes.TrimSpace(v)
-	if string(v) == "false" {
-		return true
+func falsy(v json.RawMessage) bool { yes, ok := answer(v); return ok && !yes }
+
+// answer reads a JSON value as yes or no, in any of the forms truthy and falsy take; ok is false for any other.
+func answer(v json.RawMessage) (yes, ok bool) {
+	switch v = bytes.TrimSpace(v); string(v) {
+	case "true":
+		return true, true
+	case "false":
+		return false, true
 	}
-	if n, ok := number(v); ok {
-		return n == 0
+	if n, isNumber := number(v); isNumber {
+		return n == 1, n == 1 || n == 0
 	}
 	var s string
-	if json.Unmarshal(v, &s) == nil {
-		s = strings.ToLower(strings.TrimSpace(s))
-		return s == "false" || s == "no" || s == "0"
+	if json.Unmarshal(v, &s) != nil {
+		return false, false
 	}
-	return false
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "true", "yes", "1":
+		return true, true
+	case "false", "no", "0":
+		return false, true
+	}
+	return false, false
 }
 
 // empty reports whether a JSON value names nothing: null, false, 0, an empty or blank string, "0", "null", an
