@@ -34,10 +34,10 @@ type sellfernPatch struct {
 	enabled *bool
 }
 
-// parseSellfernFields validates url and events (and enabled for updates).
+// parseSellfernFields validates url and events (and enabled for updates); events are among known.
 // Absent fields are left nil; required says whether url and events must be
 // there. A JSON null is a wrong type: Sellfern documents no nullable field.
-func parseSellfernFields(obj map[string]json.RawMessage, required, allowEnabled bool) (sellfernPatch, string) {
+func parseSellfernFields(obj map[string]json.RawMessage, required, allowEnabled bool, known []string) (sellfernPatch, string) {
 	var p sellfernPatch
 
 	var u string
@@ -67,11 +67,11 @@ func parseSellfernFields(obj map[string]json.RawMessage, required, allowEnabled 
 		if len(events) == 0 {
 			return p, "events must contain at least one event"
 		}
-		if i, dup := checkEnum(events, sellfernEvents); i >= 0 {
+		if i, dup := checkEnum(events, known); i >= 0 {
 			if dup {
 				return p, fmt.Sprintf("events[%d]: duplicate event %q", i, events[i])
 			}
-			return p, fmt.Sprintf("events[%d]: unknown event %q; allowed: %s", i, events[i], strings.Join(sellfernEvents, ", "))
+			return p, fmt.Sprintf("events[%d]: unknown event %q; allowed: %s", i, events[i], strings.Join(known, ", "))
 		}
 		p.events = events
 	}
@@ -158,7 +158,7 @@ func (a *sellfernAPI) create(w http.ResponseWriter, r *http.Request, _ string) {
 	}
 	// "enabled" is not a documented create field: it is ignored like any
 	// unknown field, and a new webhook is always enabled.
-	p, msg := parseSellfernFields(obj, true, false)
+	p, msg := parseSellfernFields(obj, true, false, a.srv.config().knownEvents(sellfernEvents, "sellfern"))
 	if msg != "" {
 		a.fail(w, http.StatusBadRequest, sfValidationError, msg)
 		return
@@ -186,7 +186,7 @@ func (a *sellfernAPI) update(w http.ResponseWriter, r *http.Request, id string) 
 	}
 	// The request is validated as a whole before it is applied, so a bad
 	// field never leaves the webhook half-updated.
-	p, msg := parseSellfernFields(obj, false, true)
+	p, msg := parseSellfernFields(obj, false, true, a.srv.config().knownEvents(sellfernEvents, "sellfern"))
 	if msg != "" {
 		a.fail(w, http.StatusBadRequest, sfValidationError, msg)
 		return

@@ -77,6 +77,8 @@ type runtimeConfig struct {
 	// sellfernPageStyle and listHints: how a list says more follows (pages.go).
 	sellfernPageStyle bool
 	listHints         map[string]ListHint
+	// added: events or types a service has added to its documented ones, by service (added_events.go).
+	added map[string][]string
 }
 
 // Server is the mock. It implements http.Handler, so it can be mounted in an

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	tfjson "github.com/hashicorp/terraform-json"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -181,9 +182,12 @@ func TestAccSellfernErrorsQuoteRequestIDs(t *testing.T) {
 
 // TestAccAdoptWebhooksWithNamesTheProviderDoesNotKnow: a webhook subscribed, on the service's side, to an event or
 // type the provider does not know (Sellfern's product.created, SelSup's NEW_TYPE) is imported with it and plans no
-// change, with a warning naming it; a create with such a name goes to the service, which is the judge.
+// change, with a warning naming it; it updates (Sellfern) and is made (SelSup) with it; and a name the service
+// does not have goes to the service all the same, which is the judge and refuses it.
 func TestAccAdoptWebhooksWithNamesTheProviderDoesNotKnow(t *testing.T) {
 	m := accMock(t, mockserver.Options{Shuffle: true})
+	m.SetSellfernAddedEvents("product.created")
+	m.SetSelSupAddedTypes("NEW_TYPE")
 	sf := m.SellfernPut(mockserver.SellfernWebhook{URL: "https://hooks.example.com/products", Enabled: true,
 		Events: []string{"order.created", "product.created"}})
 	ss := m.SelSupPut(mockserver.SelSupWebhook{Name: "Новое", URL: "https://hooks.example.com/new", Types: []string{"ORDER", "NEW_TYPE"}})
@@ -248,6 +252,33 @@ resource "selsup_webhook" "new" {
 				ConfigStateChecks: []statecheck.StateCheck{rec.expect("SelSup type the provider does not know: NEW_TYPE",
 					"Attribute types holds NEW_TYPE, which the provider does not know (the types SelSup documents are CREATE_ORDER,",
 					"SelSup is the judge of which types exist, and refuses to create a webhook with one it does not have (HTTP 400).")},
+			},
+			{
+				// Paused, with every event sent again; and a second SelSup webhook with the new type.
+				Config: strings.Replace(cfg, `events   = ["product.created", "order.created"]`,
+					"events   = [\"product.created\", \"order.created\"]\n  enabled  = false", 1) + `
+resource "selsup_webhook" "more" {
+  provider = webhooks
+  url      = "https://hooks.example.com/more"
+  types    = ["NEW_TYPE"]
+}
+`,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction("sellfern_webhook.products", plancheck.ResourceActionUpdate),
+						plancheck.ExpectResourceAction("selsup_webhook.more", plancheck.ResourceActionCreate),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					stateCheckFunc(func(*tfjson.State) error {
+						if w, _ := m.SellfernWebhook(sf.ID); w.Enabled || len(w.Events) != 2 {
+							return fmt.Errorf("Sellfern holds %+v; want it paused with both events", w)
+						}
+						return nil
+					}),
+					mockHolds(m, 1, 2),
+				},
 			},
 			{
 				// A new webhook with an event this Sellfern does not have: the mock, like Sellfern, refuses it.

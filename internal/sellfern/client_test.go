@@ -959,6 +959,8 @@ func TestSuccessStatusThatFailsIsAnError(t *testing.T) {
 			[]string{`webhook 1 of the list has a "created_at" that is not an RFC 3339 time ("yesterday")`}},
 		{"listed webhook whose id is a path", "list", `{"success":true,"data":[` + strings.Replace(listed, `"wh_1"`, `"wh/../x"`, 1) + `]}`,
 			[]string{`webhook 1 of the list has an id that cannot be used ("wh/../x" is not a Sellfern webhook id`}},
+		{"listed webhook whose id has a zero-width joiner", "list", `{"success":true,"data":[` + strings.Replace(listed, `"wh_1"`, `"wh_1\u200d"`, 1) + `]}`,
+			[]string{`webhook 1 of the list has an id that cannot be used ("wh_1\u200d" is not a Sellfern webhook id`, `control or format characters`}},
 		{"listed webhook whose id is dot-dot", "list", `{"success":true,"data":[` + strings.Replace(listed, `"wh_1"`, `".."`, 1) + `]}`,
 			[]string{`an id that cannot be used (".."`}},
 		{"delete says it failed", "delete", `{"success":false,"error":{"code":"locked","message":"try later"}}`,
