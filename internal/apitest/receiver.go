@@ -1,9 +1,6 @@
 package apitest
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -11,6 +8,8 @@ import (
 	"slices"
 	"sync"
 	"testing"
+
+	"github.com/seed/terraform-provider-webhooks/examples/resources/sellfern_webhook/verify"
 )
 
 // Receiver is a webhook endpoint on a loopback port that checks Sellfern's signatures, for tests and the demo: the
@@ -60,11 +59,10 @@ func (a Arrival) EventID() string {
 }
 
 // VerifySellfernSignature reports whether signature (X-Sellfern-Signature) is the lowercase hex HMAC-SHA256 of body,
-// keyed with secret as UTF-8 bytes, comparing in constant time.
+// keyed with secret as UTF-8 bytes, comparing in constant time. It is the code the sellfern_webhook page shows
+// receivers, so that every test that verifies a delivery proves the page's code too.
 func VerifySellfernSignature(body []byte, signature, secret string) bool {
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write(body)
-	return hmac.Equal([]byte(hex.EncodeToString(mac.Sum(nil))), []byte(signature))
+	return verify.Verified(body, signature, secret)
 }
 
 // NewReceiver starts a receiver on a loopback port; Close stops it.
