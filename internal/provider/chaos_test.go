@@ -8,7 +8,6 @@ import (
 	"time"
 
 	tfjson "github.com/hashicorp/terraform-json"
-	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
@@ -105,7 +104,8 @@ func TestAccChaos(t *testing.T) {
 		Kinds: []mockserver.FaultKind{mockserver.Fault503, mockserver.FaultDrop}}
 	// Ten retries make a spurious failure of this test (eleven faults in a row) a one-in-fifty-million event.
 	cfg := chaosConfig(m, 10, chaosSellfern, chaosSelSup)
-	factories, diags := recordingFactories()
+	diags := &warningRecorder{}
+	factories := diags.factories()
 	captured := 0
 	start := time.Now()
 	var applied mockserver.Stats // the mock's counters once the apply is done, before the plan and destroy add theirs
@@ -125,10 +125,10 @@ func TestAccChaos(t *testing.T) {
 					everySecretCaptured(m, chaosSellfern, &captured),
 					stateCheckFunc(func(*tfjson.State) error { return madeOnceDeletedNone(m, applied, chaosSellfern) }),
 					stateCheckFunc(func(*tfjson.State) error {
-						if appeared := matching(diags.warnings(), "while its create was in doubt"); len(appeared) != 0 {
+						if appeared := matching(diags.summaries(), "while its create was in doubt"); len(appeared) != 0 {
 							return fmt.Errorf("with keys honoured, warnings of webhooks beside a create: %q", appeared)
 						}
-						adopted := len(matching(diags.warnings(), "adopted after its create's answer was lost"))
+						adopted := len(matching(diags.summaries(), "adopted after its create's answer was lost"))
 						if want := applied.AfterCommitByRoute["selsup.create"]; adopted != want {
 							return fmt.Errorf("%d adoption warnings for %d SelSup creates stored but answered with a fault", adopted, want)
 						}
@@ -197,7 +197,8 @@ func TestAccChaos_keysIgnored(t *testing.T) {
 	faults := mockserver.FaultOptions{Rate: 0.2, AfterCommitRatio: 0.5, RetryAfter: time.Second,
 		Kinds: []mockserver.FaultKind{mockserver.Fault503, mockserver.FaultDrop}}
 	cfg := chaosConfig(m, 10, chaosSellfern, 0)
-	factories, diags := recordingFactories()
+	diags := &warningRecorder{}
+	factories := diags.factories()
 	var stray []string // webhooks on the server that no state records
 	var applied mockserver.Stats
 	resource.ParallelTest(t, resource.TestCase{
@@ -224,7 +225,7 @@ func TestAccChaos_keysIgnored(t *testing.T) {
 						return fmt.Errorf("no re-send made a second webhook: the run proved nothing")
 					}
 					for _, id := range stray {
-						if !diags.mentions(tfprotov6.DiagnosticSeverityWarning, id, false) {
+						if !diags.named(id) {
 							return fmt.Errorf("webhook %s, which no state records, is named in no warning's summary", id)
 						}
 					}
@@ -256,7 +257,8 @@ func TestAccChaos_keysIgnored(t *testing.T) {
 func TestAccChaos_budgetExhausted(t *testing.T) {
 	m := accMock(t, mockserver.Options{Seed: 7})
 	cfg := chaosConfig(m, 2, 5, 5)
-	factories, diags := recordingFactories()
+	diags := &warningRecorder{}
+	factories := diags.factories()
 	var left []mockserver.SellfernWebhook
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: factories,
@@ -277,7 +279,7 @@ func TestAccChaos_budgetExhausted(t *testing.T) {
 						t.Fatalf("after the failed apply the server holds %d Sellfern webhooks, want 1 to 5: one at most per create", len(left))
 					}
 					for _, w := range left {
-						if !diags.mentions(tfprotov6.DiagnosticSeverityError, w.ID, true) {
+						if !diags.erred(w.ID) {
 							t.Fatalf("webhook %s, left by a create that did not settle, is named in no error", w.ID)
 						}
 					}
@@ -300,7 +302,7 @@ func TestAccChaos_budgetExhausted(t *testing.T) {
 							if _, ok := m.SellfernWebhook(w.ID); !ok || inState[w.ID] {
 								return fmt.Errorf("webhook %s, left by the failed apply, was deleted or taken", w.ID)
 							}
-							if !diags.mentions(tfprotov6.DiagnosticSeverityWarning, w.ID, false) {
+							if !diags.named(w.ID) {
 								return fmt.Errorf("webhook %s, left by the failed apply, is named in no warning of the re-apply", w.ID)
 							}
 						}

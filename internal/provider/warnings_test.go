@@ -14,7 +14,9 @@ import (
 // privateMap is a resource's private state for a unit test.
 type privateMap map[string][]byte
 
-func (p privateMap) GetKey(_ context.Context, key string) ([]byte, diag.Diagnostics) { return p[key], nil }
+func (p privateMap) GetKey(_ context.Context, key string) ([]byte, diag.Diagnostics) {
+	return p[key], nil
+}
 
 func (p privateMap) SetKey(_ context.Context, key string, value []byte) diag.Diagnostics {
 	if len(value) == 0 {

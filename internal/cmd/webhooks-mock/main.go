@@ -89,6 +89,7 @@ type flags struct {
 	ignoreKeys               bool
 	lateCommits              int
 	lateCommitDelay          time.Duration
+	deliverTo                string
 }
 
 // endpointFailure is one -sellfern-failing-endpoint: test events sent to url get status.
@@ -121,8 +122,11 @@ func parseFlags(args []string, stderr io.Writer) (*flags, error) {
 	fs.IntVar(&f.lateCommits, "late-commits", 0, "the first N creates (of either service; -1: every create) are answered "+
 		"504 at once, as by a gateway, and stored -late-commit-delay later")
 	fs.DurationVar(&f.lateCommitDelay, "late-commit-delay", 2*time.Second, "how long after its 504 a create of -late-commits is stored")
-	fs.Func("sellfern-failing-endpoint", "URL=STATUS: Sellfern's test events to the webhook URL get HTTP STATUS "+
-		"(0: unreachable) and are recorded as failed deliveries; repeatable", func(v string) error {
+	fs.StringVar(&f.deliverTo, "deliver-to", "", "http://127.0.0.1:PORT: make Sellfern's deliveries (test events, and "+
+		"events emitted with POST /_mock/sellfern/emit), signed, to this loopback address plus each webhook URL's path "+
+		"and query, and record the receiver's answers (default: deliveries are recorded, not made)")
+	fs.Func("sellfern-failing-endpoint", "URL=STATUS: Sellfern's deliveries to the webhook URL get HTTP STATUS "+
+		"(0: unreachable) and are recorded as failed, when they are not made (no -deliver-to); repeatable", func(v string) error {
 		e, err := parseEndpointFailure(v)
 		if err == nil {
 			f.failingEndpoints = append(f.failingEndpoints, e)
@@ -177,6 +181,11 @@ func (f *flags) problems() []string {
 	if f.lateCommitDelay <= 0 {
 		out = append(out, "-late-commit-delay must be more than 0")
 	}
+	if f.deliverTo != "" {
+		if err := mockserver.CheckDeliverTo(f.deliverTo); err != nil {
+			out = append(out, "-deliver-to: "+err.Error())
+		}
+	}
 	return out
 }
 
@@ -194,6 +203,7 @@ func (f *flags) options() mockserver.Options {
 		Shuffle:         f.shuffle,
 		SelSupOmitTypes: f.omitTypes,
 		RateLimit:       f.rateLimit,
+		DeliverTo:       f.deliverTo,
 	}
 }
 
