@@ -196,6 +196,21 @@ func (s *Store[T]) Find(ctx context.Context, id string) (T, bool, error) {
 	return zero, false, nil
 }
 
+// Others returns the webhooks of the shared list for which same is true, the one with id excepted.
+func (s *Store[T]) Others(ctx context.Context, id string, same func(T) bool) ([]T, error) {
+	items, err := s.shared(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []T
+	for _, item := range items {
+		if s.idOf(item) != id && same(item) {
+			out = append(out, s.clone(item))
+		}
+	}
+	return out, nil
+}
+
 // Absent reports whether a complete list shows that id does not exist: for a call about one webhook that the
 // service answered "not found", which by itself proves nothing (a proxy, a maintenance page or a base URL with a
 // wrong path answer 404 too). The newest list serves when it was taken after this process made id and does not

@@ -329,3 +329,19 @@ func TestCreateOnceReportsIdenticalWebhooks(t *testing.T) {
 		t.Fatalf("identical = %+v, want only %s", again.Identical, left.ID)
 	}
 }
+
+// Others reads the shared list: the webhooks that are the same as one, that one excepted, as copies.
+func TestOthers(t *testing.T) {
+	f := newFake()
+	own := f.add("https://same")
+	twin := f.add("https://same")
+	f.add("https://other")
+	s := newStore(f)
+	got, err := s.Others(context.Background(), own.ID, func(h hook) bool { return h.URL == "https://same" })
+	if err != nil || len(got) != 1 || got[0].ID != twin.ID {
+		t.Fatalf("Others = %+v, %v; want %s alone", got, err, twin.ID)
+	}
+	if _, err := s.Others(context.Background(), own.ID, func(hook) bool { return true }); err != nil || f.lists.Load() != 1 {
+		t.Fatalf("a second look took another list (%d) or failed: %v", f.lists.Load(), err)
+	}
+}

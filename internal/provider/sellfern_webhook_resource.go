@@ -221,7 +221,7 @@ func (r *sellfernWebhookResource) Read(ctx context.Context, req resource.ReadReq
 // warnArrivals names the webhooks that this process's lists found beside a create that was in doubt.
 func (r *sellfernWebhookResource) warnArrivals(diags *diag.Diagnostics) {
 	for _, a := range r.client.Arrivals() {
-		warnArrival(diags, sellfernWords, a.Beside, a.ID)
+		warnArrival(diags, sellfernWords, a.Beside, a.Item.ID)
 	}
 }
 

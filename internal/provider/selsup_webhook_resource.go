@@ -198,7 +198,7 @@ func (r *selsupWebhookResource) Read(ctx context.Context, req resource.ReadReque
 // warnArrivals names the webhooks that this process's lists found beside a create that was in doubt.
 func (r *selsupWebhookResource) warnArrivals(diags *diag.Diagnostics) {
 	for _, a := range r.client.Arrivals() {
-		warnArrival(diags, selsupWords, a.Beside, selsup.FormatID(a.ID))
+		warnArrival(diags, selsupWords, a.Beside, selsup.FormatID(a.Item.ID))
 	}
 }
 

@@ -435,37 +435,16 @@ func identical(w Webhook, url string, sortedEvents []string) bool {
 // IdenticalTo returns the account's webhooks identical to w (same URL and events), w itself excepted, from the
 // shared list.
 func (c *Client) IdenticalTo(ctx context.Context, w Webhook) ([]Webhook, error) {
-	items, err := c.inventory.List(ctx)
-	if err != nil {
-		return nil, err
-	}
 	want := sortedCopy(w.Events)
-	var out []Webhook
-	for _, item := range items {
-		if item.ID != w.ID && identical(item, w.URL, want) {
-			out = append(out, item)
-		}
-	}
-	return out, nil
+	return c.inventory.Others(ctx, w.ID, func(o Webhook) bool { return identical(o, w.URL, want) })
 }
 
 // Arrival is a webhook identical to one a create in doubt made, which a list of this process showed after that
-// create ended: a create the service stored late, or another configuration's. Beside is the id of the webhook the
-// create made, Describe what it was.
-type Arrival struct {
-	Webhook
-	Describe string
-	Beside   string
-}
+// create ended: a create the service stored late, or another configuration's (see inventory.Arrival).
+type Arrival = inventory.Arrival[Webhook]
 
 // Arrivals returns the arrivals found since the last call, each once.
-func (c *Client) Arrivals() []Arrival {
-	var out []Arrival
-	for _, a := range c.inventory.Arrivals() {
-		out = append(out, Arrival{Webhook: a.Item, Describe: a.Describe, Beside: a.Beside})
-	}
-	return out
-}
+func (c *Client) Arrivals() []Arrival { return c.inventory.Arrivals() }
 
 // UpdateWebhook patches a webhook. The documents show no answer body; an empty one, or an envelope without data,
 // is success. An answer that names another webhook, or says it failed, is an error; so is a 404, a

@@ -259,36 +259,15 @@ func identical(w, want Webhook) bool {
 
 // IdenticalTo returns the account's webhooks identical to w, w itself excepted, from the shared list.
 func (c *Client) IdenticalTo(ctx context.Context, w Webhook) ([]Webhook, error) {
-	items, err := c.inventory.List(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var out []Webhook
-	for _, item := range items {
-		if item.ID != w.ID && identical(item, w) {
-			out = append(out, item)
-		}
-	}
-	return out, nil
+	return c.inventory.Others(ctx, FormatID(w.ID), func(o Webhook) bool { return identical(o, w) })
 }
 
 // Arrival is a webhook identical to one a create in doubt made, which a list of this process showed after that
-// create ended: a create the service stored late, or another configuration's. Beside is the id of the webhook the
-// create made, Describe what it was.
-type Arrival struct {
-	Webhook
-	Describe string
-	Beside   string
-}
+// create ended: a create the service stored late, or another configuration's (see inventory.Arrival).
+type Arrival = inventory.Arrival[Webhook]
 
 // Arrivals returns the arrivals found since the last call, each once.
-func (c *Client) Arrivals() []Arrival {
-	var out []Arrival
-	for _, a := range c.inventory.Arrivals() {
-		out = append(out, Arrival{Webhook: a.Item, Describe: a.Describe, Beside: a.Beside})
-	}
-	return out
-}
+func (c *Client) Arrivals() []Arrival { return c.inventory.Arrivals() }
 
 // DeleteWebhook deletes a webhook. The documented answer is a bare 200; a 2xx that carries an error body says the
 // webhook is still there. A 404 counts as done only when a complete list confirms that the webhook is gone (the
