@@ -15,7 +15,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync/atomic"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -296,32 +296,49 @@ resource "selsup_webhook" "x" {
 
 // heldCreates is a server in front of a mock that, while holding, carries out each create (a POST; the only one
 // an apply of new webhooks sends) at once and never sends its answer, so that the request ends only when the
-// provider cancels it or dies. Every other request, and every request once released, is the mock's.
+// provider cancels it or dies. (With the mock's late commits on, carrying out is taking in: the webhook is stored
+// later.) Every other request, and every request once released, is the mock's.
 type heldCreates struct {
-	front    *httptest.Server
-	mock     *mockserver.Server
-	holding  atomic.Bool
-	inFlight chan struct{} // closed once n creates were carried out
+	front *httptest.Server
+	mock  *mockserver.Server
+
+	mu       sync.Mutex
+	holding  bool
+	want     int32
+	carried  int32
+	inFlight chan struct{} // closed once want creates were carried out
 }
 
+// holdCreates starts the front, holding until n creates are in flight.
 func holdCreates(t *testing.T, m *mockserver.Server, n int32) *heldCreates {
 	t.Helper()
-	h := &heldCreates{mock: m, inFlight: make(chan struct{})}
-	h.holding.Store(true)
-	var carriedOut atomic.Int32
+	h := &heldCreates{mock: m}
+	h.hold(n)
 	h.front = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost || !h.holding.Load() {
+		h.mu.Lock()
+		holding := h.holding && r.Method == http.MethodPost
+		h.mu.Unlock()
+		if !holding {
 			m.ServeHTTP(w, r)
 			return
 		}
 		m.ServeHTTP(httptest.NewRecorder(), r)
-		if carriedOut.Add(1) == n {
+		h.mu.Lock()
+		if h.carried++; h.carried == h.want {
 			close(h.inFlight)
 		}
+		h.mu.Unlock()
 		<-r.Context().Done()
 	}))
 	t.Cleanup(h.front.Close)
 	return h
+}
+
+// hold holds the creates from now on, until n more are in flight.
+func (h *heldCreates) hold(n int32) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.holding, h.want, h.carried, h.inFlight = true, n, 0, make(chan struct{})
 }
 
 // workspace is a workspace whose provider calls go through the front. The mock does not listen itself, so its
@@ -332,7 +349,11 @@ func (h *heldCreates) workspace(t *testing.T) *tfrun.Workspace {
 }
 
 // release answers every request from now on.
-func (h *heldCreates) release() { h.holding.Store(false) }
+func (h *heldCreates) release() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.holding = false
+}
 
 // applyUntilInFlight starts terraform apply in ws and returns once the creates it waits for are in flight, with
 // the running command and its output so far.
@@ -343,8 +364,11 @@ func (h *heldCreates) applyUntilInFlight(t *testing.T, ws *tfrun.Workspace) (*ex
 	if err != nil {
 		t.Fatal(err)
 	}
+	h.mu.Lock()
+	inFlight := h.inFlight
+	h.mu.Unlock()
 	select {
-	case <-h.inFlight:
+	case <-inFlight:
 	case <-time.After(60 * time.Second):
 		_ = cmd.Process.Kill()
 		t.Fatalf("the creates never arrived:\n%s", out.String())

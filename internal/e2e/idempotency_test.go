@@ -195,8 +195,9 @@ resource "selsup_webhook" "slow" {
   types    = ["ORDER"]
 }
 `
-	front := newSlowFront(t, m)
-	ws := workspaceRunner{t: t, ws: workspaceAt(t, front.URL+m.SellfernBaseURL(), front.URL+m.SelSupBaseURL())}
+	held := holdCreates(t, m, 0)
+	held.release() // the first apply is answered in full
+	ws := workspaceRunner{t: t, ws: held.workspace(t)}
 	writeConfig(t, ws.ws, rotating(1))
 	ws.run(0, "init")
 	ws.run(0, "apply", "-auto-approve")
@@ -208,21 +209,11 @@ resource "selsup_webhook" "slow" {
 		t.Helper()
 		writeConfig(t, ws.ws, config)
 		m.SetLateCommits(-1, 0)
-		inFlight := front.hold(1)
-		var out strings.Builder
-		cmd, err := ws.ws.Start(t.Context(), &syncWriter{w: &out}, "apply", "-auto-approve", "-no-color")
-		if err != nil {
-			t.Fatal(err)
-		}
-		select {
-		case <-inFlight:
-		case <-time.After(60 * time.Second):
-			_ = cmd.Process.Kill()
-			t.Fatalf("the create never arrived:\n%s", out.String())
-		}
+		held.hold(1)
+		cmd, out := held.applyUntilInFlight(t, ws.ws)
 		m.SetLateCommits(0, 0) // the clean-up's requests are answered at once
 		then()
-		front.release()
+		held.release()
 		if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 			t.Fatal(err)
 		}
@@ -275,54 +266,4 @@ resource "selsup_webhook" "slow" {
 	out = ws.run(0, "apply", "-auto-approve")
 	made = idOf(t, ws, "selsup_webhook.slow")
 	wantAll(t, out, fmt.Sprintf("Warning: SelSup webhooks identical to the new %s already exist: %d", made, stored[0].ID))
-}
-
-// slowFront is a server in front of a mock that, while holding, carries out each create (the mock may store it
-// late) and never sends its answer, so that the request ends only when the provider cancels it. Every other request,
-// and every request once released, is the mock's. The mock does not listen itself: its base URLs are its paths.
-type slowFront struct {
-	*httptest.Server
-	mu       sync.Mutex
-	holding  bool
-	want     int
-	carried  int
-	inFlight chan struct{}
-}
-
-func newSlowFront(t *testing.T, m *mockserver.Server) *slowFront {
-	t.Helper()
-	f := &slowFront{}
-	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		f.mu.Lock()
-		holding := f.holding && r.Method == http.MethodPost
-		f.mu.Unlock()
-		if !holding {
-			m.ServeHTTP(w, r)
-			return
-		}
-		m.ServeHTTP(httptest.NewRecorder(), r)
-		f.mu.Lock()
-		if f.carried++; f.carried == f.want {
-			close(f.inFlight)
-		}
-		f.mu.Unlock()
-		<-r.Context().Done()
-	}))
-	t.Cleanup(f.Close)
-	return f
-}
-
-// hold holds the creates from now on; the channel is closed once n are in flight.
-func (f *slowFront) hold(n int) <-chan struct{} {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.holding, f.want, f.carried, f.inFlight = true, n, 0, make(chan struct{})
-	return f.inFlight
-}
-
-// release answers every request from now on.
-func (f *slowFront) release() {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.holding = false
 }
