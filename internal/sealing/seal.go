@@ -74,13 +74,8 @@ func Open(sealed, identities string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if looksPrivate(sealed) {
-		// Someone swapped the two: say so without repeating either.
-		return "", fmt.Errorf("%w: it holds a private key, not an age-encrypted value. Are the sealed value and the "+
-			"identity swapped?", ErrNotSealed)
-	}
-	if !strings.HasPrefix(strings.TrimSpace(sealed), armor.Header) {
-		return "", fmt.Errorf("%w: it does not start with %s, as the secret_sealed of a sellfern_webhook does", ErrNotSealed, armor.Header)
+	if err := CheckSealed(sealed); err != nil {
+		return "", err
 	}
 	r, err := age.Decrypt(armor.NewReader(strings.NewReader(sealed)), ids...)
 	if err != nil {
@@ -101,6 +96,20 @@ func Open(sealed, identities string) (string, error) {
 		return "", fmt.Errorf("%w: what it holds is not text, so not a signing secret", ErrNotSealed)
 	}
 	return string(plain), nil
+}
+
+// CheckSealed checks what can be seen of a sealed value without an identity: that it is ASCII-armored age, and
+// not, say, an identity given in its place.
+func CheckSealed(sealed string) error {
+	if looksPrivate(sealed) {
+		// Someone swapped the two: say so without repeating either.
+		return fmt.Errorf("%w: it holds a private key, not an age-encrypted value. Are the sealed value and the "+
+			"identity swapped?", ErrNotSealed)
+	}
+	if !strings.HasPrefix(strings.TrimSpace(sealed), armor.Header) {
+		return fmt.Errorf("%w: it does not start with %s, as the secret_sealed of a sellfern_webhook does", ErrNotSealed, armor.Header)
+	}
+	return nil
 }
 
 // armorProblem describes a decryption failure without the text of the value (the armor reader quotes lines).

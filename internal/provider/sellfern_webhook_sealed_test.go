@@ -1,0 +1,465 @@
+package provider
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"filippo.io/age"
+	tfjson "github.com/hashicorp/terraform-json"
+	"github.com/hashicorp/terraform-plugin-testing/compare"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/seed/terraform-provider-webhooks/internal/mockserver"
+	"github.com/seed/terraform-provider-webhooks/internal/sealing"
+)
+
+const sealedURL = "https://hooks.example.com/sellfern/sealed"
+
+// ageKey is an age key pair made for one test.
+type ageKey struct{ id *age.X25519Identity }
+
+func newAgeKey(t *testing.T) ageKey {
+	t.Helper()
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ageKey{id}
+}
+
+func (k ageKey) recipient() string { return k.id.Recipient().String() }
+
+// keyFile is the identity as age-keygen writes it, comments included.
+func (k ageKey) keyFile() string {
+	return "# created: 2026-05-18T10:00:00Z\n# public key: " + k.recipient() + "\n" + k.id.String() + "\n"
+}
+
+// hcl is a set of recipients as HCL.
+func recipientsHCL(keys ...string) string {
+	quoted := make([]string, len(keys))
+	for i, k := range keys {
+		quoted[i] = fmt.Sprintf("%q", k)
+	}
+	return "[" + strings.Join(quoted, ", ") + "]"
+}
+
+// sealedConfig is sellfern_webhook.test with the recipients given as HCL ("" leaves the argument out) and more
+// lines of its body.
+func sealedConfig(m *mockserver.Server, recipients string, more ...string) string {
+	body := fmt.Sprintf("  url    = %q\n  events = [\"order.created\"]\n", sealedURL)
+	if recipients != "" {
+		body += "\n  secret_recipients = " + recipients + "\n"
+	}
+	for _, line := range more {
+		body += "\n" + line + "\n"
+	}
+	return sellfernConfig(m, body)
+}
+
+const createBeforeDestroy = "  lifecycle {\n    create_before_destroy = true\n  }"
+
+// sealedOpens checks the webhook at address in state: secret null, and secret_sealed opening, with the identity of
+// each of openers, to exactly the secret the mock issued for the webhook, and with each of strangers' not at all.
+func sealedOpens(m *mockserver.Server, address string, openers []ageKey, strangers ...ageKey) statecheck.StateCheck {
+	return stateCheckFunc(func(s *tfjson.State) error {
+		v, err := resourceValues(s, address)
+		if err != nil {
+			return err
+		}
+		if v["secret"] != nil {
+			return fmt.Errorf("%s: secret is not null in state although it has secret_recipients", address)
+		}
+		sealed, _ := v["secret_sealed"].(string)
+		w, ok := m.SellfernWebhook(fmt.Sprint(v["id"]))
+		switch {
+		case !strings.HasPrefix(sealed, "-----BEGIN AGE ENCRYPTED FILE-----\n"):
+			return fmt.Errorf("%s: secret_sealed is not ASCII-armored age: %q", address, sealed)
+		case !ok || w.Secret == "":
+			return fmt.Errorf("%s: the mock has no webhook %v with a secret", address, v["id"])
+		}
+		for i, k := range openers {
+			got, err := sealing.Open(sealed, k.keyFile())
+			if err != nil {
+				return fmt.Errorf("%s: recipient #%d cannot open secret_sealed: %v", address, i+1, err)
+			}
+			if got != w.Secret {
+				return fmt.Errorf("%s: secret_sealed opens to another secret than the mock issued", address)
+			}
+		}
+		for i, k := range strangers {
+			if _, err := sealing.Open(sealed, k.keyFile()); !errors.Is(err, sealing.ErrNotRecipient) {
+				return fmt.Errorf("%s: identity #%d, not a recipient, did not fail as one: %v", address, i+1, err)
+			}
+		}
+		return nil
+	})
+}
+
+// noPlaintextInState checks that no secret the mock ever issued appears anywhere in the state, sensitive values
+// included (terraform show -json holds them).
+func noPlaintextInState(m *mockserver.Server) statecheck.StateCheck {
+	return stateCheckFunc(func(s *tfjson.State) error {
+		raw, err := json.Marshal(s)
+		if err != nil {
+			return err
+		}
+		issued := m.IssuedSellfernSecrets()
+		if len(issued) == 0 {
+			return fmt.Errorf("the mock issued no secret: the search proves nothing")
+		}
+		for i, secret := range issued {
+			if strings.Contains(string(raw), secret) {
+				return fmt.Errorf("secret #%d the mock issued is in state", i+1)
+			}
+		}
+		return nil
+	})
+}
+
+// noPlaintextInPlan is noPlaintextInState for a plan (terraform show -json of the saved plan, prior state included).
+func noPlaintextInPlan(m *mockserver.Server) plancheck.PlanCheck {
+	return planCheckFunc(func(p *tfjson.Plan) error {
+		raw, err := json.Marshal(p)
+		if err != nil {
+			return err
+		}
+		for i, secret := range m.IssuedSellfernSecrets() {
+			if strings.Contains(string(raw), secret) {
+				return fmt.Errorf("secret #%d the mock issued is in the plan", i+1)
+			}
+		}
+		return nil
+	})
+}
+
+// TestAccSellfernWebhook_sealedSecret: a webhook created with secret_recipients keeps only the sealed secret, which
+// opens with each recipient's identity to exactly the secret Sellfern issued, and with another identity not at all;
+// the plaintext is in neither plan nor state. The same keys in another order and spelling plan nothing, an update
+// in place keeps the sealed value, and adding a recipient or removing them all replaces the webhook (a new secret,
+// without a gap under create_before_destroy).
+func TestAccSellfernWebhook_sealedSecret(t *testing.T) {
+	m := accMock(t, mockserver.Options{})
+	alice, bob, eve := newAgeKey(t), newAgeKey(t), newAgeKey(t)
+	sameSealed := statecheck.CompareValue(compare.ValuesSame())
+	first, second := &recordedID{addr: sellfernAddr}, &recordedID{addr: sellfernAddr}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: sealedConfig(m, recipientsHCL(alice.recipient()), createBeforeDestroy),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(sellfernAddr, plancheck.ResourceActionCreate),
+						plancheck.ExpectKnownValue(sellfernAddr, tfjsonpath.New("secret"), knownvalue.Null()),
+						plancheck.ExpectUnknownValue(sellfernAddr, tfjsonpath.New("secret_sealed")),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan(), noPlaintextInPlan(m)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					sealedOpens(m, sellfernAddr, []ageKey{alice}, eve),
+					noPlaintextInState(m),
+					sellfernStateMatchesMockExceptSecret(m),
+					sameSealed.AddStateValue(sellfernAddr, tfjsonpath.New("secret_sealed")),
+					first,
+				},
+			},
+			{
+				// The same key in capitals, written twice: nothing to do.
+				Config: sealedConfig(m, recipientsHCL(strings.ToUpper(alice.recipient()), " "+alice.recipient()), createBeforeDestroy),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+			},
+			{
+				// An update in place keeps the sealed secret, and the recipients as state spells them.
+				Config: sellfernConfig(m, fmt.Sprintf("  url    = %q\n  events = [\"order.created\", \"order.updated\"]\n"+
+					"  secret_recipients = %s\n%s\n", sealedURL, recipientsHCL(strings.ToUpper(alice.recipient())), createBeforeDestroy)),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(sellfernAddr, plancheck.ResourceActionUpdate),
+						plancheck.ExpectKnownValue(sellfernAddr, tfjsonpath.New("secret"), knownvalue.Null()),
+						plancheck.ExpectKnownValue(sellfernAddr, tfjsonpath.New("secret_recipients"),
+							knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact(alice.recipient())})),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					sameSealed.AddStateValue(sellfernAddr, tfjsonpath.New("secret_sealed")),
+					sealedOpens(m, sellfernAddr, []ageKey{alice}, bob),
+					mockCounts(m, map[string]int{"sellfern.create": 1, "sellfern.update": 1, "sellfern.delete": 0}),
+				},
+			},
+			{
+				// Another recipient: nobody can read the secret to seal it to bob too, so a new webhook brings a new one.
+				Config: sealedConfig(m, recipientsHCL(alice.recipient(), bob.recipient()), createBeforeDestroy),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(sellfernAddr, plancheck.ResourceActionCreateBeforeDestroy),
+						plancheck.ExpectKnownValue(sellfernAddr, tfjsonpath.New("secret"), knownvalue.Null()),
+						plancheck.ExpectUnknownValue(sellfernAddr, tfjsonpath.New("secret_sealed")),
+						requiresReplace(sellfernAddr, "secret_recipients"),
+						noPlaintextInPlan(m),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					sealedOpens(m, sellfernAddr, []ageKey{alice, bob}, eve),
+					replacedWithoutGap(m, first),
+					mockHolds(m, 1, 0),
+					noPlaintextInState(m),
+					second,
+				},
+			},
+			{
+				// No recipients any more: the secret goes back to state, so it must be one that state can hold.
+				Config: sealedConfig(m, "", createBeforeDestroy),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(sellfernAddr, plancheck.ResourceActionCreateBeforeDestroy),
+						plancheck.ExpectKnownValue(sellfernAddr, tfjsonpath.New("secret_sealed"), knownvalue.Null()),
+						plancheck.ExpectUnknownValue(sellfernAddr, tfjsonpath.New("secret")),
+						requiresReplace(sellfernAddr, "secret_recipients"),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					sellfernMatchesMock(m, sellfernAddr, true),
+					statecheck.ExpectKnownValue(sellfernAddr, tfjsonpath.New("secret_sealed"), knownvalue.Null()),
+					replacedWithoutGap(m, second),
+					mockHolds(m, 1, 0),
+				},
+			},
+		},
+	})
+}
+
+// sellfernStateMatchesMockExceptSecret is sellfernMatchesMock for a webhook whose secret is sealed.
+func sellfernStateMatchesMockExceptSecret(m *mockserver.Server) statecheck.StateCheck {
+	return sellfernMatchesMock(m, sellfernAddr, false)
+}
+
+// requiresReplace checks that the plan replaces address because of attribute.
+func requiresReplace(address, attribute string) plancheck.PlanCheck {
+	return planCheckFunc(func(p *tfjson.Plan) error {
+		for _, rc := range p.ResourceChanges {
+			if rc.Address != address {
+				continue
+			}
+			for _, path := range rc.Change.ReplacePaths {
+				if steps, ok := path.([]any); ok && len(steps) > 0 && steps[0] == attribute {
+					return nil
+				}
+			}
+			return fmt.Errorf("%s is replaced because of %v, not %s", address, rc.Change.ReplacePaths, attribute)
+		}
+		return fmt.Errorf("%s is not in the plan", address)
+	})
+}
+
+// TestAccSellfernWebhook_sealInPlace: secret_recipients added to a webhook whose state holds the plaintext seals
+// that secret at the next apply, with no API call and no replacement, and removes the plaintext from state; the
+// plan after is empty, and a second plan too.
+func TestAccSellfernWebhook_sealInPlace(t *testing.T) {
+	m := accMock(t, mockserver.Options{})
+	alice, bob := newAgeKey(t), newAgeKey(t)
+	sameID := statecheck.CompareValue(compare.ValuesSame())
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: sealedConfig(m, ""),
+				ConfigStateChecks: []statecheck.StateCheck{
+					sellfernMatchesMock(m, sellfernAddr, true),
+					statecheck.ExpectKnownValue(sellfernAddr, tfjsonpath.New("secret_sealed"), knownvalue.Null()),
+					sameID.AddStateValue(sellfernAddr, tfjsonpath.New("id")),
+				},
+			},
+			{
+				PreConfig: func() { m.ResetStats() },
+				Config:    sealedConfig(m, recipientsHCL(alice.recipient(), bob.recipient())),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(sellfernAddr, plancheck.ResourceActionUpdate),
+						plancheck.ExpectKnownValue(sellfernAddr, tfjsonpath.New("secret"), knownvalue.Null()),
+						plancheck.ExpectUnknownValue(sellfernAddr, tfjsonpath.New("secret_sealed")),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan(), noPlaintextInPlan(m)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					sealedOpens(m, sellfernAddr, []ageKey{alice, bob}),
+					noPlaintextInState(m),
+					sameID.AddStateValue(sellfernAddr, tfjsonpath.New("id")),
+					mockCounts(m, map[string]int{"sellfern.create": 0, "sellfern.update": 0, "sellfern.delete": 0, "sellfern.test": 0}),
+				},
+			},
+			{
+				Config: sealedConfig(m, recipientsHCL(bob.recipient(), alice.recipient())),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+			},
+		},
+	})
+}
+
+// TestAccSellfernWebhook_sealedRotation: a rotation of a sealed secret with create_before_destroy leaves one
+// webhook, whose sealed secret opens to the new secret the mock issued, the old webhook deleted only after the new
+// one existed; the plaintext of neither is in state.
+func TestAccSellfernWebhook_sealedRotation(t *testing.T) {
+	m := accMock(t, mockserver.Options{})
+	alice := newAgeKey(t)
+	old := &recordedID{addr: sellfernAddr}
+	newSealed := statecheck.CompareValue(compare.ValuesDiffer())
+	cfg := func(gen int) string {
+		return sealedConfig(m, recipientsHCL(alice.recipient()), "  rotate_when_changed = "+generation(gen), createBeforeDestroy)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: cfg(1),
+				ConfigStateChecks: []statecheck.StateCheck{
+					sealedOpens(m, sellfernAddr, []ageKey{alice}),
+					newSealed.AddStateValue(sellfernAddr, tfjsonpath.New("secret_sealed")),
+					old,
+				},
+			},
+			{
+				Config: cfg(2),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(sellfernAddr, plancheck.ResourceActionCreateBeforeDestroy),
+						plancheck.ExpectKnownValue(sellfernAddr, tfjsonpath.New("secret"), knownvalue.Null()),
+						plancheck.ExpectUnknownValue(sellfernAddr, tfjsonpath.New("secret_sealed")),
+						noPlaintextInPlan(m),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					sealedOpens(m, sellfernAddr, []ageKey{alice}),
+					newSealed.AddStateValue(sellfernAddr, tfjsonpath.New("secret_sealed")),
+					replacedWithoutGap(m, old),
+					mockHolds(m, 1, 0),
+					noPlaintextInState(m),
+					stateCheckFunc(func(*tfjson.State) error {
+						if n := len(m.IssuedSellfernSecrets()); n != 2 {
+							return fmt.Errorf("the mock issued %d secrets, want 2 (the first webhook's and the new one's)", n)
+						}
+						return nil
+					}),
+				},
+			},
+		},
+	})
+}
+
+// TestAccSellfernWebhook_sealedAfterImport: import leaves secret, secret_recipients and secret_sealed null. Adding
+// recipients then has nothing to seal: they are recorded with a warning, without an API call, and secret_sealed
+// stays null; the first rotation gives the webhook a secret sealed to them.
+func TestAccSellfernWebhook_sealedAfterImport(t *testing.T) {
+	m := accMock(t, mockserver.Options{})
+	alice := newAgeKey(t)
+	existing := m.SellfernPut(mockserver.SellfernWebhook{URL: sealedURL, Events: []string{"order.created"}, Enabled: true})
+	imported := &recordedID{addr: sellfernAddr, id: existing.ID}
+	withRecipients := func(gen int) string {
+		return sealedConfig(m, recipientsHCL(alice.recipient()), "  rotate_when_changed = "+generation(gen), createBeforeDestroy)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:             sealedConfig(m, ""),
+				ResourceName:       sellfernAddr,
+				ImportState:        true,
+				ImportStateId:      existing.ID,
+				ImportStatePersist: true,
+				ImportStateCheck: func(states []*terraform.InstanceState) error {
+					for _, attr := range []string{"secret", "secret_sealed", "secret_recipients.#"} {
+						if v, ok := states[0].Attributes[attr]; ok {
+							return fmt.Errorf("%s after import: want null, got %q", attr, v)
+						}
+					}
+					return nil
+				},
+			},
+			{
+				Config: withRecipients(1),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(sellfernAddr, plancheck.ResourceActionUpdate),
+						plancheck.ExpectKnownValue(sellfernAddr, tfjsonpath.New("secret"), knownvalue.Null()),
+						plancheck.ExpectKnownValue(sellfernAddr, tfjsonpath.New("secret_sealed"), knownvalue.Null()),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(sellfernAddr, tfjsonpath.New("id"), knownvalue.StringExact(existing.ID)),
+					statecheck.ExpectKnownValue(sellfernAddr, tfjsonpath.New("secret_sealed"), knownvalue.Null()),
+					statecheck.ExpectKnownValue(sellfernAddr, tfjsonpath.New("secret_recipients"),
+						knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact(alice.recipient())})),
+					mockCounts(m, map[string]int{"sellfern.create": 0, "sellfern.update": 0, "sellfern.delete": 0}),
+				},
+			},
+			{
+				Config: withRecipients(2),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(sellfernAddr, plancheck.ResourceActionCreateBeforeDestroy)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					sealedOpens(m, sellfernAddr, []ageKey{alice}),
+					replacedWithoutGap(m, imported),
+					noPlaintextInState(m),
+				},
+			},
+		},
+	})
+}
+
+// TestAccSellfernWebhook_sealedRecipientsUnknownUntilApply: recipients that come from another resource, known only
+// at apply, are sealed to at create, and added to an existing webhook they seal its secret in place.
+func TestAccSellfernWebhook_sealedRecipientsUnknownUntilApply(t *testing.T) {
+	m := accMock(t, mockserver.Options{})
+	alice := newAgeKey(t)
+	keys := fmt.Sprintf(`
+resource "terraform_data" "keys" {
+  input = [%q]
+}
+`, alice.recipient())
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: sealedConfig(m, "terraform_data.keys.output") + keys,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectUnknownValue(sellfernAddr, tfjsonpath.New("secret_sealed")),
+						plancheck.ExpectUnknownValue(sellfernAddr, tfjsonpath.New("secret")),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{sealedOpens(m, sellfernAddr, []ageKey{alice}), noPlaintextInState(m)},
+			},
+			{
+				Config: sealedConfig(m, "") + keys,
+			},
+			{
+				// Replaced by the step before (recipients removed); now added where state holds the plaintext, with a
+				// value known only at apply.
+				Config: sealedConfig(m, "terraform_data.keys.output") + strings.Replace(keys, "input", "triggers_replace = \"2\"\n  input", 1),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(sellfernAddr, plancheck.ResourceActionUpdate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{sealedOpens(m, sellfernAddr, []ageKey{alice})},
+			},
+		},
+	})
+}
