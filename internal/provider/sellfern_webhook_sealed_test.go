@@ -455,7 +455,7 @@ resource "terraform_data" "keys" {
 				// value known only at apply.
 				Config: sealedConfig(m, "terraform_data.keys.output") + strings.Replace(keys, "input", "triggers_replace = \"2\"\n  input", 1),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(sellfernAddr, plancheck.ResourceActionUpdate)},
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(sellfernAddr, plancheck.ResourceActionUpdate)},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{sealedOpens(m, sellfernAddr, []ageKey{alice})},
