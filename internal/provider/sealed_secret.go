@@ -167,31 +167,43 @@ func (ageRecipientsValidator) ValidateSet(_ context.Context, req validator.SetRe
 				"recipient or SSH public key, or leave the argument out to keep the secret in state (marked sensitive).")
 		return
 	}
-	var recipients []sealing.Recipient
+	var entries []string
 	known := true
 	for _, v := range req.ConfigValue.Elements() {
 		s, ok := v.(types.String)
 		switch {
 		case !ok || s.IsUnknown():
 			known = false
-			continue
 		case s.IsNull():
 			resp.Diagnostics.AddAttributeError(req.Path, "Invalid secret_recipients entry",
 				"secret_recipients holds a null entry: each entry must be an age recipient or an SSH public key.")
-			continue
+		default:
+			entries = append(entries, s.ValueString())
 		}
-		r, err := sealing.ParseRecipient(s.ValueString())
+	}
+	_, diags := parseRecipients(req.Path, entries, known && !resp.Diagnostics.HasError())
+	resp.Diagnostics.Append(diags...)
+}
+
+// parseRecipients reads entries as recipients, naming each bad one; when whole, it also applies age's rule for a
+// set of recipients to them.
+func parseRecipients(at path.Path, entries []string, whole bool) ([]sealing.Recipient, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	var rs []sealing.Recipient
+	for _, e := range entries {
+		r, err := sealing.ParseRecipient(e)
 		if err != nil {
-			resp.Diagnostics.AddAttributeError(req.Path, "Invalid secret_recipients entry", capitalize(err.Error())+".")
+			diags.AddAttributeError(at, "Invalid secret_recipients entry", capitalize(err.Error())+".")
 			continue
 		}
-		recipients = append(recipients, r)
+		rs = append(rs, r)
 	}
-	if known && !resp.Diagnostics.HasError() {
-		if err := sealing.CheckRecipients(recipients); err != nil {
-			resp.Diagnostics.AddAttributeError(req.Path, "Invalid secret_recipients", capitalize(err.Error())+".")
+	if whole && !diags.HasError() {
+		if err := sealing.CheckRecipients(rs); err != nil {
+			diags.AddAttributeError(at, "Invalid secret_recipients", capitalize(err.Error())+".")
 		}
 	}
+	return rs, diags
 }
 
 // recipientsPlan is secret_recipients' plan modifier: the same keys written otherwise plan no change (the plan
@@ -287,30 +299,31 @@ func (sealedPlan) PlanModifyString(ctx context.Context, req planmodifier.StringR
 	}
 }
 
-// sealedSecret is what state records of a secret Sellfern issued: the secret itself without recipients, or its
-// sealed form and a null secret with them.
-func sealedSecret(ctx context.Context, secret string, recipients types.Set) (plain, sealed types.String, diags diag.Diagnostics) {
-	if secret == "" {
-		return types.StringNull(), types.StringNull(), nil
-	}
-	if !recipientsSet(recipients) {
-		return types.StringValue(secret), types.StringNull(), nil
+// sealingRecipients reads the recipients to seal to: none without secret_recipients. Validation has checked them
+// when they were known at plan time; ones known only now are checked here, before anything is created or changed.
+func sealingRecipients(ctx context.Context, set types.Set) ([]sealing.Recipient, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	if !recipientsSet(set) {
+		return nil, diags
 	}
 	var entries []string
-	diags.Append(recipients.ElementsAs(ctx, &entries, false)...)
+	diags.Append(set.ElementsAs(ctx, &entries, false)...)
 	if diags.HasError() {
-		return types.StringNull(), types.StringNull(), diags
+		return nil, diags
 	}
-	var rs []sealing.Recipient
-	for _, e := range entries {
-		r, err := sealing.ParseRecipient(e)
-		if err != nil {
-			diags.AddAttributeError(path.Root("secret_recipients"), "Invalid secret_recipients entry", capitalize(err.Error())+".")
-			return types.StringNull(), types.StringNull(), diags
-		}
-		rs = append(rs, r)
+	return parseRecipients(path.Root("secret_recipients"), entries, true)
+}
+
+// sealedSecret is what state records of a secret Sellfern issued: the secret itself without recipients, or its
+// sealed form and a null secret with them.
+func sealedSecret(secret string, recipients []sealing.Recipient) (plain, sealed types.String, diags diag.Diagnostics) {
+	switch {
+	case secret == "":
+		return types.StringNull(), types.StringNull(), nil
+	case len(recipients) == 0:
+		return types.StringValue(secret), types.StringNull(), nil
 	}
-	out, err := sealing.Seal(secret, rs)
+	out, err := sealing.Seal(secret, recipients)
 	if err != nil {
 		diags.AddAttributeError(path.Root("secret_recipients"), "Could not seal the signing secret", capitalize(err.Error())+".")
 		return types.StringNull(), types.StringNull(), diags
@@ -337,7 +350,11 @@ func (m *sellfernWebhookModel) applySealing(ctx context.Context, prior sellfernW
 		m.Secret, m.SecretSealed = types.StringNull(), prior.SecretSealed
 		return nil
 	}
-	plain, sealed, diags := sealedSecret(ctx, prior.Secret.ValueString(), m.SecretRecipients)
+	recipients, diags := sealingRecipients(ctx, m.SecretRecipients)
+	if diags.HasError() {
+		return diags
+	}
+	plain, sealed, sealDiags := sealedSecret(prior.Secret.ValueString(), recipients)
 	m.Secret, m.SecretSealed = plain, sealed
-	return diags
+	return append(diags, sealDiags...)
 }

@@ -158,6 +158,9 @@ func (r *sellfernWebhookResource) Create(ctx context.Context, req resource.Creat
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	events, diags := setStrings(ctx, plan.Events)
 	resp.Diagnostics.Append(diags...)
+	// Recipients known only now are checked before the webhook exists, so that its secret is never lost to them.
+	recipients, diags := sealingRecipients(ctx, plan.SecretRecipients)
+	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -185,7 +188,7 @@ func (r *sellfernWebhookResource) Create(ctx context.Context, req resource.Creat
 	plan.ID = types.StringValue(created.ID)
 	plan.CreatedAt = createdAt(created.Webhook)
 	// With recipients, the secret is sealed here, before anything is stored, and the plaintext is kept nowhere.
-	secret, sealed, sealDiags := sealedSecret(ctx, created.Secret, plan.SecretRecipients)
+	secret, sealed, sealDiags := sealedSecret(created.Secret, recipients)
 	plan.Secret, plan.SecretSealed = secret, sealed
 	if sealDiags.HasError() {
 		// The webhook exists, but its secret could not be kept: record it so Terraform marks it tainted and replaces it.

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,10 @@ import (
 
 	"filippo.io/age"
 	tfjson "github.com/hashicorp/terraform-json"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -460,6 +465,123 @@ resource "terraform_data" "keys" {
 				},
 				ConfigStateChecks: []statecheck.StateCheck{sealedOpens(m, sellfernAddr, []ageKey{alice})},
 			},
+		},
+	})
+}
+
+// sealedBadInputs are TestAccBadInput's cases for secret_recipients and the sellfern_webhook_secret ephemeral
+// resource: each refused at plan time, before any request.
+func sealedBadInputs() []badInput {
+	recipients := func(hcl func() string) func(*mockserver.Server) string {
+		return func(m *mockserver.Server) string {
+			return providerConfig(m) + fmt.Sprintf(`
+resource "sellfern_webhook" "bad" {
+  provider          = webhooks
+  url               = "https://hooks.example.com/sealed"
+  events            = ["order.created"]
+  secret_recipients = %s
+}
+`, hcl())
+		}
+	}
+	literal := func(s string) func() string { return func() string { return s } }
+	opening := func(sealed, identity string) func(*mockserver.Server) string {
+		return func(m *mockserver.Server) string {
+			return providerConfig(m) + fmt.Sprintf(`
+ephemeral "sellfern_webhook_secret" "bad" {
+  provider = webhooks
+  sealed   = %q
+  identity = %q
+}
+`, sealed, identity)
+		}
+	}
+	const x25519 = "age17edh7a9yc9dqnx36rdccplu53a4kwzc8wzghwhs4xl4nxpdsqvlsn5gjnl"
+	mistyped := x25519[:30] + "q" + x25519[31:]
+	return []badInput{
+		{name: "secret_recipients not a key", config: recipients(literal(`["https://example.com/keys.txt"]`)),
+			want: errorContaining(`Invalid secret_recipients entry`, `"https://example.com/keys.txt" is not an age recipient: give an age public key (age1…, from age-keygen) or an SSH public key`)},
+		{name: "secret_recipients mistyped", config: recipients(literal(recipientsHCL(x25519, mistyped))),
+			want: errorContaining(`Invalid secret_recipients entry`, fmt.Sprintf(`%q is not a valid age recipient (age1…): its checksum does not match (a character is mistyped or missing).`, mistyped))},
+		{name: "secret_recipients a private key", config: recipients(literal(`["AGE-SECRET-KEY-19FVZDAPZJSZNN3WT4NL25AZSLSNR7Y7GQP5DLGJ027EG47Z9JYYQ5NA2FP"]`)),
+			want: errorContaining(`Invalid secret_recipients entry`, `An entry is a private key, not a recipient: give its public key`)},
+		{name: "secret_recipients empty", config: recipients(literal(`[]`)),
+			want: errorContaining(`Invalid secret_recipients`, `secret_recipients is empty, so there is no one to seal the signing secret to.`)},
+		{name: "secret_recipients an ecdsa key", config: recipients(literal(`["ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBEmKSENjQEezOmxkZMy7opKgwFB9nkt5YRrYMjNuG5N87uRgg6CLrbo5wAdT/y6v0mKV0U2w0WZ2YB/++Tpockg= ops@bastion"]`)),
+			want: errorContaining(`Invalid secret_recipients entry`, `is an SSH key of type ecdsa-sha2-nistp256, which age cannot encrypt to`)},
+		{name: "secret_recipients mixes post-quantum and classic", config: recipients(func() string {
+			pq, err := age.GenerateHybridIdentity()
+			if err != nil {
+				panic(err)
+			}
+			return recipientsHCL(pq.Recipient().String(), x25519)
+		}), want: errorContaining(`Invalid secret_recipients`, `cannot be mixed with others (age17edh7a9yc9dqnx36rdccplu53a4kwzc8wzghwhs4xl4nxpdsqvlsn5gjnl)`)},
+		{name: "sellfern_webhook_secret sealed not age", config: opening("whsec_notsealed", "AGE-SECRET-KEY-19FVZDAPZJSZNN3WT4NL25AZSLSNR7Y7GQP5DLGJ027EG47Z9JYYQ5NA2FP"),
+			want: errorContaining(`Invalid sealed`, `Not a sealed secret: it does not start with -----BEGIN AGE ENCRYPTED FILE-----`)},
+		{name: "sellfern_webhook_secret identity and sealed swapped", config: opening("AGE-SECRET-KEY-19FVZDAPZJSZNN3WT4NL25AZSLSNR7Y7GQP5DLGJ027EG47Z9JYYQ5NA2FP", "-----BEGIN AGE ENCRYPTED FILE-----"),
+			want: errorContaining(`Invalid sealed`, `Are the sealed value and the identity swapped?`)},
+		{name: "sellfern_webhook_secret identity not a key", config: opening("-----BEGIN AGE ENCRYPTED FILE-----", "# my key\nhunter2"),
+			want: errorContaining(`Invalid identity`, `Not an age identity: line 2 of the identity is not an age identity: an age key file holds AGE-SECRET-KEY-1… lines`)},
+	}
+}
+
+// TestAgeRecipientsValidator: the validator of secret_recipients, called directly.
+func TestAgeRecipientsValidator(t *testing.T) {
+	const x25519 = "age17edh7a9yc9dqnx36rdccplu53a4kwzc8wzghwhs4xl4nxpdsqvlsn5gjnl"
+	set := func(elems ...attr.Value) types.Set { return types.SetValueMust(types.StringType, elems) }
+	for name, c := range map[string]struct {
+		value types.Set
+		want  string
+	}{
+		"one key":               {set(str(x25519)), ""},
+		"upper case and spaces": {set(str(" " + strings.ToUpper(x25519))), ""},
+		"null":                  {types.SetNull(types.StringType), ""},
+		"unknown":               {types.SetUnknown(types.StringType), ""},
+		"an unknown entry":      {set(str(x25519), types.StringUnknown()), ""},
+		"a bad entry among unknown ones": {set(str("nope"), types.StringUnknown()),
+			`"nope" is not an age recipient`},
+		"empty":      {set(), "secret_recipients is empty"},
+		"null entry": {set(types.StringNull()), "holds a null entry"},
+		"two bad entries, each named": {set(str("age1abc"), str("ssh-dss AAAA")),
+			`"age1abc" is not a valid age recipient (age1…): its length or encoding is wrong.` + "\n" + `"ssh-dss AAAA" is not a valid SSH public key`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			resp := &validator.SetResponse{}
+			ageRecipients().ValidateSet(context.Background(), validator.SetRequest{Path: path.Root("secret_recipients"), ConfigValue: c.value}, resp)
+			var details []string
+			for _, d := range resp.Diagnostics.Errors() {
+				details = append(details, d.Detail())
+			}
+			got := strings.Join(details, "\n")
+			switch {
+			case c.want == "" && got != "":
+				t.Errorf("refused with %q, want it accepted", got)
+			case c.want != "" && !strings.Contains(strings.ToLower(got), strings.ToLower(c.want)):
+				t.Errorf("got %q, want an error containing %q", got, c.want)
+			}
+		})
+	}
+}
+
+// TestAccSellfernWebhook_sealedRecipientsInvalidAtApply: recipients known only at apply that are not keys are
+// refused before the webhook is created, so that no webhook exists whose secret could be kept nowhere.
+func TestAccSellfernWebhook_sealedRecipientsInvalidAtApply(t *testing.T) {
+	m := accMock(t, mockserver.Options{})
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccFactories,
+		Steps: []resource.TestStep{{
+			Config: sealedConfig(m, "terraform_data.keys.output") + `
+resource "terraform_data" "keys" {
+  input = ["ssh-dss AAAAB3NzaC1kc3M= old@host"]
+}
+`,
+			ExpectError: errorContaining("Invalid secret_recipients entry", `"ssh-dss AAAAB3NzaC1kc3M= old@host" is not a valid SSH public key`),
+		}},
+		CheckDestroy: func(*terraform.State) error {
+			if n := m.Count("sellfern.create"); n != 0 || len(m.SellfernWebhooks()) != 0 {
+				return fmt.Errorf("%d creates reached the mock, which holds %d webhooks: want none", n, len(m.SellfernWebhooks()))
+			}
+			return nil
 		},
 	})
 }

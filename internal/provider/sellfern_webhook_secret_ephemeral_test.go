@@ -49,6 +49,20 @@ ephemeral "sellfern_webhook_secret" "test" {
 }
 `
 
+// handOff is a consumer of the opened secret, run when the sealed secret changes.
+const handOff = `
+resource "terraform_data" "handoff" {
+  triggers_replace = sellfern_webhook.test.secret_sealed
+
+  provisioner "local-exec" {
+    command = "true"
+    environment = {
+      SIGNING_SECRET = ephemeral.sellfern_webhook_secret.test.secret
+    }
+  }
+}
+`
+
 func sha256Hex(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])
@@ -177,18 +191,6 @@ func noIdentityInState(k ageKey) statecheck.StateCheck {
 func TestAccSellfernWebhookSecret_wrongIdentity(t *testing.T) {
 	m := accMock(t, mockserver.Options{})
 	alice, eve := newAgeKey(t), newAgeKey(t)
-	consumer := `
-resource "terraform_data" "handoff" {
-  triggers_replace = sellfern_webhook.test.secret_sealed
-
-  provisioner "local-exec" {
-    command = "true"
-    environment = {
-      SIGNING_SECRET = ephemeral.sellfern_webhook_secret.test.secret
-    }
-  }
-}
-`
 	mistyped := alice.id.String()
 	mistyped = mistyped[:40] + flipCase(mistyped[40]) + mistyped[41:]
 	var failures atomic.Int32
@@ -219,21 +221,21 @@ resource "terraform_data" "handoff" {
 				PreConfig: func() {
 					check = expect("Cannot open the sealed signing secret", "the secret was not sealed to the identity of "+eve.recipient()[:24])
 				},
-				Config:          sealedConfig(m, recipientsHCL(alice.recipient())) + openSealed + consumer,
+				Config:          sealedConfig(m, recipientsHCL(alice.recipient())) + openSealed + handOff,
 				ConfigVariables: config.Variables{"identity": config.StringVariable(eve.keyFile())},
 			},
 			{
 				PreConfig: func() {
 					check = expect("Invalid identity", "line 3 of the identity is not a valid age identity", "its checksum does not match")
 				},
-				Config:          sealedConfig(m, recipientsHCL(alice.recipient())) + openSealed + consumer,
+				Config:          sealedConfig(m, recipientsHCL(alice.recipient())) + openSealed + handOff,
 				ConfigVariables: config.Variables{"identity": config.StringVariable("# created: today\n\n" + mistyped + "\n")},
 			},
 			{
 				PreConfig: func() {
 					check = expect("Invalid identity", "line 1 of the identity is a recipient (a public key), not an identity")
 				},
-				Config:          sealedConfig(m, recipientsHCL(alice.recipient())) + openSealed + consumer,
+				Config:          sealedConfig(m, recipientsHCL(alice.recipient())) + openSealed + handOff,
 				ConfigVariables: config.Variables{"identity": config.StringVariable(alice.recipient())},
 			},
 			{
@@ -243,7 +245,7 @@ resource "terraform_data" "handoff" {
 					}
 					check = func(err error) error { return err }
 				},
-				Config:          sealedConfig(m, recipientsHCL(alice.recipient())) + openSealed + consumer,
+				Config:          sealedConfig(m, recipientsHCL(alice.recipient())) + openSealed + handOff,
 				ConfigVariables: config.Variables{"identity": config.StringVariable(alice.keyFile())},
 			},
 		},

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-testing/config"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
@@ -171,6 +172,25 @@ data "selsup_webhooks" "all" {
 		m.SetFaults(mockserver.FaultOptions{Rate: 1, AfterCommitRatio: 1, Kinds: []mockserver.FaultKind{mockserver.Fault503},
 			Routes: []string{"sellfern.create"}})
 		return []resource.TestStep{{Config: providerConfig(m) + troubleshootingResources}}
+	}},
+	"A secret_recipients entry that is not a public key": {steps: func(_ *testing.T, m *mockserver.Server) []resource.TestStep {
+		return plan(sealedConfig(m, `["https://example.com/keys.txt"]`))
+	}},
+	"An identity that cannot open the sealed secret": {steps: func(t *testing.T, m *mockserver.Server) []resource.TestStep {
+		alice, eve := newAgeKey(t), newAgeKey(t)
+		webhook := sealedConfig(m, recipientsHCL(alice.recipient()))
+		return []resource.TestStep{
+			{Config: webhook},
+			{Config: webhook + openSealed + handOff, ConfigVariables: config.Variables{"identity": config.StringVariable(eve.keyFile())}},
+		}
+	}},
+	"An identity that is not an age key file": {steps: func(t *testing.T, m *mockserver.Server) []resource.TestStep {
+		webhook := sealedConfig(m, recipientsHCL(newAgeKey(t).recipient()))
+		return []resource.TestStep{
+			{Config: webhook},
+			{Config: webhook + openSealed + handOff, PlanOnly: true,
+				ConfigVariables: config.Variables{"identity": config.StringVariable("# the key of the orders receiver\nsk_live_not_an_age_key\n")}},
+		}
 	}},
 	"The endpoint failed the test event": {
 		versionChecks: []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_14_0)},

@@ -207,10 +207,11 @@ func describeEntry(s string) string {
 // sshName names an SSH key by its type and fingerprint.
 func sshName(pub ssh.PublicKey) string { return pub.Type() + " " + ssh.FingerprintSHA256(pub) }
 
-// shorten keeps the start and the end of a long key, which is how people tell keys apart.
+// shorten keeps the start and the end of a long key (a post-quantum age key has almost 2000 characters), which is
+// how people tell keys apart; an age1… key or anything shorter is shown whole, so that a mistyped character shows.
 func shorten(s string) string {
-	const keep = 24
-	if utf8.RuneCountInString(s) <= 2*keep+1 {
+	const whole, keep = 100, 24
+	if utf8.RuneCountInString(s) <= whole {
 		return s
 	}
 	r := []rune(s)
