@@ -259,3 +259,18 @@ func planBlock(t *testing.T, plan, heading string) string {
 	block, _, _ := strings.Cut(rest, "\n  # ")
 	return block
 }
+
+// sealingVariables are the environment the examples that seal a secret read, as a user sets it: a key pair made
+// for the test (the public key, and the private key as age-keygen writes it) and the file a receiver reads.
+func sealingVariables(t *testing.T) []string {
+	t.Helper()
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []string{
+		"TF_VAR_signing_key_recipient=" + id.Recipient().String(),
+		"TF_VAR_signing_key_identity=# public key: " + id.Recipient().String() + "\n" + id.String() + "\n",
+		"TF_VAR_receiver_secret_file=" + filepath.Join(t.TempDir(), "receiver-signing-secret"),
+	}
+}

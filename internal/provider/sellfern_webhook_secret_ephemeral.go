@@ -42,7 +42,8 @@ func (e *sellfernWebhookSecretEphemeral) Schema(_ context.Context, _ ephemeral.S
 			"[`sellfern_webhook`](../resources/sellfern_webhook.md) with `secret_recipients`) with an age identity, " +
 			"for the length of one Terraform run: Terraform keeps an ephemeral resource's result out of state and " +
 			"plan files, so the secret can go to a secret store's write-only arguments, a provider setting or a " +
-			"provisioner without being stored. It calls no API. Needs Terraform 1.10 or OpenTofu 1.11 or later.",
+			"provisioner without being stored. It calls no API. Ephemeral resources came with Terraform 1.10 and " +
+			"OpenTofu 1.11, so every CLI the provider supports has them.",
 		Attributes: map[string]schema.Attribute{
 			"sealed": schema.StringAttribute{
 				Required: true,
