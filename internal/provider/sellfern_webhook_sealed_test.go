@@ -71,9 +71,10 @@ func sealedConfig(m *mockserver.Server, recipients string, more ...string) strin
 
 const createBeforeDestroy = "  lifecycle {\n    create_before_destroy = true\n  }"
 
-// sealedOpens checks the webhook at address in state: secret null, and secret_sealed opening, with the identity of
-// each of openers, to exactly the secret the mock issued for the webhook, and with each of strangers' not at all.
-func sealedOpens(m *mockserver.Server, address string, openers []ageKey, strangers ...ageKey) statecheck.StateCheck {
+// sealedOpens checks the test webhook in state: secret null, and secret_sealed opening, with the identity of each of
+// openers, to exactly the secret the mock issued for the webhook, and with each of strangers' not at all.
+func sealedOpens(m *mockserver.Server, openers []ageKey, strangers ...ageKey) statecheck.StateCheck {
+	const address = sellfernAddr
 	return stateCheckFunc(func(s *tfjson.State) error {
 		v, err := resourceValues(s, address)
 		if err != nil {
@@ -169,9 +170,9 @@ func TestAccSellfernWebhook_sealedSecret(t *testing.T) {
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan(), noPlaintextInPlan(m)},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
-					sealedOpens(m, sellfernAddr, []ageKey{alice}, eve),
+					sealedOpens(m, []ageKey{alice}, eve),
 					noPlaintextInState(m),
-					sellfernStateMatchesMockExceptSecret(m),
+					sellfernMatchesMock(m, sellfernAddr, false), // no secret: it is sealed
 					sameSealed.AddStateValue(sellfernAddr, tfjsonpath.New("secret_sealed")),
 					first,
 				},
@@ -198,7 +199,7 @@ func TestAccSellfernWebhook_sealedSecret(t *testing.T) {
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
 					sameSealed.AddStateValue(sellfernAddr, tfjsonpath.New("secret_sealed")),
-					sealedOpens(m, sellfernAddr, []ageKey{alice}, bob),
+					sealedOpens(m, []ageKey{alice}, bob),
 					mockCounts(m, map[string]int{"sellfern.create": 1, "sellfern.update": 1, "sellfern.delete": 0}),
 				},
 			},
@@ -216,7 +217,7 @@ func TestAccSellfernWebhook_sealedSecret(t *testing.T) {
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
-					sealedOpens(m, sellfernAddr, []ageKey{alice, bob}, eve),
+					sealedOpens(m, []ageKey{alice, bob}, eve),
 					replacedWithoutGap(m, first),
 					mockHolds(m, 1, 0),
 					noPlaintextInState(m),
@@ -244,11 +245,6 @@ func TestAccSellfernWebhook_sealedSecret(t *testing.T) {
 			},
 		},
 	})
-}
-
-// sellfernStateMatchesMockExceptSecret is sellfernMatchesMock for a webhook whose secret is sealed.
-func sellfernStateMatchesMockExceptSecret(m *mockserver.Server) statecheck.StateCheck {
-	return sellfernMatchesMock(m, sellfernAddr, false)
 }
 
 // requiresReplace checks that the plan replaces address because of attribute.
@@ -299,7 +295,7 @@ func TestAccSellfernWebhook_sealInPlace(t *testing.T) {
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan(), noPlaintextInPlan(m)},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
-					sealedOpens(m, sellfernAddr, []ageKey{alice, bob}),
+					sealedOpens(m, []ageKey{alice, bob}),
 					noPlaintextInState(m),
 					sameID.AddStateValue(sellfernAddr, tfjsonpath.New("id")),
 					mockCounts(m, map[string]int{"sellfern.create": 0, "sellfern.update": 0, "sellfern.delete": 0, "sellfern.test": 0}),
@@ -332,7 +328,7 @@ func TestAccSellfernWebhook_sealedRotation(t *testing.T) {
 			{
 				Config: cfg(1),
 				ConfigStateChecks: []statecheck.StateCheck{
-					sealedOpens(m, sellfernAddr, []ageKey{alice}),
+					sealedOpens(m, []ageKey{alice}),
 					newSealed.AddStateValue(sellfernAddr, tfjsonpath.New("secret_sealed")),
 					old,
 				},
@@ -349,7 +345,7 @@ func TestAccSellfernWebhook_sealedRotation(t *testing.T) {
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
-					sealedOpens(m, sellfernAddr, []ageKey{alice}),
+					sealedOpens(m, []ageKey{alice}),
 					newSealed.AddStateValue(sellfernAddr, tfjsonpath.New("secret_sealed")),
 					replacedWithoutGap(m, old),
 					mockHolds(m, 1, 0),
@@ -419,7 +415,7 @@ func TestAccSellfernWebhook_sealedAfterImport(t *testing.T) {
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(sellfernAddr, plancheck.ResourceActionCreateBeforeDestroy)},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
-					sealedOpens(m, sellfernAddr, []ageKey{alice}),
+					sealedOpens(m, []ageKey{alice}),
 					replacedWithoutGap(m, imported),
 					noPlaintextInState(m),
 				},
@@ -450,7 +446,7 @@ resource "terraform_data" "keys" {
 					},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
-				ConfigStateChecks: []statecheck.StateCheck{sealedOpens(m, sellfernAddr, []ageKey{alice}), noPlaintextInState(m)},
+				ConfigStateChecks: []statecheck.StateCheck{sealedOpens(m, []ageKey{alice}), noPlaintextInState(m)},
 			},
 			{
 				Config: sealedConfig(m, "") + keys,
@@ -463,7 +459,7 @@ resource "terraform_data" "keys" {
 					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(sellfernAddr, plancheck.ResourceActionUpdate)},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
-				ConfigStateChecks: []statecheck.StateCheck{sealedOpens(m, sellfernAddr, []ageKey{alice})},
+				ConfigStateChecks: []statecheck.StateCheck{sealedOpens(m, []ageKey{alice})},
 			},
 		},
 	})
