@@ -43,13 +43,14 @@ type SellfernWebhook struct {
 	CreatedAt time.Time
 }
 
-// SellfernDelivery is one recorded delivery attempt (the mock records one per
-// test call and never makes outbound requests).
+// SellfernDelivery is one delivery of an event to a webhook's endpoint, a test call's or an emitted event's
+// (deliveries.go), with what the endpoint answered.
 type SellfernDelivery struct {
 	ID         string
 	WebhookID  string
 	Event      string
-	StatusCode int
+	EventID    string // the "id" of the body delivered (evt_…): the same for every webhook that got one event
+	StatusCode int    // the endpoint's HTTP status; 0 when it gave none (unreachable, no answer in time)
 	Success    bool
 	Error      string
 	CreatedAt  time.Time
@@ -69,6 +70,7 @@ type (
 		ID         string `json:"id"`
 		WebhookID  string `json:"webhook_id"`
 		Event      string `json:"event"`
+		EventID    string `json:"event_id"`
 		StatusCode int    `json:"status_code"`
 		Success    bool   `json:"success"`
 		Error      string `json:"error"`
@@ -96,10 +98,14 @@ type sellfernAPI struct {
 
 	hooks *store[string, SellfernWebhook]
 
-	mu         sync.Mutex                    // guards the three below
+	mu         sync.Mutex                    // guards the four below
 	deliveries map[string][]SellfernDelivery // per webhook id, oldest first
 	issued     []string                      // every secret ever handed out, for leak searches
-	endpoints  map[string]endpointAnswer     // by webhook URL: how an endpoint told to fail answers a test event
+	endpoints  map[string]endpointAnswer     // by webhook URL: how an endpoint told to fail answers a delivery
+	inflight   map[string]int                // per webhook id, deliveries being made (deliveries.go)
+	idle       *sync.Cond                    // on mu: signalled when a delivery in flight ends
+
+	client *http.Client // makes the deliveries that go out (deliveries.go)
 }
 
 // endpointAnswer is what an endpoint answers a delivery with: its HTTP status (0 when it cannot be reached) and
@@ -116,7 +122,10 @@ func newSellfernAPI(srv *Server, tokens map[string]bool) *sellfernAPI {
 		hooks:      newStore(func(h *SellfernWebhook) string { return h.ID }, cloneSellfern),
 		deliveries: map[string][]SellfernDelivery{},
 		endpoints:  map[string]endpointAnswer{},
+		inflight:   map[string]int{},
+		client:     newDeliveryClient(),
 	}
+	a.idle = sync.NewCond(&a.mu)
 	a.table = []route{
 		newRoute(http.MethodGet, "/api/v2/webhooks", routeSellfernList, false, a.authed(a.list)),
 		newRoute(http.MethodPost, "/api/v2/webhooks", routeSellfernCreate, true, a.authed(a.create)),

@@ -209,7 +209,7 @@ func (a *sellfernAPI) delete(w http.ResponseWriter, r *http.Request, id string) 
 }
 
 func (a *sellfernAPI) test(w http.ResponseWriter, _ *http.Request, id string) {
-	d, found := a.recordTest(id)
+	d, found := a.sendTest(id)
 	if !found {
 		a.webhookNotFound(w, id)
 		return

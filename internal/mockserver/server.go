@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -51,6 +52,10 @@ type Options struct {
 	SelSupOrganizations []int64
 	// RateLimit, when PerSecond is set, limits the requests of each credential (ratelimit.go).
 	RateLimit RateLimit
+	// DeliverTo, when set, is where Sellfern's deliveries are made: http://HOST:PORT on a loopback host, to which
+	// each delivery adds its webhook URL's path and query (deliveries.go). Without it deliveries are recorded, not
+	// made. New panics on an address CheckDeliverTo refuses.
+	DeliverTo string
 }
 
 // runtimeConfig is the part of Options that can change while serving.
@@ -73,6 +78,9 @@ type runtimeConfig struct {
 	notServed      bool
 	pageSize       int
 	deliverySuffix string
+	// deliverTo is where deliveries are made (nil: recorded only), each within deliveryTimeout (deliveries.go).
+	deliverTo       *url.URL
+	deliveryTimeout time.Duration
 }
 
 // Server is the mock. It implements http.Handler, so it can be mounted in an
@@ -132,6 +140,9 @@ func New(opts Options) *Server {
 			shuffle:   opts.Shuffle,
 			omitTypes: opts.SelSupOmitTypes,
 			limiter:   newLimiter(opts.RateLimit),
+
+			deliverTo:       mustDeliverTo(opts.DeliverTo),
+			deliveryTimeout: defaultDeliveryTimeout,
 		},
 	}
 	// Clone the credential maps so that a caller mutating its own map later
@@ -376,10 +387,7 @@ func checkLoopback(addr string) error {
 	if err != nil {
 		return fmt.Errorf("mockserver: invalid listen address %q: %w", addr, err)
 	}
-	if strings.EqualFold(host, "localhost") {
-		return nil
-	}
-	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+	if isLoopbackName(host) {
 		return nil
 	}
 	return fmt.Errorf("mockserver: refusing to listen on %q: only loopback hosts (127.0.0.1, ::1, localhost) are allowed", addr)
@@ -423,12 +431,13 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 				SelSup:   s.selsup.stateView(),
 			})
 		}},
+		"sellfern/emit": {http.MethodPost, func() { s.serveEmit(w, r) }},
 	}
 	ep, ok := endpoints[strings.TrimPrefix(r.URL.Path, controlPrefix)]
 	switch {
 	case !ok:
 		writeJSON(w, http.StatusNotFound, jsonContentType, map[string]string{
-			"error": "not_found", "message": "control endpoints: GET /_mock/stats, POST /_mock/reset, GET /_mock/state",
+			"error": "not_found", "message": "control endpoints: GET /_mock/stats, POST /_mock/reset, GET /_mock/state, POST /_mock/sellfern/emit",
 		})
 	case r.Method != ep.method:
 		w.Header().Set("Allow", ep.method)

@@ -192,6 +192,9 @@ data "selsup_webhooks" "all" {
 				ConfigVariables: config.Variables{"identity": config.StringVariable("# the key of the orders receiver\nsk_live_not_an_age_key\n")}},
 		}
 	}},
+	"A signature does not verify: the body was parsed first":       signatureParsedFirst,
+	"A signature does not verify: the old secret after a rotation": signatureOldSecret,
+	"A signature does not verify: a proxy rewrote the body":        signatureProxy,
 	"The endpoint failed the test event": {
 		versionChecks: []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_14_0)},
 		steps: func(_ *testing.T, m *mockserver.Server) []resource.TestStep {

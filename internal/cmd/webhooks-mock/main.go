@@ -86,6 +86,7 @@ type flags struct {
 	seedSellfern, seedSelSup int
 	failingEndpoints         []endpointFailure
 	rateLimit                mockserver.RateLimit
+	deliverTo                string
 }
 
 // endpointFailure is one -sellfern-failing-endpoint: test events sent to url get status.
@@ -113,8 +114,11 @@ func parseFlags(args []string, stderr io.Writer) (*flags, error) {
 		"(a token bucket); the surplus gets 429 with Retry-After and nothing is done (0: no limit)")
 	fs.IntVar(&f.rateLimit.Burst, "rate-burst", 0, "the token bucket's size with -rate-limit (0: the rate, rounded up)")
 	fs.BoolVar(&f.rateLimit.Headers, "rate-headers", false, "with -rate-limit, answer with RateLimit-Limit, -Remaining and -Reset headers")
-	fs.Func("sellfern-failing-endpoint", "URL=STATUS: Sellfern's test events to the webhook URL get HTTP STATUS "+
-		"(0: unreachable) and are recorded as failed deliveries; repeatable", func(v string) error {
+	fs.StringVar(&f.deliverTo, "deliver-to", "", "http://127.0.0.1:PORT: make Sellfern's deliveries (test events, and "+
+		"events emitted with POST /_mock/sellfern/emit), signed, to this loopback address plus each webhook URL's path "+
+		"and query, and record the receiver's answers (default: deliveries are recorded, not made)")
+	fs.Func("sellfern-failing-endpoint", "URL=STATUS: Sellfern's deliveries to the webhook URL get HTTP STATUS "+
+		"(0: unreachable) and are recorded as failed, when they are not made (no -deliver-to); repeatable", func(v string) error {
 		e, err := parseEndpointFailure(v)
 		if err == nil {
 			f.failingEndpoints = append(f.failingEndpoints, e)
@@ -163,6 +167,11 @@ func (f *flags) problems() []string {
 	if f.rateLimit.PerSecond < 0 || f.rateLimit.Burst < 0 {
 		out = append(out, "-rate-limit and -rate-burst must not be negative")
 	}
+	if f.deliverTo != "" {
+		if err := mockserver.CheckDeliverTo(f.deliverTo); err != nil {
+			out = append(out, "-deliver-to: "+err.Error())
+		}
+	}
 	return out
 }
 
@@ -180,6 +189,7 @@ func (f *flags) options() mockserver.Options {
 		Shuffle:         f.shuffle,
 		SelSupOmitTypes: f.omitTypes,
 		RateLimit:       f.rateLimit,
+		DeliverTo:       f.deliverTo,
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seed/terraform-provider-webhooks/internal/apitest"
 	"github.com/seed/terraform-provider-webhooks/internal/mockserver"
 )
 
@@ -106,6 +107,8 @@ func TestRunRejectsBadFlags(t *testing.T) {
 		{"-sellfern-failing-endpoint", "https://hooks.example.com/x"},
 		{"-sellfern-failing-endpoint", "https://hooks.example.com/x=oops"},
 		{"-sellfern-failing-endpoint", "https://hooks.example.com/x=1000"},
+		{"-deliver-to", "http://192.0.2.1:8080"},
+		{"-deliver-to", "http://127.0.0.1:8080/hooks"},
 		{"extra"},
 	} {
 		var stdout, stderr strings.Builder
@@ -142,6 +145,49 @@ func TestRunFailingEndpoint(t *testing.T) {
 		send(t, http.MethodPost, base+"/"+created.Data.ID+"/test", auth, "", &tested)
 		if d := tested.Data; d.StatusCode != want.status || d.Success != want.success || (d.Error == "") != want.success {
 			t.Errorf("test event to %s: %+v, want status %d, success %v", url, d, want.status, want.success)
+		}
+	}
+	stop()
+}
+
+// TestRunDeliverTo: with -deliver-to, a test call and an event emitted through the control call reach the receiver
+// at the webhook URL's path and query, signed with the webhook's secret, and the receiver's answer is recorded.
+func TestRunDeliverTo(t *testing.T) {
+	rcv := apitest.StartReceiver(t)
+	settings, stop := startRun(t, "-deliver-to", rcv.URL)
+	base, auth := settings["SELLFERN_BASE_URL"]+"/api/v2/webhooks", "Bearer "+settings["SELLFERN_TOKEN"]
+	var created struct {
+		Data struct {
+			ID     string `json:"id"`
+			Secret string `json:"secret"`
+		} `json:"data"`
+	}
+	send(t, http.MethodPost, base, auth, `{"url": "https://hooks.example.com/orders?team=a", "events": ["order.created"]}`, &created)
+	rcv.Accept("orders", created.Data.Secret)
+	var tested struct {
+		Data struct {
+			StatusCode int `json:"status_code"`
+		} `json:"data"`
+	}
+	send(t, http.MethodPost, base+"/"+created.Data.ID+"/test", auth, "", &tested)
+	var emitted struct {
+		Deliveries []struct {
+			WebhookID  string `json:"webhook_id"`
+			StatusCode int    `json:"status_code"`
+		} `json:"deliveries"`
+	}
+	send(t, http.MethodPost, settings["MOCK_URL"]+"/_mock/sellfern/emit", "", `{"event": "order.created", "data": {"n": 1}}`, &emitted)
+	if tested.Data.StatusCode != http.StatusNoContent || len(emitted.Deliveries) != 1 ||
+		emitted.Deliveries[0].WebhookID != created.Data.ID || emitted.Deliveries[0].StatusCode != http.StatusNoContent {
+		t.Errorf("test delivery %+v, emitted %+v: want both answered 204", tested.Data, emitted)
+	}
+	got := rcv.Arrivals()
+	if len(got) != 2 {
+		t.Fatalf("the receiver got %d deliveries, want 2", len(got))
+	}
+	for _, a := range got {
+		if a.Path != "/orders?team=a" || a.VerifiedWith != "orders" || a.Event != "order.created" {
+			t.Errorf("arrival %+v", a)
 		}
 	}
 	stop()
