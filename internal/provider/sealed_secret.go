@@ -139,7 +139,7 @@ func secretSealedAttribute() schema.StringAttribute {
 			"(`-----BEGIN AGE ENCRYPTED FILE-----`). Only the holders of a recipient's private key can open it, so it is " +
 			"not sensitive. Null without `secret_recipients`, and after an import (Sellfern cannot show the secret " +
 			"again).",
-		PlanModifiers: []planmodifier.String{sealedPlan{}},
+		PlanModifiers: []planmodifier.String{sealedPlan()},
 	}
 }
 
@@ -193,14 +193,14 @@ func parseRecipients(at path.Path, entries []string, whole bool) ([]sealing.Reci
 	for _, e := range entries {
 		r, err := sealing.ParseRecipient(e)
 		if err != nil {
-			diags.AddAttributeError(at, "Invalid secret_recipients entry", capitalize(err.Error())+".")
+			diags.AddAttributeError(at, "Invalid secret_recipients entry", problemOf(err))
 			continue
 		}
 		rs = append(rs, r)
 	}
 	if whole && !diags.HasError() {
 		if err := sealing.CheckRecipients(rs); err != nil {
-			diags.AddAttributeError(at, "Invalid secret_recipients", capitalize(err.Error())+".")
+			diags.AddAttributeError(at, "Invalid secret_recipients", problemOf(err))
 		}
 	}
 	return rs, diags
@@ -232,70 +232,75 @@ func (recipientsPlan) PlanModifySet(ctx context.Context, req planmodifier.SetReq
 	}
 }
 
-// secretPlan is secret's plan modifier: null whenever there are recipients, the value in state otherwise (the
-// secret is never listed, so only a create sets it).
-type secretPlan struct{}
-
-func (secretPlan) Description(context.Context) string {
-	return "Null when secret_recipients is set; otherwise the value in state, set only at create."
+// sealingStringPlan is a string plan modifier decided by the sealing step: secret's and secret_sealed's.
+type sealingStringPlan struct {
+	description string
+	plan        func(ctx context.Context, step sealStep, req planmodifier.StringRequest, resp *planmodifier.StringResponse)
 }
 
-func (m secretPlan) MarkdownDescription(ctx context.Context) string { return m.Description(ctx) }
+func (m sealingStringPlan) Description(context.Context) string { return m.description }
 
-func (secretPlan) PlanModifyString(ctx context.Context, req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
+func (m sealingStringPlan) MarkdownDescription(ctx context.Context) string { return m.Description(ctx) }
+
+func (m sealingStringPlan) PlanModifyString(ctx context.Context, req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
 	if req.Plan.Raw.IsNull() {
-		return
+		return // the resource is being destroyed
 	}
 	step, diags := sealingPlan(ctx, req.Config, req.State)
 	resp.Diagnostics.Append(diags...)
-	var want types.Set
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("secret_recipients"), &want)...)
-	switch {
-	case step == stepReplace:
-		// Terraform plans the replacement as a create, where this runs again without state.
-	case recipientsSet(want) && setFullyKnown(want):
-		resp.PlanValue = types.StringNull()
-	case step == stepDecideAtApply || req.State.Raw.IsNull():
-		resp.PlanValue = types.StringUnknown()
-	default:
-		resp.PlanValue = req.StateValue
+	if !diags.HasError() {
+		m.plan(ctx, step, req, resp)
+	}
+}
+
+// secretPlan is secret's plan modifier: null whenever there are recipients, the value in state otherwise (the
+// secret is never listed, so only a create sets it).
+func secretPlan() planmodifier.String {
+	return sealingStringPlan{
+		description: "Null when secret_recipients is set; otherwise the value in state, set only at create.",
+		plan: func(ctx context.Context, step sealStep, req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
+			var want types.Set
+			resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("secret_recipients"), &want)...)
+			switch {
+			case step == stepReplace:
+				// Terraform plans the replacement as a create, where this runs again without state.
+			case recipientsSet(want) && setFullyKnown(want):
+				resp.PlanValue = types.StringNull()
+			case step == stepDecideAtApply || req.State.Raw.IsNull():
+				resp.PlanValue = types.StringUnknown()
+			default:
+				resp.PlanValue = req.StateValue
+			}
+		},
 	}
 }
 
 // sealedPlan is secret_sealed's plan modifier: known after apply when a secret is to be sealed, the value in state
 // while the recipients stay the same, null otherwise.
-type sealedPlan struct{}
-
-func (sealedPlan) Description(context.Context) string {
-	return "Known after apply when the secret is sealed; kept while secret_recipients names the same keys."
-}
-
-func (m sealedPlan) MarkdownDescription(ctx context.Context) string { return m.Description(ctx) }
-
-func (sealedPlan) PlanModifyString(ctx context.Context, req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
-	if req.Plan.Raw.IsNull() {
-		return
-	}
-	step, diags := sealingPlan(ctx, req.Config, req.State)
-	resp.Diagnostics.Append(diags...)
-	switch step {
-	case stepSealAtCreate, stepSealInPlace, stepDecideAtApply, stepReplace:
-		resp.PlanValue = types.StringUnknown()
-	case stepKeepSealed:
-		resp.PlanValue = req.StateValue
-	case stepNothingToSeal:
-		resp.PlanValue = types.StringNull()
-		var want types.Set
-		resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("secret_recipients"), &want)...)
-		if recipientsSet(want) {
-			resp.Diagnostics.AddAttributeWarning(path.Root("secret_recipients"), "No signing secret to seal",
-				"State holds no signing secret for this webhook: it was imported, and Sellfern shows a secret only "+
-					"when it creates a webhook. The recipients are recorded and secret_sealed stays null. To get a "+
-					"secret sealed to them, replace the webhook: change a value of rotate_when_changed, or run "+
-					"terraform apply -replace=ADDRESS (with create_before_destroy, deliveries do not stop).")
-		}
-	default:
-		resp.PlanValue = types.StringNull()
+func sealedPlan() planmodifier.String {
+	return sealingStringPlan{
+		description: "Known after apply when the secret is sealed; kept while secret_recipients names the same keys.",
+		plan: func(ctx context.Context, step sealStep, req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
+			switch step {
+			case stepSealAtCreate, stepSealInPlace, stepDecideAtApply, stepReplace:
+				resp.PlanValue = types.StringUnknown()
+			case stepKeepSealed:
+				resp.PlanValue = req.StateValue
+			case stepNothingToSeal:
+				resp.PlanValue = types.StringNull()
+				var want types.Set
+				resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("secret_recipients"), &want)...)
+				if recipientsSet(want) {
+					resp.Diagnostics.AddAttributeWarning(path.Root("secret_recipients"), "No signing secret to seal",
+						"State holds no signing secret for this webhook: it was imported, and Sellfern shows a secret "+
+							"only when it creates a webhook. The recipients are recorded and secret_sealed stays null. To "+
+							"get a secret sealed to them, replace the webhook: change a value of rotate_when_changed, or "+
+							"run terraform apply -replace=ADDRESS (with create_before_destroy, deliveries do not stop).")
+				}
+			default:
+				resp.PlanValue = types.StringNull()
+			}
+		},
 	}
 }
 
@@ -325,7 +330,7 @@ func sealedSecret(secret string, recipients []sealing.Recipient) (plain, sealed 
 	}
 	out, err := sealing.Seal(secret, recipients)
 	if err != nil {
-		diags.AddAttributeError(path.Root("secret_recipients"), "Could not seal the signing secret", capitalize(err.Error())+".")
+		diags.AddAttributeError(path.Root("secret_recipients"), "Could not seal the signing secret", problemOf(err))
 		return types.StringNull(), types.StringNull(), diags
 	}
 	return types.StringNull(), types.StringValue(out), diags
@@ -357,4 +362,12 @@ func (m *sellfernWebhookModel) applySealing(ctx context.Context, prior sellfernW
 	plain, sealed, sealDiags := sealedSecret(prior.Secret.ValueString(), recipients)
 	m.Secret, m.SecretSealed = plain, sealed
 	return append(diags, sealDiags...)
+}
+
+// problemOf is an error of the sealing package as a diagnostic's sentence, or "" for none.
+func problemOf(err error) string {
+	if err == nil {
+		return ""
+	}
+	return capitalize(err.Error()) + "."
 }

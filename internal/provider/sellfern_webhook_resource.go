@@ -103,7 +103,7 @@ func (r *sellfernWebhookResource) Schema(_ context.Context, _ resource.SchemaReq
 					"null after `terraform import`, since Sellfern cannot show it again: to get a new one, replace the " +
 					"webhook (change `rotate_when_changed`, or `terraform apply -replace=...`). Null whenever " +
 					"`secret_recipients` is set: then only `secret_sealed` holds it.",
-				PlanModifiers: []planmodifier.String{secretPlan{}},
+				PlanModifiers: []planmodifier.String{secretPlan()},
 			},
 			"secret_recipients": secretRecipientsAttribute(),
 			"secret_sealed":     secretSealedAttribute(),

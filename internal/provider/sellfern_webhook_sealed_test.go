@@ -109,41 +109,33 @@ func sealedOpens(m *mockserver.Server, openers []ageKey, strangers ...ageKey) st
 	})
 }
 
+// issuedSecretIn says which secret the mock ever issued appears in v (a state or a plan, as JSON), or returns nil.
+func issuedSecretIn(m *mockserver.Server, what string, v any) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	issued := m.IssuedSellfernSecrets()
+	if len(issued) == 0 {
+		return fmt.Errorf("the mock issued no secret: the search of the %s proves nothing", what)
+	}
+	for i, secret := range issued {
+		if strings.Contains(string(raw), secret) {
+			return fmt.Errorf("secret #%d the mock issued is in the %s", i+1, what)
+		}
+	}
+	return nil
+}
+
 // noPlaintextInState checks that no secret the mock ever issued appears anywhere in the state, sensitive values
 // included (terraform show -json holds them).
 func noPlaintextInState(m *mockserver.Server) statecheck.StateCheck {
-	return stateCheckFunc(func(s *tfjson.State) error {
-		raw, err := json.Marshal(s)
-		if err != nil {
-			return err
-		}
-		issued := m.IssuedSellfernSecrets()
-		if len(issued) == 0 {
-			return fmt.Errorf("the mock issued no secret: the search proves nothing")
-		}
-		for i, secret := range issued {
-			if strings.Contains(string(raw), secret) {
-				return fmt.Errorf("secret #%d the mock issued is in state", i+1)
-			}
-		}
-		return nil
-	})
+	return stateCheckFunc(func(s *tfjson.State) error { return issuedSecretIn(m, "state", s) })
 }
 
 // noPlaintextInPlan is noPlaintextInState for a plan (terraform show -json of the saved plan, prior state included).
 func noPlaintextInPlan(m *mockserver.Server) plancheck.PlanCheck {
-	return planCheckFunc(func(p *tfjson.Plan) error {
-		raw, err := json.Marshal(p)
-		if err != nil {
-			return err
-		}
-		for i, secret := range m.IssuedSellfernSecrets() {
-			if strings.Contains(string(raw), secret) {
-				return fmt.Errorf("secret #%d the mock issued is in the plan", i+1)
-			}
-		}
-		return nil
-	})
+	return planCheckFunc(func(p *tfjson.Plan) error { return issuedSecretIn(m, "plan", p) })
 }
 
 // TestAccSellfernWebhook_sealedSecret: a webhook created with secret_recipients keeps only the sealed secret, which

@@ -49,7 +49,7 @@ func (e *sellfernWebhookSecretEphemeral) Schema(_ context.Context, _ ephemeral.S
 				Required: true,
 				MarkdownDescription: "The sealed secret, ASCII-armored age (`-----BEGIN AGE ENCRYPTED FILE-----`): " +
 					"usually `sellfern_webhook.NAME.secret_sealed`.",
-				Validators: []validator.String{armoredAge{}},
+				Validators: []validator.String{armoredAge()},
 			},
 			"identity": schema.StringAttribute{
 				Required:  true,
@@ -60,7 +60,7 @@ func (e *sellfernWebhookSecretEphemeral) Schema(_ context.Context, _ ephemeral.S
 					"(`ssh-ed25519` or `ssh-rsa`) for an SSH recipient. Pass it from an ephemeral variable, or " +
 					"`file(...)`, never a literal in the configuration. Errors name a bad line by number and an identity " +
 					"by its public key, never by its text.",
-				Validators: []validator.String{ageIdentity{}},
+				Validators: []validator.String{ageIdentity()},
 			},
 			"secret": schema.StringAttribute{
 				Computed:            true,
@@ -87,7 +87,7 @@ func (e *sellfernWebhookSecretEphemeral) Open(ctx context.Context, req ephemeral
 	secret, err := sealing.Open(model.Sealed.ValueString(), model.Identity.ValueString())
 	if err != nil {
 		attr, advice := openFailure(err)
-		resp.Diagnostics.AddAttributeError(path.Root(attr), "Cannot open the sealed signing secret", capitalize(err.Error())+"."+advice)
+		resp.Diagnostics.AddAttributeError(path.Root(attr), "Cannot open the sealed signing secret", problemOf(err)+advice)
 		return
 	}
 	model.Secret = types.StringValue(secret)
@@ -108,37 +108,20 @@ func openFailure(err error) (attribute, advice string) {
 }
 
 // armoredAge checks, when it is known, that sealed looks like what secret_sealed holds; Open says what else is wrong.
-type armoredAge struct{}
-
-func (armoredAge) Description(context.Context) string {
-	return "must be an ASCII-armored age value, as secret_sealed holds"
-}
-
-func (v armoredAge) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
-
-func (armoredAge) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	if err := sealing.CheckSealed(req.ConfigValue.ValueString()); err != nil {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid sealed", capitalize(err.Error())+".")
+func armoredAge() validator.String {
+	return stringCheck{
+		description: "must be an ASCII-armored age value, as secret_sealed holds",
+		check:       func(v string) string { return problemOf(sealing.CheckSealed(v)) },
 	}
 }
 
 // ageIdentity checks, when it is known, that identity holds age identities or an SSH private key.
-type ageIdentity struct{}
-
-func (ageIdentity) Description(context.Context) string {
-	return "must hold age identities as a key file does, or an unencrypted SSH private key"
-}
-
-func (v ageIdentity) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
-
-func (ageIdentity) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	if _, _, err := sealing.ParseIdentities(req.ConfigValue.ValueString()); err != nil {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid identity", capitalize(err.Error())+".")
+func ageIdentity() validator.String {
+	return stringCheck{
+		description: "must hold age identities as a key file does, or an unencrypted SSH private key",
+		check: func(v string) string {
+			_, _, err := sealing.ParseIdentities(v)
+			return problemOf(err)
+		},
 	}
 }
