@@ -573,3 +573,39 @@ resource "terraform_data" "keys" {
 		},
 	})
 }
+
+// TestAccSellfernWebhook_sealedImportBlock: an import block into a resource block with secret_recipients imports the
+// webhook and records the recipients in the same apply, without an API call that changes anything; secret and
+// secret_sealed stay null, and the next plan is empty.
+func TestAccSellfernWebhook_sealedImportBlock(t *testing.T) {
+	m := accMock(t, mockserver.Options{})
+	alice := newAgeKey(t)
+	existing := m.SellfernPut(mockserver.SellfernWebhook{URL: sealedURL, Events: []string{"order.created"}, Enabled: true})
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccFactories,
+		Steps: []resource.TestStep{{
+			Config: sealedConfig(m, recipientsHCL(alice.recipient())) + fmt.Sprintf(`
+import {
+  provider = webhooks
+  to       = sellfern_webhook.test
+  id       = %q
+}
+`, existing.ID),
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(sellfernAddr, plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue(sellfernAddr, tfjsonpath.New("secret"), knownvalue.Null()),
+					plancheck.ExpectKnownValue(sellfernAddr, tfjsonpath.New("secret_sealed"), knownvalue.Null()),
+				},
+				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+			},
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(sellfernAddr, tfjsonpath.New("id"), knownvalue.StringExact(existing.ID)),
+				statecheck.ExpectKnownValue(sellfernAddr, tfjsonpath.New("secret_recipients"),
+					knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact(alice.recipient())})),
+				statecheck.ExpectKnownValue(sellfernAddr, tfjsonpath.New("secret_sealed"), knownvalue.Null()),
+				mockCounts(m, map[string]int{"sellfern.create": 0, "sellfern.update": 0, "sellfern.delete": 0}),
+			},
+		}},
+	})
+}
