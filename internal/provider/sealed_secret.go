@@ -115,7 +115,10 @@ func setValues(s types.Set) []string {
 // secretRecipientsAttribute is sellfern_webhook's secret_recipients.
 func secretRecipientsAttribute() schema.SetAttribute {
 	return schema.SetAttribute{
-		Optional:    true,
+		Optional: true,
+		// Computed only so that the plan modifier decides the plan: the configured value, or state's spelling of the
+		// same keys. It also keeps a null value out of the configuration Terraform generates for an import.
+		Computed:    true,
 		ElementType: types.StringType,
 		MarkdownDescription: "Public keys to seal the signing secret to, so that it is never stored in state: age " +
 			"recipients (`age1…` from `age-keygen`, post-quantum `age1pq1…`, hardware `age1tag1…`) or SSH public keys " +
@@ -206,9 +209,9 @@ func parseRecipients(at path.Path, entries []string, whole bool) ([]sealing.Reci
 	return rs, diags
 }
 
-// recipientsPlan is secret_recipients' plan modifier: the same keys written otherwise plan no change (the plan
-// keeps state's spelling, which Terraform accepts as equivalent to the configuration's), and a change that would
-// lose a sealed secret replaces the webhook.
+// recipientsPlan is secret_recipients' plan modifier: the plan is the configured value, except that the same keys
+// written otherwise plan no change (the plan keeps state's spelling, which Terraform accepts as equivalent to the
+// configuration's); a change that would lose a sealed secret replaces the webhook.
 type recipientsPlan struct{}
 
 func (recipientsPlan) Description(context.Context) string {
@@ -222,6 +225,7 @@ func (recipientsPlan) PlanModifySet(ctx context.Context, req planmodifier.SetReq
 	if req.Plan.Raw.IsNull() {
 		return // the resource is being destroyed
 	}
+	resp.PlanValue = req.ConfigValue
 	step, diags := sealingPlan(ctx, req.Config, req.State)
 	resp.Diagnostics.Append(diags...)
 	switch step {
