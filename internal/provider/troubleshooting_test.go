@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"filippo.io/age"
 	"github.com/hashicorp/terraform-plugin-testing/config"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
@@ -175,6 +176,24 @@ data "selsup_webhooks" "all" {
 	}},
 	"A secret_recipients entry that is not a public key": {steps: func(_ *testing.T, m *mockserver.Server) []resource.TestStep {
 		return plan(sealedConfig(m, `["https://example.com/keys.txt"]`))
+	}},
+	"Post-quantum and other recipients mixed": {steps: func(t *testing.T, m *mockserver.Server) []resource.TestStep {
+		pq, err := age.GenerateHybridIdentity()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return plan(sealedConfig(m, recipientsHCL(pq.Recipient().String(), newAgeKey(t).recipient())))
+	}},
+	"A sealed value that is not one": {steps: func(t *testing.T, m *mockserver.Server) []resource.TestStep {
+		key := newAgeKey(t)
+		return []resource.TestStep{{PlanOnly: true, ConfigVariables: config.Variables{"identity": config.StringVariable(key.keyFile())},
+			Config: sealedConfig(m, recipientsHCL(key.recipient())) + identityVariable + `
+ephemeral "sellfern_webhook_secret" "orders" {
+  provider = webhooks
+  sealed   = "whsec_0123456789abcdef"
+  identity = var.identity
+}
+`}}
 	}},
 	"An identity that cannot open the sealed secret": {steps: func(t *testing.T, m *mockserver.Server) []resource.TestStep {
 		alice, eve := newAgeKey(t), newAgeKey(t)
