@@ -20,8 +20,9 @@ var sellfernEvents = []string{
 	"ticket.updated",
 }
 
-// Sellfern error codes. The documents show no error body; the shape the mock answers with is the decision
-// recorded in README.md beside this file.
+// Sellfern error codes, from the error table of Sellfern's developer guide ("Errors"), which also gives the body
+// every error answer has: {"success": false, "error": {"code", "message", "details"?}, "meta": {"request_id"}}.
+// invalid_json and method_not_allowed are the mock's own, for requests the documents say nothing of.
 const (
 	sfUnauthorized       = "unauthorized"
 	sfMissingScope       = "missing_scope"
@@ -77,16 +78,23 @@ type (
 		CreatedAt  string `json:"created_at"`
 	}
 	sellfernOK struct {
-		Success bool `json:"success"`
-		Data    any  `json:"data,omitempty"`
+		Success bool         `json:"success"`
+		Data    any          `json:"data,omitempty"`
+		Meta    sellfernMeta `json:"meta"`
 	}
 	sellfernErr struct {
 		Success bool              `json:"success"`
 		Error   sellfernErrDetail `json:"error"`
+		Meta    sellfernMeta      `json:"meta"`
 	}
 	sellfernErrDetail struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
+		Code    string         `json:"code"`
+		Message string         `json:"message"`
+		Details map[string]any `json:"details,omitempty"`
+	}
+	// sellfernMeta is what every answer carries beside its data or error (developer guide "Errors").
+	sellfernMeta struct {
+		RequestID string `json:"request_id"`
 	}
 )
 
@@ -161,12 +169,26 @@ func (a *sellfernAPI) writeFault(w http.ResponseWriter, kind FaultKind) {
 
 // --- responses ---
 
+// Every answer, success or error (a fault and a 429 included), carries meta.request_id: Sellfern's developer
+// guide ("Errors") says each response has one, "always safe to log and share with Sellfern support".
+
 func (a *sellfernAPI) fail(w http.ResponseWriter, status int, code, message string) {
-	writeJSON(w, status, jsonContentType, sellfernErr{Error: sellfernErrDetail{Code: code, Message: message}})
+	a.failWith(w, status, code, message, nil)
+}
+
+// failWith is fail with the error's details, the remediation data the guide says an error carries when there is
+// some (the scope a 403 missing_scope needs).
+func (a *sellfernAPI) failWith(w http.ResponseWriter, status int, code, message string, details map[string]any) {
+	writeJSON(w, status, jsonContentType, sellfernErr{Error: sellfernErrDetail{Code: code, Message: message, Details: details},
+		Meta: a.meta()})
 }
 
 func (a *sellfernAPI) ok(w http.ResponseWriter, status int, data any) {
-	writeJSON(w, status, jsonContentType, sellfernOK{Success: true, Data: data})
+	writeJSON(w, status, jsonContentType, sellfernOK{Success: true, Data: data, Meta: a.meta()})
+}
+
+func (a *sellfernAPI) meta() sellfernMeta {
+	return sellfernMeta{RequestID: fmt.Sprintf("req_%016x", a.srv.answered.Add(1))}
 }
 
 func (a *sellfernAPI) webhookNotFound(w http.ResponseWriter, id string) {
@@ -190,7 +212,8 @@ func (a *sellfernAPI) authed(h handlerFunc) handlerFunc {
 			return
 		}
 		if !hasScope {
-			a.fail(w, http.StatusForbidden, sfMissingScope, "token lacks the required scope webhooks:manage")
+			a.failWith(w, http.StatusForbidden, sfMissingScope, "token lacks the required scope webhooks:manage",
+				map[string]any{"required_scope": "webhooks:manage"})
 			return
 		}
 		h(w, r, param)

@@ -172,6 +172,7 @@ func (a *selsupAPI) list(w http.ResponseWriter, r *http.Request, clientID int64,
 		w.Header().Set("Link", fmt.Sprintf(`<%s?page=2&size=%d>; rel="next"`, r.URL.Path, n))
 		views = views[:n]
 	}
+	applyListHint(w, cfg, routeSelSupList) // a bare array: only the hint's headers
 	writeJSON(w, http.StatusOK, selsupContentType, views)
 }
 
@@ -186,7 +187,7 @@ func (a *selsupAPI) create(w http.ResponseWriter, r *http.Request, clientID int6
 		a.badRequest(w, ssBadRequest, msgBadBody, nil)
 		return
 	}
-	h, code, msg, params := parseSelSupWebhook(obj)
+	h, code, msg, params := parseSelSupWebhook(obj, a.srv.config().knownEvents(selsupTypes, "selsup"))
 	if code == "" && h.OrganizationID != 0 && a.orgs != nil && !slices.Contains(a.orgs, h.OrganizationID) {
 		code, msg, params = ssValidationError, msgOrgNotFound, map[string]any{"field": "organizationId", "value": h.OrganizationID}
 	}
@@ -232,7 +233,7 @@ func (a *selsupAPI) delete(w http.ResponseWriter, _ *http.Request, clientID int6
 // wrong JSON type fails as an unreadable body (BAD_REQUEST), as a Java service
 // fails to deserialize it; JSON null means "not set", as it does there. Rule
 // violations fail with VALIDATION_ERROR naming the field in params.
-func parseSelSupWebhook(obj map[string]json.RawMessage) (h SelSupWebhook, code, msg string, params map[string]any) {
+func parseSelSupWebhook(obj map[string]json.RawMessage, known []string) (h SelSupWebhook, code, msg string, params map[string]any) {
 	state := map[string]fieldState{}
 	for _, f := range []struct {
 		name string
@@ -255,7 +256,7 @@ func parseSelSupWebhook(obj map[string]json.RawMessage) (h SelSupWebhook, code, 
 	if len(h.Types) == 0 {
 		return h, ssValidationError, msgNoTypes, map[string]any{"field": "types"}
 	}
-	if i, dup := checkEnum(h.Types, selsupTypes); i >= 0 {
+	if i, dup := checkEnum(h.Types, known); i >= 0 {
 		msg := "Неизвестный тип события: " + h.Types[i]
 		if dup {
 			msg = "Тип события указан повторно: " + h.Types[i]

@@ -19,6 +19,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -78,6 +79,11 @@ type runtimeConfig struct {
 	notServed      bool
 	pageSize       int
 	deliverySuffix string
+	// sellfernPageStyle and listHints: how a list says more follows (pages.go).
+	sellfernPageStyle bool
+	listHints         map[string]ListHint
+	// added: events or types a service has added to its documented ones, by service (added_events.go).
+	added map[string][]string
 	// deliverTo is where deliveries are made (nil: recorded only), each within deliveryTimeout (deliveries.go).
 	deliverTo       *url.URL
 	deliveryTimeout time.Duration
@@ -100,6 +106,8 @@ type Server struct {
 
 	twinMu sync.Mutex
 	twins  []string // ids of the webhooks SetTwin made
+
+	answered atomic.Uint64 // Sellfern answers so far, for their request ids
 
 	lifeMu  sync.Mutex
 	started bool

@@ -5,9 +5,7 @@ package provider
 import (
 	"context"
 	"fmt"
-	"math"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -68,46 +66,44 @@ type providerModel struct {
 }
 
 type sellfernConfigModel struct {
-	Token             types.String  `tfsdk:"token"`
-	BaseURL           types.String  `tfsdk:"base_url"`
-	RequestsPerSecond types.Float64 `tfsdk:"requests_per_second"`
+	Token             types.String `tfsdk:"token"`
+	BaseURL           types.String `tfsdk:"base_url"`
+	RequestsPerSecond types.Number `tfsdk:"requests_per_second"`
 }
 
 type selsupConfigModel struct {
-	APIKey            types.String  `tfsdk:"api_key"`
-	BaseURL           types.String  `tfsdk:"base_url"`
-	RequestsPerSecond types.Float64 `tfsdk:"requests_per_second"`
+	APIKey            types.String `tfsdk:"api_key"`
+	BaseURL           types.String `tfsdk:"base_url"`
+	RequestsPerSecond types.Number `tfsdk:"requests_per_second"`
 }
 
-// requestsPerSecondAttribute is each service block's ceiling on the pace of its calls.
-func requestsPerSecondAttribute(service string) schema.Float64Attribute {
-	return schema.Float64Attribute{
+// The range of requests_per_second: below the least, one call would wait longer than the time one call is
+// allowed; above the most, there is no ceiling in practice.
+const (
+	minRequestsPerSecond = 0.01
+	maxRequestsPerSecond = 10000
+)
+
+// requestsPerSecondAttribute is each service block's ceiling on the pace of its calls. It is a number, not a
+// float64, so that any number Terraform accepts (1e400 too) reaches the validator and gets its message.
+func requestsPerSecondAttribute(service string) schema.NumberAttribute {
+	return schema.NumberAttribute{
 		Optional: true,
-		MarkdownDescription: "The most calls per second this provider makes to " + service + " in one Terraform run, " +
-			"for an account whose rate limit you know (a number above 0, such as `5` or `0.5`). Without it there " +
-			"is no fixed ceiling: the provider slows down when " + service + " answers `429` and speeds up again " +
-			"when it accepts.",
-		Validators: []validator.Float64{positiveRate{}},
+		MarkdownDescription: fmt.Sprintf("The most calls per second this provider makes to %s in one Terraform run, "+
+			"for an account whose rate limit you know: a number from %g to %g, such as `5` or `0.5`. Without it there "+
+			"is no fixed ceiling: the provider slows down when %s answers `429` and speeds up again when it accepts.",
+			service, minRequestsPerSecond, float64(maxRequestsPerSecond), service),
+		Validators: []validator.Number{numberRange(minRequestsPerSecond, maxRequestsPerSecond)},
 	}
 }
 
-// positiveRate accepts a number of calls per second above 0.
-type positiveRate struct{}
-
-func (positiveRate) Description(context.Context) string {
-	return "a number of calls per second above 0, such as 5 or 0.5"
-}
-
-func (v positiveRate) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
-
-func (v positiveRate) ValidateFloat64(ctx context.Context, req validator.Float64Request, resp *validator.Float64Response) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
+// perSecond reads requests_per_second, once numberRange has checked it; 0 when it is not set.
+func perSecond(n types.Number) float64 {
+	if n.IsNull() || n.IsUnknown() {
+		return 0
 	}
-	if f := req.ConfigValue.ValueFloat64(); !(f > 0) || math.IsInf(f, 0) {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid "+attributeName(req.Path.String()),
-			fmt.Sprintf("Attribute %s must be %s, got: %s.", req.Path, v.Description(ctx), strconv.FormatFloat(f, 'g', -1, 64)))
-	}
+	f, _ := n.ValueBigFloat().Float64()
+	return f
 }
 
 func (p *WebhooksProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -127,8 +123,9 @@ func (p *WebhooksProvider) Schema(_ context.Context, _ provider.SchemaRequest, r
 					"token": schema.StringAttribute{
 						Optional:  true,
 						Sensitive: true,
-						MarkdownDescription: "Sellfern API token (they look like `sk_live_…`) with the `webhooks:manage` scope. " +
-							"May also be set with the `" + EnvSellfernToken + "` environment variable.",
+						MarkdownDescription: "Sellfern API v2 token (`sk_live_…`, made in Sellfern's Settings → API Tokens) " +
+							"with the `webhooks:manage` scope; a key of Sellfern's \"public V1\" API (`x-api-key`) does not " +
+							"work. May also be set with the `" + EnvSellfernToken + "` environment variable.",
 						Validators: []validator.String{notBlank()},
 					},
 					"base_url": schema.StringAttribute{
@@ -215,12 +212,12 @@ func (p *WebhooksProvider) Configure(ctx context.Context, req provider.Configure
 		sellfern: settings.sellfern(
 			setting{path: "sellfern.token", env: EnvSellfernToken, value: sf.Token},
 			setting{path: "sellfern.base_url", env: EnvSellfernBaseURL, value: sf.BaseURL},
-			sf.RequestsPerSecond.ValueFloat64(),
+			perSecond(sf.RequestsPerSecond),
 		),
 		selsup: settings.selsup(
 			setting{path: "selsup.api_key", env: EnvSelSupAPIKey, value: ss.APIKey},
 			setting{path: "selsup.base_url", env: EnvSelSupBaseURL, value: ss.BaseURL},
-			ss.RequestsPerSecond.ValueFloat64(),
+			perSecond(ss.RequestsPerSecond),
 		),
 	}
 	tflog.Debug(ctx, "Configured webhooks provider", map[string]any{

@@ -193,7 +193,7 @@ resource "sellfern_webhook" "test" {
 		Steps: []resource.TestStep{{
 			Config: cfg,
 			ExpectError: errorContaining("Could not create Sellfern webhook",
-				"Sellfern refused POST /sellfern/api/v2/webhooks with HTTP 429 rate_limited (too many requests)",
+				"Sellfern refused POST /sellfern/api/v2/webhooks with HTTP 429 rate_limited (too many requests, request id req_",
 				"the time allowed for one call left no room to wait as long as it asked, so it did nothing",
 				"terraform apply -parallelism=N", "requests_per_second"),
 		}, {

@@ -294,8 +294,11 @@ func sealedPlan() planmodifier.String {
 				resp.PlanValue = types.StringNull()
 				var want types.Set
 				resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("secret_recipients"), &want)...)
+				var id types.String
+				resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("id"), &id)...)
 				if recipientsSet(want) {
-					resp.Diagnostics.AddAttributeWarning(path.Root("secret_recipients"), "No signing secret to seal",
+					// The id in the summary keeps Terraform from folding the warnings of several webhooks into one.
+					resp.Diagnostics.AddAttributeWarning(path.Root("secret_recipients"), "No signing secret to seal for webhook "+id.ValueString(),
 						"State holds no signing secret for this webhook: it was imported, and Sellfern shows a secret "+
 							"only when it creates a webhook. The recipients are recorded and secret_sealed stays null. To "+
 							"get a secret sealed to them, replace the webhook: change a value of rotate_when_changed, or "+

@@ -93,6 +93,7 @@ func (d *sellfernWebhookDataSource) Read(ctx context.Context, req datasource.Rea
 		addAPIError(&resp.Diagnostics, "Could not read Sellfern webhook", err)
 		return
 	}
+	warnUnsafeSellfern(&resp.Diagnostics, *w)
 	model, diags := newSellfernWebhookDataModel(ctx, *w)
 	resp.Diagnostics.Append(diags...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &model)...)

@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
@@ -53,11 +52,6 @@ func (r *sellfernWebhookResource) Metadata(_ context.Context, _ resource.Metadat
 	resp.TypeName = "sellfern_webhook"
 }
 
-// sellfernEventsDescription lists the events for schema descriptions.
-func sellfernEventsDescription() string {
-	return "`" + strings.Join(sellfern.Events, "`, `") + "`"
-}
-
 func (r *sellfernWebhookResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "A Sellfern webhook endpoint: Sellfern POSTs the chosen events to `url`. `url`, `events` and " +
@@ -82,11 +76,11 @@ func (r *sellfernWebhookResource) Schema(_ context.Context, _ resource.SchemaReq
 			"events": schema.SetAttribute{
 				Required:    true,
 				ElementType: types.StringType,
-				MarkdownDescription: "The events to subscribe to, at least one, from: " + sellfernEventsDescription() +
+				MarkdownDescription: "The events to subscribe to, at least one: " + sellfernEventNames.eventsDescription() +
 					". A set: order does not matter. A change updates the webhook in place, sending Sellfern the whole new list.",
 				Validators: []validator.Set{
 					setvalidator.SizeAtLeast(1),
-					eachOneOf(sellfern.Events),
+					eventNameSet(sellfernEventNames, ", and refuses to create or update a webhook with one it does not have (HTTP 400)"),
 				},
 			},
 			"enabled": schema.BoolAttribute{
@@ -240,6 +234,7 @@ func (r *sellfernWebhookResource) Read(ctx context.Context, req resource.ReadReq
 		addAPIError(&resp.Diagnostics, "Could not read Sellfern webhook", err)
 		return
 	}
+	warnUnsafeSellfern(&resp.Diagnostics, *w)
 	// The secret is never listed: what state holds is kept.
 	resp.Diagnostics.Append(state.fromAPI(ctx, *w)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)

@@ -50,6 +50,7 @@ func (d *sellfernWebhooksDataSource) Read(ctx context.Context, _ datasource.Read
 	}
 	model := sellfernWebhooksModel{Webhooks: make([]sellfernWebhookDataModel, 0, len(listed))}
 	for _, w := range oldestFirst(listed) {
+		warnUnsafeSellfern(&resp.Diagnostics, w)
 		m, diags := newSellfernWebhookDataModel(ctx, w)
 		resp.Diagnostics.Append(diags...)
 		model.Webhooks = append(model.Webhooks, m)

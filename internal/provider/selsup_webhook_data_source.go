@@ -99,6 +99,7 @@ func (d *selsupWebhookDataSource) Read(ctx context.Context, req datasource.ReadR
 		addAPIError(&resp.Diagnostics, "Could not read SelSup webhook", err)
 		return
 	}
+	warnUnsafeSelSup(&resp.Diagnostics, *w)
 	model, diags := newSelSupWebhookDataModel(ctx, *w)
 	resp.Diagnostics.Append(diags...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &model)...)

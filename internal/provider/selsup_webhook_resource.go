@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"math/big"
-	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -50,8 +49,6 @@ func (r *selsupWebhookResource) Metadata(_ context.Context, _ resource.MetadataR
 	resp.TypeName = "selsup_webhook"
 }
 
-func selsupTypesDescription() string { return "`" + strings.Join(selsup.Types, "`, `") + "`" }
-
 func (r *selsupWebhookResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	replace := "Changing it replaces the webhook."
 	resp.Schema = schema.Schema{
@@ -84,11 +81,11 @@ func (r *selsupWebhookResource) Schema(_ context.Context, _ resource.SchemaReque
 			"types": schema.SetAttribute{
 				Required:    true,
 				ElementType: types.StringType,
-				MarkdownDescription: "The event types to subscribe to, at least one, from: " + selsupTypesDescription() +
+				MarkdownDescription: "The event types to subscribe to, at least one: " + selsupTypeNames.eventsDescription() +
 					". A set: order does not matter. " + replace,
 				Validators: []validator.Set{
 					setvalidator.SizeAtLeast(1),
-					eachOneOf(selsup.Types),
+					eventNameSet(selsupTypeNames, ", and refuses to create a webhook with one it does not have (HTTP 400)"),
 				},
 				PlanModifiers: []planmodifier.Set{setplanmodifier.RequiresReplace()},
 			},
@@ -197,6 +194,7 @@ func (r *selsupWebhookResource) Read(ctx context.Context, req resource.ReadReque
 		addAPIError(&resp.Diagnostics, "Could not read SelSup webhook", err)
 		return
 	}
+	warnUnsafeSelSup(&resp.Diagnostics, *w)
 	resp.Diagnostics.Append(state.fromAPI(ctx, *w)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }

@@ -50,6 +50,7 @@ func (d *selsupWebhooksDataSource) Read(ctx context.Context, _ datasource.ReadRe
 	}
 	model := selsupWebhooksModel{Webhooks: make([]selsupWebhookDataModel, 0, len(listed))}
 	for _, w := range byID(listed) {
+		warnUnsafeSelSup(&resp.Diagnostics, w)
 		m, diags := newSelSupWebhookDataModel(ctx, w)
 		resp.Diagnostics.Append(diags...)
 		model.Webhooks = append(model.Webhooks, m)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"filippo.io/age"
+	tfjson "github.com/hashicorp/terraform-json"
 	"github.com/hashicorp/terraform-plugin-testing/config"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
@@ -31,7 +32,8 @@ const troubleshootingGuide = "../../docs/guides/troubleshooting.md"
 // test builds the expected error from the guide itself, so an entry is one scenario here and one section there.
 type troubleshootingScenario struct {
 	// steps are the test steps, given the test's mock; the last one must fail with the entry's message (the test
-	// sets its ExpectError), the ones before it must succeed.
+	// sets its ExpectError), the ones before it must succeed. For a warning, every step must succeed, and one of
+	// them must give the warning.
 	steps func(t *testing.T, m *mockserver.Server) []resource.TestStep
 	// versionChecks, for a message only newer CLIs can print (an action's).
 	versionChecks []tfversion.TerraformVersionCheck
@@ -103,7 +105,7 @@ data "sellfern_webhooks" "all" {
 }
 `)
 	}},
-	"Sellfern: the token is invalid or revoked (401)": {steps: func(_ *testing.T, m *mockserver.Server) []resource.TestStep {
+	"Sellfern: the token is missing, invalid, expired or revoked (401)": {steps: func(_ *testing.T, m *mockserver.Server) []resource.TestStep {
 		return plan(providerConfigWith(m, "sk_live_revoked", mockserver.DemoSelSupKey, "") + `
 data "sellfern_webhooks" "all" {
   provider = webhooks
@@ -140,6 +142,7 @@ data "selsup_webhooks" "all" {
 			m.SellfernPut(mockserver.SellfernWebhook{URL: fmt.Sprintf("https://hooks.example.com/%d", i), Events: []string{"order.created"}, Enabled: true})
 		}
 		m.SetPageSize(2)
+		m.SetSellfernPageStyle(true)
 		return plan(providerConfig(m) + sellfernWebhooksData)
 	}},
 	"The service kept refusing calls (429)": {steps: func(_ *testing.T, m *mockserver.Server) []resource.TestStep {
@@ -147,11 +150,26 @@ data "selsup_webhooks" "all" {
 			Routes: []string{"sellfern.create"}})
 		return []resource.TestStep{{Config: providerConfig(m) + troubleshootingResources}}
 	}},
-	"An unknown Sellfern event": {steps: func(_ *testing.T, m *mockserver.Server) []resource.TestStep {
-		return plan(sellfernBad(`"https://hooks.example.com/sellfern/orders"`, `["order.deleted"]`)(m))
+	"A Sellfern event that is not of the form of one": {steps: func(_ *testing.T, m *mockserver.Server) []resource.TestStep {
+		return plan(sellfernBad(`"https://hooks.example.com/sellfern/orders"`, `["order-deleted"]`)(m))
 	}},
-	"An unknown SelSup type": {steps: func(_ *testing.T, m *mockserver.Server) []resource.TestStep {
-		return plan(selsupBad(`"https://hooks.example.com/selsup/orders"`, `["DELETE_ORDER"]`, "")(m))
+	"A SelSup type that is not of the form of one": {steps: func(_ *testing.T, m *mockserver.Server) []resource.TestStep {
+		return plan(selsupBad(`"https://hooks.example.com/selsup/orders"`, `["delete_order"]`, "")(m))
+	}},
+	"requests_per_second out of range": {steps: func(_ *testing.T, m *mockserver.Server) []resource.TestStep {
+		return plan(strings.Replace(providerConfig(m), "sellfern = {", "sellfern = {\n    requests_per_second = 1e400", 1) + sellfernWebhooksData)
+	}},
+	"An event or type the provider does not know yet": {steps: func(_ *testing.T, m *mockserver.Server) []resource.TestStep {
+		return []resource.TestStep{{Config: sellfernBad(`"https://hooks.example.com/sellfern/products"`, `["product.created"]`)(m),
+			PlanOnly: true, ExpectNonEmptyPlan: true}}
+	}},
+	"A webhook's name or URL holds control or formatting characters": {steps: func(_ *testing.T, m *mockserver.Server) []resource.TestStep {
+		m.SelSupPut(mockserver.SelSupWebhook{Name: "Заказы\x1b]0;pwned\x07", URL: "https://hooks.example.com/selsup/orders", Types: []string{"ORDER"}})
+		return plan(providerConfig(m) + `
+data "selsup_webhooks" "all" {
+  provider = webhooks
+}
+`)
 	}},
 	"An id that cannot be a Sellfern webhook's": {steps: func(_ *testing.T, m *mockserver.Server) []resource.TestStep {
 		return importOf(providerConfig(m)+troubleshootingResources, "sellfern_webhook.orders", "wh abc123")
@@ -194,6 +212,13 @@ ephemeral "sellfern_webhook_secret" "orders" {
   identity = var.identity
 }
 `}}
+	}},
+	"Recipients added to an imported webhook": {steps: func(t *testing.T, m *mockserver.Server) []resource.TestStep {
+		existing := m.SellfernPut(mockserver.SellfernWebhook{URL: sealedURL, Events: []string{"order.created"}, Enabled: true})
+		return []resource.TestStep{
+			{Config: sealedConfig(m, ""), ResourceName: sellfernAddr, ImportState: true, ImportStateId: existing.ID, ImportStatePersist: true},
+			{Config: sealedConfig(m, recipientsHCL(newAgeKey(t).recipient()))},
+		}
 	}},
 	"An identity that cannot open the sealed secret": {steps: func(t *testing.T, m *mockserver.Server) []resource.TestStep {
 		alice, eve := newAgeKey(t), newAgeKey(t)
@@ -260,8 +285,8 @@ func readTroubleshootingGuide(t *testing.T) []guideEntry {
 		}
 	}
 	for _, e := range entries {
-		if !strings.HasPrefix(e.message, "Error: ") {
-			t.Errorf("the guide's entry %q quotes no message starting with \"Error: \": %q", e.heading, e.message)
+		if !strings.HasPrefix(e.message, "Error: ") && !strings.HasPrefix(e.message, "Warning: ") {
+			t.Errorf("the guide's entry %q quotes no message starting with \"Error: \" or \"Warning: \": %q", e.heading, e.message)
 		}
 	}
 	return entries
@@ -303,7 +328,7 @@ func TestTroubleshootingGuideHasAScenarioPerEntry(t *testing.T) {
 }
 
 // TestAccTroubleshootingGuide: each message the guide quotes is what the provider (or the CLI) prints today in its
-// entry's situation.
+// entry's situation: an error the step fails with, or a warning the provider gives Terraform during the steps.
 func TestAccTroubleshootingGuide(t *testing.T) {
 	for _, e := range readTroubleshootingGuide(t) {
 		sc, ok := troubleshootingScenarios[e.heading]
@@ -312,15 +337,24 @@ func TestAccTroubleshootingGuide(t *testing.T) {
 		}
 		t.Run(e.heading, func(t *testing.T) {
 			t.Parallel()
+			warning, isWarning := strings.CutPrefix(e.message, "Warning: ")
 			want := quotedError(e.message)
 			if sc.initConfig != "" {
 				troubleshootInit(t, sc.initConfig, want)
 				return
 			}
+			rec := &warningRecorder{}
 			steps := sc.steps(t, accMock(t, mockserver.Options{}))
-			steps[len(steps)-1].ExpectError = want
+			if isWarning {
+				// A plan check runs after every step, a plan-only one too.
+				last := &steps[len(steps)-1].ConfigPlanChecks
+				last.PostApplyPostRefresh = append(last.PostApplyPostRefresh,
+					planCheckFunc(func(*tfjson.Plan) error { return rec.matching(quotedError(warning)) }))
+			} else {
+				steps[len(steps)-1].ExpectError = want
+			}
 			resource.Test(t, resource.TestCase{
-				ProtoV6ProviderFactories: testAccFactories,
+				ProtoV6ProviderFactories: rec.factories(),
 				TerraformVersionChecks:   sc.versionChecks,
 				Steps:                    steps,
 			})

@@ -101,6 +101,7 @@ func New(cfg Config) (*Client, error) {
 		AuthValue:      "Bearer " + cfg.Token,
 		Secrets:        []string{cfg.Token},
 		SecretPatterns: []*regexp.Regexp{signingSecret},
+		RequestID:      requestID,
 	})
 	if err != nil {
 		return nil, err
@@ -168,10 +169,15 @@ func readEnvelope(resp *transport.Response, sensitive bool) (*envelope, error) {
 	return &env, nil
 }
 
-// failureOf is the code and message a 2xx answer that says it failed gives for it, fit for a message.
+// failureOf is the code and message a 2xx answer that says it failed gives for it, fit for a message; the
+// message ends with the error's details, when it has some.
 func failureOf(resp *transport.Response) (code, message string) {
 	code, message = decodeErrorBody(resp.Body)
-	return resp.Text(code, maxCode), resp.Text(message, maxMessage)
+	code, message = resp.Text(code, maxCode), resp.Text(message, maxMessage)
+	if details, _ := errorDetails(resp.Body, resp.Text); details != "" {
+		message = strings.TrimPrefix(message+"; details: "+details, "; ")
+	}
+	return code, message
 }
 
 // decodeData reads an envelope's data into v, which the call promises to be a JSON value opening with open ('['
@@ -181,7 +187,7 @@ func decodeData(resp *transport.Response, data json.RawMessage, open byte, v any
 	case data == nil:
 		return resp.NotAsPromised(fmt.Sprintf(`no "data" (it is absent or null), where %s belongs`, what))
 	case data[0] != open || json.Unmarshal(data, v) != nil:
-		return resp.NotAsPromised(fmt.Sprintf(`"data" that is not %s: %q`, what, resp.Text(string(data), 200)))
+		return resp.NotAsPromised(fmt.Sprintf(`"data" that is not %s: %s`, what, resp.Snippet(data)))
 	}
 	return nil
 }
@@ -190,12 +196,21 @@ func decodeData(resp *transport.Response, data json.RawMessage, open byte, v any
 // follows is an error, since the documents describe no pages and a partial list taken for all of it would read
 // the missing webhooks as deleted (and create them again).
 func decodeList(resp *transport.Response, data json.RawMessage, v any, what string) error {
-	if how := resp.Incomplete(); how != "" {
+	if how := resp.Incomplete(entries(data)); how != "" {
 		return resp.NotAsPromised(fmt.Sprintf("only part of %s: the answer says more follows (%s), and the provider does "+
 			"not follow pages, which Sellfern's API does not document, since a partial list read as complete would "+
 			"delete or duplicate webhooks", what, how))
 	}
 	return decodeData(resp, data, '[', v, what)
+}
+
+// entries counts the elements of a JSON array, or returns -1 for anything else.
+func entries(data json.RawMessage) int {
+	var elems []json.RawMessage
+	if len(data) == 0 || data[0] != '[' || json.Unmarshal(data, &elems) != nil {
+		return -1
+	}
+	return len(elems)
 }
 
 // confirmGone decides what a 404 to a call about webhook id means: a *NotFoundError when a complete list of the
@@ -219,17 +234,21 @@ func (c *Client) confirmGone(ctx context.Context, err error, id string) error {
 }
 
 // CheckID says what is wrong with a webhook id, or returns nil. An id is what Sellfern assigned (like wh_abc123):
-// never blank, without white space, control or format characters (which a terminal would act on or hide), and
-// usable as one segment of a request path, so never "." or ".." and without "/". The same rule holds for an id a
-// user gives and one Sellfern lists.
+// never blank, without white space, control or format characters (which a terminal would act on or hide: even a
+// zero-width joiner, which names may hold, makes "wh_evil" and another id look alike), and usable as one segment
+// of a request path, so never "." or ".." and without "/". The same rule holds for an id a user gives and one
+// Sellfern lists.
 func CheckID(id string) error {
 	if strings.TrimSpace(id) == "" || strings.IndexFunc(id, unicode.IsSpace) >= 0 || safetext.Unsafe(id) ||
-		transport.CheckSegment(id) != nil {
+		strings.IndexFunc(id, isFormat) >= 0 || transport.CheckSegment(id) != nil {
 		return fmt.Errorf("%q is not a Sellfern webhook id: an id is what Sellfern assigned, like wh_abc123, "+
-			"without white space, control characters, \"/\", or a \".\" or \"..\" alone", id)
+			"without white space, control or format characters, \"/\", or a \".\" or \"..\" alone", id)
 	}
 	return nil
 }
+
+// isFormat reports whether r is a Unicode format character (zero-width and bidirectional controls among them).
+func isFormat(r rune) bool { return unicode.Is(unicode.Cf, r) }
 
 // webhookPath is the path of one webhook, with its id escaped as one segment, and more segments after it.
 func webhookPath(id string, more ...string) (string, error) {
@@ -285,7 +304,7 @@ func (w wireWebhook) webhook(required ...string) (Webhook, string) {
 	if w.CreatedAt != nil {
 		created, err := time.Parse(time.RFC3339, *w.CreatedAt)
 		if err != nil {
-			return Webhook{}, fmt.Sprintf("a \"created_at\" that is not an RFC 3339 time (%q)", transport.CleanText(*w.CreatedAt, 40))
+			return Webhook{}, fmt.Sprintf(`a "created_at" that is not an RFC 3339 time ("%s")`, transport.CleanText(*w.CreatedAt, 40))
 		}
 		out.CreatedAt, out.Created = *w.CreatedAt, created
 	}

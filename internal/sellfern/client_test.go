@@ -259,17 +259,20 @@ func TestAgainstStartedMock(t *testing.T) {
 	if !IsAuth(err) {
 		t.Fatalf("bad token: %v", err)
 	}
-	wantFragments(t, checkMessage(t, err), []string{"Sellfern rejected the token (HTTP 401 unauthorized): it is invalid or has been revoked"}, []string{"sk_test_revoked_0000"})
+	wantFragments(t, checkMessage(t, err), []string{"Sellfern rejected the token (HTTP 401 unauthorized, request id req_",
+		"): it is missing, invalid, expired or revoked", "a Sellfern API v2 token (sk_live_…, made in Sellfern's Settings → API Tokens)",
+		`a key of Sellfern's "public V1" API, sent as x-api-key, is not one`}, []string{"sk_test_revoked_0000"})
 
 	_, err = newClient(t, m.SellfernBaseURL(), noScopeToken, transport.DefaultMaxRetries).ListWebhooks(ctx)
 	if !IsAuth(err) {
 		t.Fatalf("token without scope: %v", err)
 	}
-	wantFragments(t, checkMessage(t, err), []string{"HTTP 403 missing_scope", "webhooks:manage"}, nil)
+	wantFragments(t, checkMessage(t, err), []string{"(HTTP 403 missing_scope, request id req_", "the token does not have the webhooks:manage scope",
+		`details: {"required_scope":"webhooks:manage"}`}, nil)
 
 	// A create the server refuses as invalid shows the server's own words.
 	_, err = newClient(t, m.SellfernBaseURL(), testToken, transport.DefaultMaxRetries).CreateWebhook(ctx, CreateRequest{URL: "https://h.example.com/y", Events: []string{"order.deleted"}})
-	wantFragments(t, checkMessage(t, err), []string{"Sellfern rejected the request as invalid (HTTP 400 validation_error)", `unknown event "order.deleted"`}, nil)
+	wantFragments(t, checkMessage(t, err), []string{"Sellfern rejected the request as invalid (HTTP 400 validation_error, request id req_", `unknown event "order.deleted"`}, nil)
 	if n := len(m.SellfernWebhooks()); n != 1 {
 		t.Errorf("mock holds %d webhooks, want 1", n)
 	}
@@ -405,11 +408,23 @@ func TestErrorMessages(t *testing.T) {
 	huge := strings.Repeat("A", 1<<20)
 	cases := []errorCase{
 		{name: "401 envelope", status: 401, body: `{"success":false,"error":{"code":"unauthorized","message":"token is invalid or revoked"}}`, call: "list",
-			want: []string{"Sellfern rejected the token (HTTP 401 unauthorized): it is invalid or has been revoked", "token is invalid or revoked"}, auth: true},
+			want: []string{"Sellfern rejected the token (HTTP 401 unauthorized): it is missing, invalid, expired or revoked: token is invalid or revoked."}, auth: true},
 		{name: "401 empty", status: 401, call: "list",
-			want: []string{"Sellfern rejected the token (HTTP 401): it is invalid or has been revoked", "empty response body"}, auth: true},
+			want: []string{"Sellfern rejected the token (HTTP 401): it is missing, invalid, expired or revoked", "empty response body"}, auth: true},
 		{name: "403 missing_scope envelope", status: 403, body: `{"success":false,"error":{"code":"missing_scope","message":"token lacks the required scope"}}`, call: "list",
-			want: []string{"Sellfern refused the call (HTTP 403 missing_scope)", "the token does not have the webhooks:manage scope", "issue a token with webhooks:manage"}, auth: true},
+			want: []string{"Sellfern refused the call (HTTP 403 missing_scope)", "the token does not have the webhooks:manage scope", "Issue a token with webhooks:manage"}, auth: true},
+		{name: "403 missing_scope names the scope of its details", status: 403,
+			body: `{"success":false,"error":{"code":"missing_scope","message":"no","details":{"required_scope":"webhooks:read"}},"meta":{"request_id":"req_8f2c"}}`, call: "list",
+			want:    []string{`Sellfern refused the call (HTTP 403 missing_scope, request id req_8f2c): the token does not have the webhooks:read scope that this call needs: no; details: {"required_scope":"webhooks:read"}. Issue a token with webhooks:read`},
+			notWant: []string{"webhooks:manage"}, auth: true},
+		{name: "request id and details of any error", status: 400,
+			body: `{"success":false,"error":{"code":"validation_error","message":"bad url","details":{"field":"url", "hint": [1, 2]}},"meta":{"request_id":"req_abc123"}}`, call: "update",
+			want: []string{`Sellfern rejected the request as invalid (HTTP 400 validation_error, request id req_abc123): bad url; details: {"field":"url","hint":[1,2]}`}},
+		{name: "details are redacted and escaped", status: 400,
+			body: `{"success":false,"error":{"code":"validation_error","message":"m","details":{"echo":"Bearer ` + testToken + `","s":"whsec_abc","x":"\u001b]0;t\u0007"}},"meta":{"request_id":"req_\u001b[31m"}}`, call: "update",
+			want: []string{`request id req_\x1b[31m)`, `details: {"echo":"***","s":"***","x":"\u001b]0;t\u0007"}`}, notWant: []string{"whsec_abc"}},
+		{name: "a request id on a 404", status: 404, body: `{"success":false,"error":{"code":"not_found","message":"gone"},"meta":{"request_id":"req_1"}}`, call: "list",
+			want: []string{"with HTTP 404 not_found (request id req_1): gone: the base URL"}},
 		{name: "403 missing_scope flat", status: 403, body: `{"error":"missing_scope","message":"scope"}`, call: "update",
 			want: []string{"HTTP 403 missing_scope", "webhooks:manage"}, auth: true},
 		{name: "403 other", status: 403, body: `{"success":false,"error":{"code":"account_suspended","message":"Account suspended for non-payment"}}`, call: "list",
@@ -944,11 +959,24 @@ func TestSuccessStatusThatFailsIsAnError(t *testing.T) {
 			[]string{`webhook 1 of the list has a "created_at" that is not an RFC 3339 time ("yesterday")`}},
 		{"listed webhook whose id is a path", "list", `{"success":true,"data":[` + strings.Replace(listed, `"wh_1"`, `"wh/../x"`, 1) + `]}`,
 			[]string{`webhook 1 of the list has an id that cannot be used ("wh/../x" is not a Sellfern webhook id`}},
+		{"listed webhook whose id has a zero-width joiner", "list", `{"success":true,"data":[` + strings.Replace(listed, `"wh_1"`, `"wh_1\u200d"`, 1) + `]}`,
+			[]string{`webhook 1 of the list has an id that cannot be used ("wh_1\u200d" is not a Sellfern webhook id`, `control or format characters`}},
 		{"listed webhook whose id is dot-dot", "list", `{"success":true,"data":[` + strings.Replace(listed, `"wh_1"`, `".."`, 1) + `]}`,
 			[]string{`an id that cannot be used (".."`}},
 		{"delete says it failed", "delete", `{"success":false,"error":{"code":"locked","message":"try later"}}`,
 			[]string{"Sellfern API answered DELETE /api/v2/webhooks/wh_abc123 with HTTP 200 but", `"success" is false (locked: try later)`}},
 		{"deliveries with null data", "deliveries", `{"success":true,"data":null}`, []string{`where the list of deliveries belongs`}},
+		// Text from the server is escaped once: a backslash of the escape is not escaped again.
+		{"data that is a string with a bidi override", "list", `{"success":true,"data":"` + "\u202e" + `exe.txt"}`,
+			[]string{`"data" that is not the list of webhooks: "\"\u202eexe.txt\""`}},
+		{"a time with controls", "list", `{"success":true,"data":[` + strings.Replace(listed, `2026-05-22T10:00:00Z`, `\u001b[31m`, 1) + `]}`,
+			[]string{`a "created_at" that is not an RFC 3339 time ("\x1b[31m")`}},
+		{"a page that says so, with its request id", "list", `{"success":true,"data":[],"meta":{"total":"2","request_id":"req_7"}}`,
+			[]string{`Sellfern API answered GET /api/v2/webhooks with HTTP 200 (request id req_7) but only part of the list of webhooks: ` +
+				`the answer says more follows ("meta.total": "2", where the answer holds 0)`}},
+		{"says it failed, with its request id and details", "delete",
+			`{"success":false,"error":{"code":"locked","message":"try later","details":{"retry_in":"5m"}},"meta":{"request_id":"req_9"}}`,
+			[]string{`with HTTP 200 (request id req_9) but "success" is false (locked: try later; details: {"retry_in":"5m"})`}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -136,7 +136,16 @@ func (c *Client) listWebhooks(ctx context.Context) (inventory.Listing[Webhook], 
 		return none, asAPIError(err)
 	}
 	var wire []wireWebhook
-	if how := resp.Incomplete(); how != "" {
+	// A body that is not an array may still be one page of a paged answer ({"content": […], "totalPages": 2}):
+	// saying so is the clearer error.
+	items := -1
+	if body := bytes.TrimSpace(resp.Body); len(body) > 0 && body[0] == '[' {
+		var elems []json.RawMessage
+		if json.Unmarshal(body, &elems) == nil {
+			items = len(elems)
+		}
+	}
+	if how := resp.Incomplete(items); how != "" {
 		// Neither the documents nor the service describe pages; a partial list taken for all of it would read
 		// the missing webhooks as deleted (and create them again).
 		return none, resp.NotAsPromised("only part of the list of webhooks: the answer says more follows (" + how +
@@ -166,7 +175,7 @@ func describeBody(resp *transport.Response) string {
 	if fields, ok := decodeErrorFields(resp.Body, resp.Text); ok {
 		return "an error body (" + fields + ")"
 	}
-	return transport.BodySnippet(resp.Header, []byte(resp.Text(string(resp.Body), 200)))
+	return resp.Snippet(resp.Body)
 }
 
 // GetWebhook finds one webhook in the list. A missing id gives a *NotFoundError; a list that fails gives its

@@ -1,8 +1,10 @@
 package transport
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"sync"
@@ -98,6 +100,9 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	}
 	if resp != nil {
 		fields["status"] = resp.StatusCode
+		if id := c.attemptRequestID(resp); id != "" {
+			fields["request_id"] = id
+		}
 	}
 	if err != nil {
 		fields["error"] = c.Redact(err.Error())
@@ -110,6 +115,27 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	s.retryable = retry
 	s.mu.Unlock()
 	return retry && Idempotent(s.method), policyErr
+}
+
+// attemptRequestID reads the request id of one attempt's answer for its log line. The id may be in the body
+// (Sellfern's meta.request_id), so the body is read here and put back as it came, for Do or the retry policy to
+// read again; a body larger than the cap is put back whole, for Do to refuse.
+func (c *Client) attemptRequestID(resp *http.Response) string {
+	if c.cfg.RequestID == nil {
+		return ""
+	}
+	if resp.Body == nil || resp.Body == http.NoBody {
+		return c.requestID(resp.Header, nil)
+	}
+	head, _ := io.ReadAll(io.LimitReader(resp.Body, c.cfg.MaxBodyBytes+1))
+	resp.Body = &replayedBody{Reader: io.MultiReader(bytes.NewReader(head), resp.Body), Closer: resp.Body}
+	return c.requestID(resp.Header, head)
+}
+
+// replayedBody is a body whose start was read already, given back before the rest; closing closes the original.
+type replayedBody struct {
+	io.Reader
+	io.Closer
 }
 
 func (c *Client) logPace(ctx context.Context, msg string, fields map[string]any) {

@@ -6,7 +6,6 @@
 package transport
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -16,7 +15,6 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
-	"slices"
 	"strings"
 	"time"
 
@@ -68,6 +66,10 @@ type Config struct {
 	// SecretPatterns match secrets the client cannot know in advance (a webhook signing secret a server echoes
 	// back); every match is redacted like Secrets.
 	SecretPatterns []*regexp.Regexp
+	// RequestID reads the id a service gives each answer for its support to find it (Sellfern's meta.request_id),
+	// or returns ""; nil for a service that gives none. The id, redacted and escaped, is logged with every attempt
+	// and carried by every error about an answer.
+	RequestID func(header http.Header, body []byte) string
 
 	MinBackoff    time.Duration
 	MaxBackoff    time.Duration
@@ -91,16 +93,27 @@ type Response struct {
 	StatusCode int
 	Header     http.Header
 	Body       []byte
-	redact     func(string) string
+	// RequestID is the service's id of this answer (Config.RequestID), fit for a message, or "".
+	RequestID string
+	redact    func(string) string
 }
 
 // Decode reads the body as JSON into v, ignoring unknown fields (a real API adds fields over time). A body that
 // is not JSON of that shape gives a *DecodeError quoting a short, redacted excerpt of it.
 func (r *Response) Decode(v any) error {
 	if err := json.Unmarshal(r.Body, v); err != nil {
-		return r.NotAsPromised("a body that is not the documented JSON: " + BodySnippet(r.Header, []byte(r.redact(string(r.Body)))))
+		return r.NotAsPromised("a body that is not the documented JSON: " + r.Snippet(r.Body))
 	}
 	return nil
+}
+
+// Snippet is BodySnippet of part of the body (all of it, or a piece of it such as a JSON value), secrets redacted:
+// quoted and escaped once, for a message.
+func (r *Response) Snippet(part []byte) string {
+	if r.redact != nil {
+		part = []byte(r.redact(string(part)))
+	}
+	return BodySnippet(r.Header, part)
 }
 
 // DecodeSensitive is Decode for answers that may carry a secret of their own (a create's signing secret): the
@@ -115,7 +128,8 @@ func (r *Response) DecodeSensitive(v any) error {
 // NotAsPromised is the *DecodeError for a 2xx answer that does not carry what the call promises: detail says
 // what is wrong with it, after "with HTTP 200 but".
 func (r *Response) NotAsPromised(detail string) error {
-	return &DecodeError{Service: r.Service, Method: r.Method, Path: r.Path, StatusCode: r.StatusCode, Detail: detail}
+	return &DecodeError{Service: r.Service, Method: r.Method, Path: r.Path, StatusCode: r.StatusCode, Detail: detail,
+		RequestID: r.RequestID}
 }
 
 // ServerTime is the server's clock when it answered, from the Date header every HTTP server with a clock sends
@@ -306,8 +320,10 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 	if err != nil {
 		return nil, c.redacted(&NetworkError{Service: c.cfg.Service, Method: method, Path: state.path, Attempts: state.attempts, Err: err})
 	}
+	requestID := c.requestID(resp.Header, data)
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil, &StatusError{
+			RequestID:  requestID,
 			Refusals:   state.refusalCount(),
 			Bound:      c.cfg.MaxElapsed,
 			Service:    c.cfg.Service,
@@ -322,7 +338,18 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 		}
 	}
 	return &Response{Service: c.cfg.Service, Method: method, Path: state.path, StatusCode: resp.StatusCode,
-		Header: resp.Header, Body: data, redact: c.Redact}, nil
+		Header: resp.Header, Body: data, RequestID: requestID, redact: c.Redact}, nil
+}
+
+// maxRequestIDLength bounds a request id in a message or a log line: a real one is a short token.
+const maxRequestIDLength = 100
+
+// requestID is the service's id of an answer (Config.RequestID), redacted and escaped, or "".
+func (c *Client) requestID(header http.Header, body []byte) string {
+	if c.cfg.RequestID == nil {
+		return ""
+	}
+	return CleanText(c.Redact(c.cfg.RequestID(header, body)), maxRequestIDLength)
 }
 
 // networkError explains a call that ended without an HTTP answer, saying whether the caller cancelled it, the
@@ -488,54 +515,3 @@ func IsLoopback(host string) bool {
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
 }
-
-// Incomplete says how an answer to a list call shows that it holds only one page of a longer list, or returns ""
-// when it shows nothing of the kind: a Link header with rel="next"; an X-Has-More, X-Next-Page or X-Next-Cursor
-// header; or, in a JSON object body (at its top, or in a "meta", "pagination" or "paging" object), "has_more" or
-// "hasMore" true, or a next cursor, page, token or link that is not empty. Neither API documents pages; a
-// service that starts paging must not have its first page read as all there is.
-func (r *Response) Incomplete() string {
-	for _, link := range r.Header.Values("Link") {
-		for part := range strings.SplitSeq(link, ",") {
-			if relNext.MatchString(part) {
-				return `a Link header with rel="next"`
-			}
-		}
-	}
-	for _, name := range []string{"X-Next-Page", "X-Next-Cursor"} {
-		if v := strings.TrimSpace(r.Header.Get(name)); v != "" {
-			return fmt.Sprintf("an %s header (%q)", name, CleanText(v, 40))
-		}
-	}
-	if strings.EqualFold(strings.TrimSpace(r.Header.Get("X-Has-More")), "true") {
-		return "an X-Has-More: true header"
-	}
-	var top map[string]json.RawMessage
-	if json.Unmarshal(r.Body, &top) != nil {
-		return ""
-	}
-	objects := []map[string]json.RawMessage{top}
-	for _, nested := range []string{"meta", "pagination", "paging"} {
-		var inner map[string]json.RawMessage
-		if json.Unmarshal(top[nested], &inner) == nil && inner != nil {
-			objects = append(objects, inner)
-		}
-	}
-	for _, obj := range objects {
-		for _, key := range []string{"has_more", "hasMore"} {
-			if string(bytes.TrimSpace(obj[key])) == "true" {
-				return fmt.Sprintf(`"%s": true`, key)
-			}
-		}
-		for _, key := range []string{"next_cursor", "nextCursor", "next_page", "nextPage", "next_page_token",
-			"nextPageToken", "next", "next_url", "nextUrl"} {
-			if v := bytes.TrimSpace(obj[key]); len(v) > 0 && !slices.Contains([]string{"null", `""`, "false", "0"}, string(v)) {
-				return fmt.Sprintf(`"%s": %s`, key, CleanText(string(v), 60))
-			}
-		}
-	}
-	return ""
-}
-
-// relNext matches one link of a Link header whose relation is "next".
-var relNext = regexp.MustCompile(`(?i);\s*rel\s*=\s*"?(?:[^";]*\s)?next(?:\s[^";]*)?"?\s*(?:;|$)`)
