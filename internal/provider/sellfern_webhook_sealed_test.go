@@ -354,6 +354,31 @@ func TestAccSellfernWebhook_sealedRotation(t *testing.T) {
 	})
 }
 
+// recordedNothingSealed is what recipients added to an imported webhook do: an update in place that records them,
+// with secret and secret_sealed null and no API call that changes anything, and an empty plan after.
+var recordedNothingSealed = struct {
+	plan  resource.ConfigPlanChecks
+	state func(m *mockserver.Server, id string, k ageKey) []statecheck.StateCheck
+}{
+	plan: resource.ConfigPlanChecks{
+		PreApply: []plancheck.PlanCheck{
+			plancheck.ExpectResourceAction(sellfernAddr, plancheck.ResourceActionUpdate),
+			plancheck.ExpectKnownValue(sellfernAddr, tfjsonpath.New("secret"), knownvalue.Null()),
+			plancheck.ExpectKnownValue(sellfernAddr, tfjsonpath.New("secret_sealed"), knownvalue.Null()),
+		},
+		PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+	},
+	state: func(m *mockserver.Server, id string, k ageKey) []statecheck.StateCheck {
+		return []statecheck.StateCheck{
+			statecheck.ExpectKnownValue(sellfernAddr, tfjsonpath.New("id"), knownvalue.StringExact(id)),
+			statecheck.ExpectKnownValue(sellfernAddr, tfjsonpath.New("secret_sealed"), knownvalue.Null()),
+			statecheck.ExpectKnownValue(sellfernAddr, tfjsonpath.New("secret_recipients"),
+				knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact(k.recipient())})),
+			mockCounts(m, map[string]int{"sellfern.create": 0, "sellfern.update": 0, "sellfern.delete": 0}),
+		}
+	},
+}
+
 // TestAccSellfernWebhook_sealedAfterImport: import leaves secret, secret_recipients and secret_sealed null. Adding
 // recipients then has nothing to seal: they are recorded with a warning, without an API call, and secret_sealed
 // stays null; the first rotation gives the webhook a secret sealed to them.
@@ -385,21 +410,8 @@ func TestAccSellfernWebhook_sealedAfterImport(t *testing.T) {
 			},
 			{
 				Config: withRecipients(1),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{
-						plancheck.ExpectResourceAction(sellfernAddr, plancheck.ResourceActionUpdate),
-						plancheck.ExpectKnownValue(sellfernAddr, tfjsonpath.New("secret"), knownvalue.Null()),
-						plancheck.ExpectKnownValue(sellfernAddr, tfjsonpath.New("secret_sealed"), knownvalue.Null()),
-					},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(sellfernAddr, tfjsonpath.New("id"), knownvalue.StringExact(existing.ID)),
-					statecheck.ExpectKnownValue(sellfernAddr, tfjsonpath.New("secret_sealed"), knownvalue.Null()),
-					statecheck.ExpectKnownValue(sellfernAddr, tfjsonpath.New("secret_recipients"),
-						knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact(alice.recipient())})),
-					mockCounts(m, map[string]int{"sellfern.create": 0, "sellfern.update": 0, "sellfern.delete": 0}),
-				},
+				ConfigPlanChecks:  recordedNothingSealed.plan,
+				ConfigStateChecks: recordedNothingSealed.state(m, existing.ID, alice),
 			},
 			{
 				Config: withRecipients(2),
@@ -591,21 +603,8 @@ import {
   id       = %q
 }
 `, existing.ID),
-			ConfigPlanChecks: resource.ConfigPlanChecks{
-				PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(sellfernAddr, plancheck.ResourceActionUpdate),
-					plancheck.ExpectKnownValue(sellfernAddr, tfjsonpath.New("secret"), knownvalue.Null()),
-					plancheck.ExpectKnownValue(sellfernAddr, tfjsonpath.New("secret_sealed"), knownvalue.Null()),
-				},
-				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-			},
-			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue(sellfernAddr, tfjsonpath.New("id"), knownvalue.StringExact(existing.ID)),
-				statecheck.ExpectKnownValue(sellfernAddr, tfjsonpath.New("secret_recipients"),
-					knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact(alice.recipient())})),
-				statecheck.ExpectKnownValue(sellfernAddr, tfjsonpath.New("secret_sealed"), knownvalue.Null()),
-				mockCounts(m, map[string]int{"sellfern.create": 0, "sellfern.update": 0, "sellfern.delete": 0}),
-			},
+			ConfigPlanChecks:  recordedNothingSealed.plan,
+			ConfigStateChecks: recordedNothingSealed.state(m, existing.ID, alice),
 		}},
 	})
 }
