@@ -409,7 +409,7 @@ func TestAccSellfernWebhook_sealedAfterImport(t *testing.T) {
 				},
 			},
 			{
-				Config: withRecipients(1),
+				Config:            withRecipients(1),
 				ConfigPlanChecks:  recordedNothingSealed.plan,
 				ConfigStateChecks: recordedNothingSealed.state(m, existing.ID, alice),
 			},
