@@ -315,7 +315,7 @@ data "selsup_webhooks" "all" {
 // (naming the attribute and, where there is a list, the allowed values), at plan time wherever Terraform allows,
 // before any request reaches a service unless only the service can judge it, and nothing is ever created.
 func TestAccBadInput(t *testing.T) {
-	for _, tc := range badInputs() {
+	for _, tc := range append(badInputs(), sealedBadInputs()...) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			m := accMock(t, mockserver.Options{})

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
@@ -41,9 +42,10 @@ const (
 )
 
 var (
-	_ provider.Provider                  = &WebhooksProvider{}
-	_ provider.ProviderWithListResources = &WebhooksProvider{}
-	_ provider.ProviderWithActions       = &WebhooksProvider{}
+	_ provider.Provider                       = &WebhooksProvider{}
+	_ provider.ProviderWithListResources      = &WebhooksProvider{}
+	_ provider.ProviderWithActions            = &WebhooksProvider{}
+	_ provider.ProviderWithEphemeralResources = &WebhooksProvider{}
 )
 
 // WebhooksProvider is the provider "webhooks".
@@ -251,6 +253,14 @@ func (p *WebhooksProvider) DataSources(context.Context) []func() datasource.Data
 		NewSellfernWebhookDeliveriesDataSource,
 		NewSelSupWebhookDataSource,
 		NewSelSupWebhooksDataSource,
+	}
+}
+
+// Ephemeral resources need Terraform 1.10 or OpenTofu 1.11, which every supported CLI is. They call no API, so they
+// take nothing from Configure.
+func (p *WebhooksProvider) EphemeralResources(context.Context) []func() ephemeral.EphemeralResource {
+	return []func() ephemeral.EphemeralResource{
+		NewSellfernWebhookSecretEphemeralResource,
 	}
 }
 

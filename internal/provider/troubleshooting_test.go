@@ -14,7 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"filippo.io/age"
 	tfjson "github.com/hashicorp/terraform-json"
+	"github.com/hashicorp/terraform-plugin-testing/config"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
@@ -199,6 +201,50 @@ data "selsup_webhooks" "all" {
 		m.SetAnswer("sellfern.create", &mockserver.Answer{Status: http.StatusUnprocessableEntity, Body: `{"success": false, ` +
 			`"error": {"code": "idempotency_conflict", "message": "Idempotency-Key was already used with a different request"}}`})
 		return []resource.TestStep{{Config: providerConfig(m) + troubleshootingResources}}
+	}},
+	"A secret_recipients entry that is not a public key": {steps: func(_ *testing.T, m *mockserver.Server) []resource.TestStep {
+		return plan(sealedConfig(m, `["https://example.com/keys.txt"]`))
+	}},
+	"Post-quantum and other recipients mixed": {steps: func(t *testing.T, m *mockserver.Server) []resource.TestStep {
+		pq, err := age.GenerateHybridIdentity()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return plan(sealedConfig(m, recipientsHCL(pq.Recipient().String(), newAgeKey(t).recipient())))
+	}},
+	"A sealed value that is not one": {steps: func(t *testing.T, m *mockserver.Server) []resource.TestStep {
+		key := newAgeKey(t)
+		return []resource.TestStep{{PlanOnly: true, ConfigVariables: config.Variables{"identity": config.StringVariable(key.keyFile())},
+			Config: sealedConfig(m, recipientsHCL(key.recipient())) + identityVariable + `
+ephemeral "sellfern_webhook_secret" "orders" {
+  provider = webhooks
+  sealed   = "whsec_0123456789abcdef"
+  identity = var.identity
+}
+`}}
+	}},
+	"Recipients added to an imported webhook": {steps: func(t *testing.T, m *mockserver.Server) []resource.TestStep {
+		existing := m.SellfernPut(mockserver.SellfernWebhook{URL: sealedURL, Events: []string{"order.created"}, Enabled: true})
+		return []resource.TestStep{
+			{Config: sealedConfig(m, ""), ResourceName: sellfernAddr, ImportState: true, ImportStateId: existing.ID, ImportStatePersist: true},
+			{Config: sealedConfig(m, recipientsHCL(newAgeKey(t).recipient()))},
+		}
+	}},
+	"An identity that cannot open the sealed secret": {steps: func(t *testing.T, m *mockserver.Server) []resource.TestStep {
+		alice, eve := newAgeKey(t), newAgeKey(t)
+		webhook := sealedConfig(m, recipientsHCL(alice.recipient()))
+		return []resource.TestStep{
+			{Config: webhook},
+			{Config: webhook + openSealed + handOff, ConfigVariables: config.Variables{"identity": config.StringVariable(eve.keyFile())}},
+		}
+	}},
+	"An identity that is not an age key file": {steps: func(t *testing.T, m *mockserver.Server) []resource.TestStep {
+		webhook := sealedConfig(m, recipientsHCL(newAgeKey(t).recipient()))
+		return []resource.TestStep{
+			{Config: webhook},
+			{Config: webhook + openSealed + handOff, PlanOnly: true,
+				ConfigVariables: config.Variables{"identity": config.StringVariable("# the key of the orders receiver\nsk_live_not_an_age_key\n")}},
+		}
 	}},
 	"A signature does not verify: the body was parsed first":       signatureParsedFirst,
 	"A signature does not verify: the old secret after a rotation": signatureOldSecret,
