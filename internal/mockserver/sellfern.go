@@ -105,6 +105,7 @@ type sellfernAPI struct {
 	table  []route
 
 	hooks *store[string, SellfernWebhook]
+	keys  *idempotencyStore
 
 	mu         sync.Mutex                    // guards the four below
 	deliveries map[string][]SellfernDelivery // per webhook id, oldest first
@@ -128,6 +129,7 @@ func newSellfernAPI(srv *Server, tokens map[string]bool) *sellfernAPI {
 		srv:        srv,
 		tokens:     tokens,
 		hooks:      newStore(func(h *SellfernWebhook) string { return h.ID }, cloneSellfern),
+		keys:       newIdempotencyStore(),
 		deliveries: map[string][]SellfernDelivery{},
 		endpoints:  map[string]endpointAnswer{},
 		inflight:   map[string]int{},
@@ -136,10 +138,11 @@ func newSellfernAPI(srv *Server, tokens map[string]bool) *sellfernAPI {
 	a.idle = sync.NewCond(&a.mu)
 	a.table = []route{
 		newRoute(http.MethodGet, "/api/v2/webhooks", routeSellfernList, false, a.authed(a.list)),
-		newRoute(http.MethodPost, "/api/v2/webhooks", routeSellfernCreate, true, a.authed(a.create)),
-		newRoute(http.MethodPatch, "/api/v2/webhooks/{}", routeSellfernUpdate, false, a.authed(a.update)),
+		newRoute(http.MethodPost, "/api/v2/webhooks", routeSellfernCreate, true,
+			a.authed(a.idempotent(routeSellfernCreate, whenCommitted(a.create)))),
+		newRoute(http.MethodPatch, "/api/v2/webhooks/{}", routeSellfernUpdate, false, a.authed(a.idempotent(routeSellfernUpdate, a.update))),
 		newRoute(http.MethodDelete, "/api/v2/webhooks/{}", routeSellfernDelete, false, a.authed(a.delete)),
-		newRoute(http.MethodPost, "/api/v2/webhooks/{}/test", routeSellfernTest, false, a.authed(a.test)),
+		newRoute(http.MethodPost, "/api/v2/webhooks/{}/test", routeSellfernTest, false, a.authed(a.idempotent(routeSellfernTest, a.test))),
 		newRoute(http.MethodGet, "/api/v2/webhooks/{}/deliveries", routeSellfernDeliveries, false, a.authed(a.listDeliveries)),
 	}
 	return a

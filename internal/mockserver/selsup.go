@@ -93,7 +93,10 @@ func newSelSupAPI(srv *Server, keys map[string]int64, orgs []int64) *selsupAPI {
 	}
 	a.table = []route{
 		newRoute(http.MethodGet, "/api/webhook/", routeSelSupList, false, a.authed(a.list)),
-		newRoute(http.MethodPost, "/api/webhook/", routeSelSupCreate, true, a.authed(a.create)),
+		newRoute(http.MethodPost, "/api/webhook/", routeSelSupCreate, true, a.authed(func(w http.ResponseWriter, r *http.Request, clientID int64, param string) {
+			waitForCommit(r)
+			a.create(w, r, clientID, param)
+		})),
 		newRoute(http.MethodDelete, "/api/webhook/{}", routeSelSupDelete, false, a.authed(a.delete)),
 	}
 	return a

@@ -76,6 +76,7 @@ type runtimeConfig struct {
 	// testNoDelivery makes Sellfern's test call answer without the delivery it made.
 	testNoDelivery bool
 	limiter        *limiter // nil: no rate limit
+	ignoreKeys     bool     // Sellfern processes every request whatever its Idempotency-Key (idempotency.go)
 	notServed      bool
 	pageSize       int
 	deliverySuffix string
@@ -103,6 +104,7 @@ type Server struct {
 	selsup   *selsupAPI
 	mounts   []mount
 	journal  journal // the order of the API's changes (journal.go)
+	late     lateCommits
 
 	twinMu sync.Mutex
 	twins  []string // ids of the webhooks SetTwin made
@@ -165,7 +167,7 @@ func New(opts Options) *Server {
 }
 
 // ServeHTTP handles one request. For API requests the order is fixed: count -> latency -> rate limit -> stall ->
-// fault decision -> canned answer -> (auth and) handler.
+// fault decision -> late commit (latecommit.go) -> canned answer -> (auth, Sellfern's idempotency and) handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, controlPrefix) {
 		s.serveControl(w, r)
@@ -226,6 +228,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.stats.fault(routeKey, f.kind, committed)
 		deliverFault(w, svc, f.kind, cfg.faults.RetryAfter)
 		return
+	}
+	if m.route != nil && m.route.create {
+		if l, late := s.pickLateCommit(); late {
+			s.serveLate(w, r, m.route, m.param, l)
+			return
+		}
 	}
 
 	if a, ok := cfg.answers[routeKey]; ok {
@@ -362,6 +370,8 @@ func (s *Server) Close() {
 		return
 	}
 	s.closed = true
+	// Creates held to be stored late are stored now, rather than left waiting for ever.
+	s.CommitLateNow()
 	// Let requests in progress finish (briefly), so that what they did is in the state once Close returns.
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()

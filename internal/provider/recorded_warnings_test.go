@@ -21,6 +21,7 @@ import (
 type warningRecorder struct {
 	mu       sync.Mutex
 	warnings []string // "summary\n\ndetail"
+	errors   []string // the same, of the errors (which plugin-testing shows only as the CLI's output)
 }
 
 // servedProvider is what the framework's server offers and the CLI may call: resources, data sources, list
@@ -52,8 +53,11 @@ func (r *warningRecorder) record(diags []*tfprotov6.Diagnostic) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, d := range diags {
-		if d != nil && d.Severity == tfprotov6.DiagnosticSeverityWarning {
+		switch {
+		case d != nil && d.Severity == tfprotov6.DiagnosticSeverityWarning:
 			r.warnings = append(r.warnings, d.Summary+"\n\n"+d.Detail)
+		case d != nil && d.Severity == tfprotov6.DiagnosticSeverityError:
+			r.errors = append(r.errors, d.Summary+"\n\n"+d.Detail)
 		}
 	}
 }

@@ -163,8 +163,8 @@ func (r *sellfernWebhookResource) Create(ctx context.Context, req resource.Creat
 	created, err := r.client.CreateWebhook(ctx, sellfern.CreateRequest{URL: plan.URL.ValueString(), Events: events})
 	if err != nil {
 		if created != nil {
-			// It exists but could not be finished: record it so Terraform marks it tainted and replaces it,
-			// rather than forgetting a live webhook.
+			// An interrupted create whose webhook could not be deleted: record it so Terraform marks it tainted and
+			// replaces it, rather than forgetting a live webhook.
 			plan.ID = types.StringValue(created.ID)
 			plan.CreatedAt = createdAt(created.Webhook)
 			plan.Secret, plan.SecretSealed = types.StringNull(), types.StringNull()
@@ -194,13 +194,10 @@ func (r *sellfernWebhookResource) Create(ctx context.Context, req resource.Creat
 			"is recorded in state as tainted, so the next apply replaces it.", created.ID))
 		return
 	}
-	identical := make([]string, len(created.Identical))
-	for i, w := range created.Identical {
-		identical[i] = w.ID
-	}
-	warnIdentical(&resp.Diagnostics, "Sellfern", plan.URL.ValueString(), created.ID, identical, "delete the one that is not "+
-		"this configuration's, since its signing secret cannot be recovered (or import it, to manage it without "+
-		"a secret).")
+	reportCreate(ctx, &resp.Diagnostics, resp.Private, sellfernWords, createSeen{url: plan.URL.ValueString(),
+		id: created.ID, key: created.Key, identical: sellfernIDs(created.Identical), inDoubt: created.InDoubt,
+		appeared: sellfernIDs(created.Appeared), beside: created.Beside, checkErr: created.CheckErr})
+	r.warnArrivals(&resp.Diagnostics)
 
 	if !plan.Enabled.ValueBool() {
 		disabled := false
@@ -238,6 +235,26 @@ func (r *sellfernWebhookResource) Read(ctx context.Context, req resource.ReadReq
 	// The secret is never listed: what state holds is kept.
 	resp.Diagnostics.Append(state.fromAPI(ctx, *w)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	checkWatch(ctx, req.Private, resp.Private, &resp.Diagnostics, sellfernWords, w.ID, func() ([]string, error) {
+		identical, err := r.client.IdenticalTo(ctx, *w)
+		return sellfernIDs(identical), err
+	})
+	r.warnArrivals(&resp.Diagnostics)
+}
+
+// warnArrivals names the webhooks that this process's lists found beside a create that was in doubt.
+func (r *sellfernWebhookResource) warnArrivals(diags *diag.Diagnostics) {
+	for _, a := range r.client.Arrivals() {
+		warnArrival(diags, sellfernWords, a.Beside, a.Item.ID)
+	}
+}
+
+func sellfernIDs(webhooks []sellfern.Webhook) []string {
+	out := make([]string, len(webhooks))
+	for i, w := range webhooks {
+		out[i] = w.ID
+	}
+	return out
 }
 
 func (r *sellfernWebhookResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -268,6 +285,8 @@ func (r *sellfernWebhookResource) Update(ctx context.Context, req resource.Updat
 			addAPIError(&resp.Diagnostics, "Could not update Sellfern webhook", err)
 			return
 		}
+		// What is identical to the webhook now is not what its create saw: the reads stop looking.
+		resp.Diagnostics.Append(resp.Private.SetKey(ctx, createWatchKey, nil)...)
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	setIdentity(ctx, resp.Identity, plan.ID.ValueString(), &resp.Diagnostics)

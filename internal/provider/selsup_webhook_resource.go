@@ -148,28 +148,19 @@ func (r *selsupWebhookResource) Create(ctx context.Context, req resource.CreateR
 		OrganizationID: orgID(plan.OrganizationID),
 		Types:          eventTypes,
 	})
-	if created != nil {
-		plan.ID = types.StringValue(selsup.FormatID(created.ID))
-		plan.ClientID = optionalInt64(created.ClientID)
-	}
 	if err != nil {
-		if created != nil {
-			// It exists but could not be finished: record it so Terraform marks it tainted and replaces it.
-			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-			setIdentity(ctx, resp.Identity, plan.ID.ValueString(), &resp.Diagnostics)
-			addAPIError(&resp.Diagnostics, "SelSup webhook created but not finished",
-				fmt.Errorf("%w. It is recorded in state as tainted, so the next apply replaces it", err))
-			return
-		}
 		addAPIError(&resp.Diagnostics, "Could not create SelSup webhook", err)
 		return
 	}
-	identical := make([]string, len(created.Identical))
-	for i, w := range created.Identical {
-		identical[i] = selsup.FormatID(w.ID)
+	plan.ID = types.StringValue(selsup.FormatID(created.ID))
+	plan.ClientID = optionalInt64(created.ClientID)
+	if created.Adopted {
+		warnAdopted(&resp.Diagnostics, plan.URL.ValueString(), plan.ID.ValueString())
 	}
-	warnIdentical(&resp.Diagnostics, "SelSup", plan.URL.ValueString(), plan.ID.ValueString(), identical, "import the one that is not "+
-		"this configuration's into a configuration that manages it (every attribute can be imported), or delete it.")
+	reportCreate(ctx, &resp.Diagnostics, resp.Private, selsupWords, createSeen{url: plan.URL.ValueString(),
+		id: plan.ID.ValueString(), identical: selsupIDs(created.Identical), inDoubt: created.InDoubt,
+		appeared: selsupIDs(created.Appeared), beside: created.Beside, checkErr: created.CheckErr})
+	r.warnArrivals(&resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	setIdentity(ctx, resp.Identity, plan.ID.ValueString(), &resp.Diagnostics)
 }
@@ -197,6 +188,26 @@ func (r *selsupWebhookResource) Read(ctx context.Context, req resource.ReadReque
 	warnUnsafeSelSup(&resp.Diagnostics, *w)
 	resp.Diagnostics.Append(state.fromAPI(ctx, *w)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	checkWatch(ctx, req.Private, resp.Private, &resp.Diagnostics, selsupWords, selsup.FormatID(w.ID), func() ([]string, error) {
+		identical, err := r.client.IdenticalTo(ctx, *w)
+		return selsupIDs(identical), err
+	})
+	r.warnArrivals(&resp.Diagnostics)
+}
+
+// warnArrivals names the webhooks that this process's lists found beside a create that was in doubt.
+func (r *selsupWebhookResource) warnArrivals(diags *diag.Diagnostics) {
+	for _, a := range r.client.Arrivals() {
+		warnArrival(diags, selsupWords, a.Beside, selsup.FormatID(a.Item.ID))
+	}
+}
+
+func selsupIDs(webhooks []selsup.Webhook) []string {
+	out := make([]string, len(webhooks))
+	for i, w := range webhooks {
+		out[i] = selsup.FormatID(w.ID)
+	}
+	return out
 }
 
 // urlRequiresReplace: a url spelled another way but naming the same endpoint (a host in capitals in the

@@ -186,10 +186,20 @@ data "selsup_webhooks" "all" {
 	"A data source's webhook does not exist": {steps: func(_ *testing.T, m *mockserver.Server) []resource.TestStep {
 		return plan(dataBad("sellfern_webhook", `id = "wh_abc123"`)(m))
 	}},
-	"Identical webhooks appeared while a create's answer was lost": {steps: func(_ *testing.T, m *mockserver.Server) []resource.TestStep {
+	"Identical SelSup webhooks appeared while a create's answer was lost": {steps: func(_ *testing.T, m *mockserver.Server) []resource.TestStep {
 		m.SetTwin(true, 0)
 		m.SetFaults(mockserver.FaultOptions{Rate: 1, AfterCommitRatio: 1, Kinds: []mockserver.FaultKind{mockserver.Fault503},
+			Routes: []string{"selsup.create"}})
+		return []resource.TestStep{{Config: providerConfig(m) + troubleshootingResources}}
+	}},
+	"A Sellfern create that did not settle": {steps: func(_ *testing.T, m *mockserver.Server) []resource.TestStep {
+		m.SetFaults(mockserver.FaultOptions{Rate: 1, AfterCommitRatio: 1, Kinds: []mockserver.FaultKind{mockserver.Fault503},
 			Routes: []string{"sellfern.create"}})
+		return []resource.TestStep{{Config: providerConfig(m) + troubleshootingResources}}
+	}},
+	"Sellfern: the Idempotency-Key was used with another request (422 idempotency_conflict)": {steps: func(_ *testing.T, m *mockserver.Server) []resource.TestStep {
+		m.SetAnswer("sellfern.create", &mockserver.Answer{Status: http.StatusUnprocessableEntity, Body: `{"success": false, ` +
+			`"error": {"code": "idempotency_conflict", "message": "Idempotency-Key was already used with a different request"}}`})
 		return []resource.TestStep{{Config: providerConfig(m) + troubleshootingResources}}
 	}},
 	"A secret_recipients entry that is not a public key": {steps: func(_ *testing.T, m *mockserver.Server) []resource.TestStep {

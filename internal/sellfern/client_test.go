@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -675,20 +676,20 @@ func TestContextCancellation(t *testing.T) {
 	}
 }
 
-// TestCreateCancelledLeavesNothing: a create interrupted while the server holds the answer is cleaned up: the
-// webhook the server made is deleted and the error says the call was interrupted.
-func TestCreateCancelledLeavesNothing(t *testing.T) {
-	m, _, _ := newMock(t)
+// TestCreateCancelledDeletesWhatItsKeyMade: a create interrupted while the server holds its answer re-sends the
+// request with the same Idempotency-Key to learn what it made, deletes that webhook, and says so.
+func TestCreateCancelledDeletesWhatItsKeyMade(t *testing.T) {
+	m, rec, _ := newMock(t)
 	arrived := make(chan struct{}, 1)
+	var held atomic.Bool
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPost && r.URL.Path == "/sellfern/api/v2/webhooks" {
-			rec := httptest.NewRecorder()
-			m.ServeHTTP(rec, r) // made on the server...
+		if r.Method == http.MethodPost && r.URL.Path == "/sellfern/api/v2/webhooks" && held.CompareAndSwap(false, true) {
+			rec.ServeHTTP(httptest.NewRecorder(), r) // made on the server...
 			arrived <- struct{}{}
 			<-r.Context().Done() // ...but the answer never comes
 			return
 		}
-		m.ServeHTTP(w, r)
+		rec.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
 	c := newClient(t, srv.URL+"/sellfern", testToken, transport.DefaultMaxRetries)
@@ -700,18 +701,29 @@ func TestCreateCancelledLeavesNothing(t *testing.T) {
 		done <- err
 	}()
 	<-arrived
+	made := m.SellfernWebhooks()
 	cancel()
 	err := <-done
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("want context.Canceled, got %v", err)
 	}
 	var ie *inventory.InterruptedError
-	if !errors.As(err, &ie) {
-		t.Fatalf("want *inventory.InterruptedError, got %T: %v", err, err)
+	if !errors.As(err, &ie) || len(made) != 1 || ie.Deleted != made[0].ID {
+		t.Fatalf("want an *inventory.InterruptedError that deleted %v, got %T: %v", made, err, err)
 	}
-	checkMessage(t, err)
+	wantFragments(t, checkMessage(t, err), []string{"was interrupted", "Re-sent with its Idempotency-Key",
+		made[0].ID + ", which the provider then deleted"}, []string{"nothing is left"})
 	if n := len(m.SellfernWebhooks()); n != 0 {
 		t.Fatalf("mock holds %d webhooks after an interrupted create, want 0", n)
+	}
+	var keys []string
+	for _, r := range rec.requests() {
+		if r.Method == http.MethodPost {
+			keys = append(keys, r.Header.Get("Idempotency-Key"))
+		}
+	}
+	if len(keys) != 2 || keys[0] == "" || keys[0] != keys[1] {
+		t.Fatalf("create requests carried keys %q, want the same key twice", keys)
 	}
 }
 
@@ -737,28 +749,24 @@ func exactlyOnce(t *testing.T, m *mockserver.Server, n, maxRetries int) {
 	c := newClient(t, m.SellfernBaseURL(), testToken, maxRetries)
 	ctx := context.Background()
 	succeeded := map[string]*Created{}
-	orphans := map[string]string{} // url -> id reported in an *inventory.OrphanError
+	unsettled := map[string]error{} // url -> an *inventory.UnsettledError: the create may have made a webhook
 	for i := range n {
 		url := fmt.Sprintf("https://hooks.example.com/eo/%d", i)
 		w, err := c.CreateWebhook(ctx, CreateRequest{URL: url, Events: []string{"order.created", "ticket.created"}})
+		var ue *inventory.UnsettledError
 		switch {
 		case err == nil:
 			if w == nil || w.ID == "" || w.Secret == "" {
 				t.Fatalf("create %d: success without id or secret: %+v", i, w)
 			}
 			succeeded[url] = w
-		case inventory.IsOrphan(err):
-			// The budget ran out while deleting what a lost attempt made: acceptable only if the error names it
-			// and the webhook is returned for the caller to record.
-			checkMessage(t, err)
-			if w == nil || !strings.Contains(err.Error(), w.ID) {
-				t.Fatalf("create %d: orphan error without the orphan: %+v, %v", i, w, err)
-			}
-			orphans[url] = w.ID
+		case errors.As(err, &ue):
+			// Every request's answer was lost: the error says that the webhook may exist, and names what it sees.
+			wantFragments(t, checkMessage(t, err), []string{"did not settle", "Idempotency-Key", "may have made the webhook"}, nil)
+			unsettled[url] = err
 		default:
 			checkMessage(t, err)
-			var gu *inventory.GaveUpError
-			if !errors.As(err, &gu) && !strings.Contains(err.Error(), "listing existing webhooks before creating") {
+			if !strings.Contains(err.Error(), "listing existing webhooks before creating") {
 				t.Errorf("create %d: unexpected error %T: %v", i, err, err)
 			}
 		}
@@ -770,14 +778,15 @@ func exactlyOnce(t *testing.T, m *mockserver.Server, n, maxRetries int) {
 	for url, held := range byURL {
 		w, ok := succeeded[url]
 		switch {
-		case orphans[url] != "":
-			if len(held) != 1 || held[0].ID != orphans[url] {
-				t.Errorf("%s: the error reported orphan %s, the server holds %d webhooks", url, orphans[url], len(held))
+		case len(held) != 1:
+			t.Errorf("%s: %d webhooks on the server, want at most 1: the key makes re-sends safe", url, len(held))
+		case unsettled[url] != nil:
+			// A webhook the failed create may have made: its error must name it when the list could see it.
+			if !strings.Contains(unsettled[url].Error(), held[0].ID) {
+				t.Errorf("%s: webhook %s on the server, and the create's error does not name it: %v", url, held[0].ID, unsettled[url])
 			}
 		case !ok:
-			t.Errorf("%s: %d webhooks on the server for a create that failed (orphans)", url, len(held))
-		case len(held) != 1:
-			t.Errorf("%s: %d webhooks on the server, want exactly 1", url, len(held))
+			t.Errorf("%s: %d webhooks on the server for a create that failed definitely", url, len(held))
 		case held[0].ID != w.ID || held[0].Secret != w.Secret:
 			t.Errorf("%s: client got id %s and a secret that is not what the mock holds (%s)", url, w.ID, held[0].ID)
 		}
@@ -787,8 +796,14 @@ func exactlyOnce(t *testing.T, m *mockserver.Server, n, maxRetries int) {
 			t.Errorf("%s: create succeeded but the server holds nothing", url)
 		}
 	}
+	if issued := m.IssuedSellfernSecrets(); len(issued) != len(m.SellfernWebhooks()) {
+		t.Errorf("the mock issued %d secrets for %d webhooks: a webhook was made twice", len(issued), len(m.SellfernWebhooks()))
+	}
+	if st := m.Stats(); st.Requests["sellfern.delete"] != 0 {
+		t.Errorf("%d deletes: nothing is deleted on a guess", st.Requests["sellfern.delete"])
+	}
 	st := m.Stats()
-	t.Logf("%d/%d creates succeeded, %d reported as orphans; mock saw %d requests, faults %v, %d after commit", len(succeeded), n, len(orphans), st.Total, st.Faults, st.FaultsAfterCommit)
+	t.Logf("%d/%d creates succeeded, %d unsettled; mock saw %d requests, faults %v, %d after commit, %d replayed", len(succeeded), n, len(unsettled), st.Total, st.Faults, st.FaultsAfterCommit, st.Replayed["sellfern.create"])
 	if st.FaultsAfterCommit == 0 {
 		t.Errorf("no fault hit a create after commit: the test proves nothing; change the seed")
 	}
@@ -797,41 +812,46 @@ func exactlyOnce(t *testing.T, m *mockserver.Server, n, maxRetries int) {
 	}
 }
 
-// TestCreateBudgetExhausted: when every create attempt is stored but its answer lost, the client deletes each one
-// and finally fails saying nothing is left; the server indeed holds nothing.
-func TestCreateBudgetExhausted(t *testing.T) {
-	m, _, _ := newMock(t)
+// TestCreateWhoseAnswersAreAllLost: when the server stores the create but every answer to it is lost, the requests
+// carry one key, so the server holds one webhook however often it was sent; the create fails saying it may exist,
+// naming it, and deletes nothing.
+func TestCreateWhoseAnswersAreAllLost(t *testing.T) {
+	m, rec, _ := newMock(t)
 	var creates int
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost && r.URL.Path == "/sellfern/api/v2/webhooks" {
 			creates++
-			m.ServeHTTP(httptest.NewRecorder(), r)
+			rec.ServeHTTP(httptest.NewRecorder(), r)
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusServiceUnavailable)
 			io.WriteString(w, `{"success":false,"error":{"code":"unavailable","message":"try later"}}`)
 			return
 		}
-		m.ServeHTTP(w, r)
+		rec.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
 	c := newClient(t, srv.URL+"/sellfern", testToken, 2)
 	_, err := c.CreateWebhook(context.Background(), CreateRequest{URL: "https://h.example.com/budget", Events: []string{"order.created"}})
-	var gu *inventory.GaveUpError
-	if !errors.As(err, &gu) {
-		t.Fatalf("want *inventory.GaveUpError, got %T: %v", err, err)
+	var ue *inventory.UnsettledError
+	if !errors.As(err, &ue) {
+		t.Fatalf("want *inventory.UnsettledError, got %T: %v", err, err)
 	}
-	wantFragments(t, checkMessage(t, err), []string{"gave up creating", "after 3 attempts", "nothing is left on the server", "HTTP 503 unavailable"}, nil)
-	if creates != 3 {
-		t.Errorf("%d create requests, want 3", creates)
+	held := m.SellfernWebhooks()
+	if creates != 3 || len(held) != 1 {
+		t.Fatalf("%d create requests, %d webhooks; want 3 and 1", creates, len(held))
 	}
-	if n := len(m.SellfernWebhooks()); n != 0 {
-		t.Errorf("mock holds %d webhooks, want 0", n)
+	wantFragments(t, checkMessage(t, err), []string{"did not settle", "sent 3 time(s) with Idempotency-Key", "HTTP 503 unavailable",
+		"appeared meanwhile: " + held[0].ID}, []string{"nothing is left"})
+	for _, r := range rec.requests() {
+		if r.Method == http.MethodDelete {
+			t.Fatalf("a webhook was deleted on a guess: %s", r.Path)
+		}
 	}
 }
 
 // TestCreateWithUnreadableAnswerLeavesNoOrphan: the server makes the webhook and answers 201, but with a body the
-// client cannot read (truncated JSON, no id). The secret is lost, so the webhook is useless: the client must not
-// leave it on the server unknown to anyone (the next apply would make a second one).
+// client cannot read (truncated JSON, no id). Re-sent with its key, the create is made once; when no answer can be
+// read, the client must not leave the webhook on the server unknown to anyone: the error names it.
 func TestCreateWithUnreadableAnswerLeavesNoOrphan(t *testing.T) {
 	for name, answer := range map[string]string{
 		"truncated JSON": `{"success":true,"data":{"id":"wh_`,
@@ -857,18 +877,19 @@ func TestCreateWithUnreadableAnswerLeavesNoOrphan(t *testing.T) {
 				t.Fatalf("want an error, got %+v", w)
 			}
 			checkMessage(t, err)
-			if held := m.SellfernWebhooks(); len(held) != 0 && !IsOrphanReported(err, held) {
-				t.Errorf("the server holds %d webhook(s) (%s) that the failed create made, and the error does not say so: %v",
-					len(held), held[0].ID, err)
+			if held := m.SellfernWebhooks(); len(held) > 1 || (len(held) == 1 && !reported(err, held)) {
+				t.Errorf("the server holds %d webhook(s) that the failed create made, and the error does not name them: %v",
+					len(held), err)
 			}
 		})
 	}
 }
 
-// IsOrphanReported reports whether err tells the user about every webhook the server holds (the acceptable
-// alternative to deleting them).
-func IsOrphanReported(err error, held []mockserver.SellfernWebhook) bool {
-	if !inventory.IsOrphan(err) {
+// reported reports whether err tells the user about every webhook the server holds (nothing may delete them on a
+// guess).
+func reported(err error, held []mockserver.SellfernWebhook) bool {
+	var ue *inventory.UnsettledError
+	if !inventory.IsOrphan(err) && !errors.As(err, &ue) {
 		return false
 	}
 	for _, h := range held {
@@ -1014,8 +1035,9 @@ func TestIDsAreOnePathSegment(t *testing.T) {
 	}
 }
 
-// TestCreateIsBoundedWhenTheListStalls: a create whose answer is lost, while the list that would tell what it made
-// never comes back, ends within the one bound a create has, recovery included, and says what may be left.
+// TestCreateIsBoundedWhenTheListStalls: a create whose every answer is lost, while the list that would show what
+// appeared never comes back, ends within the one bound a create has, and says what may be left. Its re-sends carry
+// its key: one webhook on the server.
 func TestCreateIsBoundedWhenTheListStalls(t *testing.T) {
 	m := startedMock(t, mockserver.Options{Seed: 3})
 	m.SetFaults(mockserver.FaultOptions{Rate: 1, AfterCommitRatio: 1, Kinds: []mockserver.FaultKind{mockserver.Fault503},
@@ -1033,17 +1055,17 @@ func TestCreateIsBoundedWhenTheListStalls(t *testing.T) {
 	start := time.Now()
 	_, err = c.CreateWebhook(context.Background(), CreateRequest{URL: "https://h.example.com/stalled", Events: []string{"order.created"}})
 	elapsed := time.Since(start)
-	var unknown *inventory.UnknownOutcomeError
-	if !errors.As(err, &unknown) {
-		t.Fatalf("want an UnknownOutcomeError, got %T: %v", err, err)
+	var unsettled *inventory.UnsettledError
+	if !errors.As(err, &unsettled) {
+		t.Fatalf("want an UnsettledError, got %T: %v", err, err)
 	}
-	wantFragments(t, checkMessage(t, err), []string{"within 2s, the time allowed for one create",
-		"A webhook matching it may exist on the server without being recorded; check for it and delete or import it"}, nil)
+	wantFragments(t, checkMessage(t, err), []string{"did not settle", "may have made the webhook",
+		"the next apply that creates this webhook names it in a warning"}, nil)
 	// Not a measure of speed: without the bound this create would have gone on listing for minutes.
 	if elapsed > 5*bound {
 		t.Fatalf("the create took %s against a bound of %s", elapsed, bound)
 	}
-	if n := m.Count("sellfern.create"); n != 1 {
-		t.Fatalf("%d create requests; a create whose outcome is unknown is not repeated", n)
+	if n, held := m.Count("sellfern.create"), len(m.SellfernWebhooks()); n != transport.DefaultMaxRetries+1 || held != 1 {
+		t.Fatalf("%d create requests and %d webhooks; want %d requests with one key, and one webhook", n, held, transport.DefaultMaxRetries+1)
 	}
 }

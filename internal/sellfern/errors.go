@@ -74,6 +74,8 @@ func (e *APIError) message() string {
 	case e.StatusCode == http.StatusTooManyRequests:
 		return fmt.Sprintf("Sellfern refused %s with %s (too many requests%s)%s, %s, so it did nothing; %s",
 			e.call(), e.statusCode(), requestIDClause(e.RequestID), words, refusals(e.status), paceAdvice)
+	case e.StatusCode == http.StatusUnprocessableEntity && e.Code == codeIdempotencyConflict:
+		return e.idempotencyConflict(words)
 	case e.StatusCode == http.StatusBadRequest:
 		return "Sellfern rejected the request as invalid (" + e.answer() + ")" + words
 	default:
@@ -279,4 +281,22 @@ func withID(err error, id string) error {
 		ae.WebhookID = id
 	}
 	return err
+}
+
+// codeIdempotencyConflict is Sellfern's answer to an Idempotency-Key used before with a different request.
+const codeIdempotencyConflict = "idempotency_conflict"
+
+// idempotencyConflict explains a 422 idempotency_conflict: Sellfern did nothing with the request. The provider makes
+// a key for each operation and sends it with that operation's request alone, so something between it and Sellfern
+// changed the request or its key.
+func (e *APIError) idempotencyConflict(words string) string {
+	key := ""
+	if e.status != nil && e.status.IdempotencyKey != "" {
+		key = " " + e.status.IdempotencyKey
+	}
+	return fmt.Sprintf("Sellfern refused %s with %s%s. Its Idempotency-Key%s had already "+
+		"been used with a different request, so Sellfern did nothing with this one, and this call made nothing. The "+
+		"provider makes a new key for every operation and sends it with that operation's request alone, so something "+
+		"between the provider and Sellfern (a proxy) changed the request or its key; apply again", e.call(), e.withNote(),
+		words, key)
 }

@@ -28,6 +28,8 @@ type StatusError struct {
 	// left no room for the pause the service asked for.
 	Refusals int
 	Bound    time.Duration
+	// IdempotencyKey is the Idempotency-Key the call carried, "" for none.
+	IdempotencyKey string
 	// RequestID is the service's id of the answer (Config.RequestID), fit for a message, or "".
 	RequestID string
 	redact    func(string) string

@@ -19,6 +19,7 @@ type callStateKey struct{}
 // callState follows one Do call across its attempts, for logging and for the error that ends it.
 type callState struct {
 	method, path string
+	key          string // the call's Idempotency-Key, "" for none
 
 	mu        sync.Mutex
 	attempts  int
@@ -79,7 +80,8 @@ func (c *Client) logRequest(_ retryablehttp.Logger, req *http.Request, retry int
 // connection failures are worth another attempt; redirect loops, TLS verification failures and a refusal of this
 // layer (ErrNotSent) are not, nor is anything once the caller's context is done. A 429 that reaches it is not:
 // pacedTransport has already sent the call again for as long as the bound allowed. Only idempotent calls are
-// retried here; a create's caller decides for itself, after reconciling, with the verdict recorded for it.
+// retried here; a create's caller decides for itself, with the verdict recorded for it (it re-sends a keyed create
+// with its key, or reconciles one without a key with a list first).
 func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	s := stateFrom(ctx)
 	s.mu.Lock()
@@ -106,6 +108,9 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	}
 	if err != nil {
 		fields["error"] = c.Redact(err.Error())
+	}
+	if s.key != "" {
+		fields["idempotency_key"] = s.key
 	}
 	tflog.SubsystemDebug(ctx, logSubsystem, "API request", fields)
 
@@ -189,3 +194,6 @@ func (c *Client) OutcomeUnknown(err error) bool { return OutcomeUnknown(err) }
 
 // RetryCreate is RetryableCreate, likewise.
 func (c *Client) RetryCreate(err error) bool { return RetryableCreate(err) }
+
+// KeyInUse is the package's KeyInUse, likewise.
+func (c *Client) KeyInUse(err error) bool { return KeyInUse(err) }

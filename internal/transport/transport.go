@@ -132,16 +132,6 @@ func (r *Response) NotAsPromised(detail string) error {
 		RequestID: r.RequestID}
 }
 
-// ServerTime is the server's clock when it answered, from the Date header every HTTP server with a clock sends
-// (whole seconds); zero when there is none.
-func (r *Response) ServerTime() time.Time {
-	t, err := http.ParseTime(r.Header.Get("Date"))
-	if err != nil {
-		return time.Time{}
-	}
-	return t
-}
-
 // Text makes a piece of the body, once decoded, fit for a message, as StatusError.Text does.
 func (r *Response) Text(s string, maxLen int) string {
 	if r.redact != nil {
@@ -268,6 +258,16 @@ func Idempotent(method string) bool {
 // Segment. body, when not nil, is sent as JSON. A non-2xx final answer is returned as *StatusError; a call that
 // never got an answer as *NetworkError.
 func (c *Client) Do(ctx context.Context, method, path string, query url.Values, body any) (*Response, error) {
+	return c.DoKeyed(ctx, "", method, path, query, body)
+}
+
+// DoKeyed is Do with an Idempotency-Key header (none when key is empty). Every attempt of the call carries the
+// same key: go-retryablehttp re-sends the request it was given, and pacedTransport clones it with its headers. A
+// caller that re-sends the call itself (a create settling what an earlier attempt made) passes the same key
+// again; a key is never shared by two operations (NewIdempotencyKey). Retries follow the method as for Do: a POST
+// is not re-sent here even with a key, since its caller decides (a create counts its re-sends, a test call is
+// never repeated).
+func (c *Client) DoKeyed(ctx context.Context, key, method, path string, query url.Values, body any) (*Response, error) {
 	ctx = c.maskedContext(ctx)
 	// The escaped form is kept beside the decoded one, so that an escaped "/" inside an id stays inside its segment
 	// (url.URL.JoinPath would also clean "." and ".." segments away).
@@ -289,7 +289,7 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 		}
 	}
 
-	state := &callState{method: method, path: target.EscapedPath()}
+	state := &callState{method: method, path: target.EscapedPath(), key: key}
 	callCtx, cancel := context.WithTimeout(context.WithValue(ctx, callStateKey{}, state), c.cfg.MaxElapsed)
 	defer cancel()
 
@@ -308,6 +308,9 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 	}
 	if c.cfg.AuthHeader != "" && c.cfg.AuthValue != "" {
 		req.Header.Set(c.cfg.AuthHeader, c.cfg.AuthValue)
+	}
+	if key != "" {
+		req.Header[keyHeaderEntry] = []string{key}
 	}
 
 	resp, err := c.retry.Do(req)
@@ -334,7 +337,9 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 			Body:       []byte(c.Redact(string(data))),
 			Attempts:   state.attempts,
 			Retryable:  state.wouldRetry(),
-			redact:     c.Redact,
+			// The key says which operation a 409 or 422 is about (KeyInUse); it is not secret.
+			IdempotencyKey: key,
+			redact:         c.Redact,
 		}
 	}
 	return &Response{Service: c.cfg.Service, Method: method, Path: state.path, StatusCode: resp.StatusCode,

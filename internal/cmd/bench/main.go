@@ -58,11 +58,14 @@ func main() {
 	flag.StringVar(&b.version, "version", "0.1.0", "the version the provider was built as")
 	flag.DurationVar(&b.latency, "latency", 20*time.Millisecond, "latency the mock adds to every API call")
 	flag.IntVar(&b.rounds, "rounds", 5, "rounds of the repeated commands per case; tables show medians")
-	only := flag.String("only", "refresh,query,limit", "the sections to run, separated by commas: refresh, query, limit")
+	only := flag.String("only", "refresh,query,limit,faults", "the sections to run, separated by commas: refresh, query, limit, faults")
 	limit := limitCase{}
 	flag.Float64Var(&limit.perSecond, "limit-rate", 5, "requests per second the mock admits per service in the limit section")
 	flag.IntVar(&limit.sellfern, "limit-sellfern", 100, "Sellfern webhooks in the limit section")
 	flag.IntVar(&limit.selsup, "limit-selsup", 30, "SelSup webhooks in the limit section")
+	faults := faultsCase{}
+	flag.IntVar(&faults.n, "faults-n", 100, "webhooks each row of the faults section creates")
+	flag.Float64Var(&faults.rate, "faults-rate", 0.2, "fraction of API calls that fail in the faults section")
 	keep := flag.Bool("keep", false, "keep the work directories")
 	verbose := flag.Bool("v", false, "echo every Terraform command's output")
 	flag.Func("env", "KEY=VALUE added to every Terraform command's environment, and so the provider's (repeatable)",
@@ -86,13 +89,13 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := run(ctx, &b, *keep, strings.Split(*only, ","), refreshCases, limit); err != nil {
+	if err := run(ctx, &b, *keep, strings.Split(*only, ","), refreshCases, limit, faults); err != nil {
 		fmt.Fprintln(os.Stderr, "\nbench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, b *bench, keep bool, only []string, refreshCases []refreshCase, limit limitCase) error {
+func run(ctx context.Context, b *bench, keep bool, only []string, refreshCases []refreshCase, limit limitCase, faults faultsCase) error {
 	started, loadBefore := time.Now(), loadAverages()
 	var err error
 	if b.provider, err = filepath.Abs(b.provider); err != nil {
@@ -119,6 +122,7 @@ func run(ctx context.Context, b *bench, keep bool, only []string, refreshCases [
 		{"refresh", func() (section, error) { return refreshCost(ctx, b, refreshCases) }},
 		{"query", func() (section, error) { return queryCost(ctx, b) }},
 		{"limit", func() (section, error) { return limitCost(ctx, b, limit) }},
+		{"faults", func() (section, error) { return faultsCost(ctx, b, faults) }},
 	} {
 		if !slices.Contains(only, kind.name) {
 			continue

@@ -86,6 +86,9 @@ type flags struct {
 	seedSellfern, seedSelSup int
 	failingEndpoints         []endpointFailure
 	rateLimit                mockserver.RateLimit
+	ignoreKeys               bool
+	lateCommits              int
+	lateCommitDelay          time.Duration
 	deliverTo                string
 }
 
@@ -114,6 +117,11 @@ func parseFlags(args []string, stderr io.Writer) (*flags, error) {
 		"(a token bucket); the surplus gets 429 with Retry-After and nothing is done (0: no limit)")
 	fs.IntVar(&f.rateLimit.Burst, "rate-burst", 0, "the token bucket's size with -rate-limit (0: the rate, rounded up)")
 	fs.BoolVar(&f.rateLimit.Headers, "rate-headers", false, "with -rate-limit, answer with RateLimit-Limit, -Remaining and -Reset headers")
+	fs.BoolVar(&f.ignoreKeys, "ignore-idempotency-keys", false, "Sellfern ignores Idempotency-Key, as a proxy that drops "+
+		"the header would: a re-sent create makes a second webhook")
+	fs.IntVar(&f.lateCommits, "late-commits", 0, "the first N creates (of either service; -1: every create) are answered "+
+		"504 at once, as by a gateway, and stored -late-commit-delay later")
+	fs.DurationVar(&f.lateCommitDelay, "late-commit-delay", 2*time.Second, "how long after its 504 a create of -late-commits is stored")
 	fs.StringVar(&f.deliverTo, "deliver-to", "", "http://127.0.0.1:PORT: make Sellfern's deliveries (test events, and "+
 		"events emitted with POST /_mock/sellfern/emit), signed, to this loopback address plus each webhook URL's path "+
 		"and query, and record the receiver's answers (default: deliveries are recorded, not made)")
@@ -167,6 +175,12 @@ func (f *flags) problems() []string {
 	if f.rateLimit.PerSecond < 0 || f.rateLimit.Burst < 0 {
 		out = append(out, "-rate-limit and -rate-burst must not be negative")
 	}
+	if f.lateCommits < -1 {
+		out = append(out, "-late-commits must be -1 (every create), 0 (none) or more")
+	}
+	if f.lateCommitDelay <= 0 {
+		out = append(out, "-late-commit-delay must be more than 0")
+	}
 	if f.deliverTo != "" {
 		if err := mockserver.CheckDeliverTo(f.deliverTo); err != nil {
 			out = append(out, "-deliver-to: "+err.Error())
@@ -198,6 +212,10 @@ func (f *flags) configure(srv *mockserver.Server) {
 	seedWebhooks(srv, f.seedSellfern, f.seedSelSup)
 	for _, e := range f.failingEndpoints {
 		srv.SetSellfernEndpointFailure(e.url, e.status, "")
+	}
+	srv.SetIgnoreIdempotencyKeys(f.ignoreKeys)
+	if f.lateCommits != 0 {
+		srv.SetLateCommits(f.lateCommits, f.lateCommitDelay)
 	}
 }
 

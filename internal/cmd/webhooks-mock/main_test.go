@@ -103,6 +103,8 @@ func TestRunRejectsBadFlags(t *testing.T) {
 		{"-fault-after-commit", "-0.1"},
 		{"-fault-kinds", "503,500"},
 		{"-seed-sellfern", "-1"},
+		{"-late-commits", "-2"},
+		{"-late-commits", "1", "-late-commit-delay", "0s"},
 		{"-latency", "soon"},
 		{"-sellfern-failing-endpoint", "https://hooks.example.com/x"},
 		{"-sellfern-failing-endpoint", "https://hooks.example.com/x=oops"},
@@ -283,6 +285,43 @@ func TestRunRateLimit(t *testing.T) {
 	}
 	if statuses[0] != 200 || statuses[1] != 200 || statuses[2] != http.StatusTooManyRequests {
 		t.Fatalf("statuses %v, want 200 200 429", statuses)
+	}
+	stop()
+}
+
+// TestRunIdempotencySwitches: -late-commits answers the first create 504 and stores it -late-commit-delay later
+// (a re-send with its key meanwhile is refused 409, then replayed); -ignore-idempotency-keys makes a re-send a
+// second webhook.
+func TestRunIdempotencySwitches(t *testing.T) {
+	post := func(settings map[string]string, key string) int {
+		req, _ := http.NewRequest(http.MethodPost, settings["SELLFERN_BASE_URL"]+"/api/v2/webhooks",
+			strings.NewReader(`{"url": "https://hooks.example.com/late", "events": ["order.created"]}`))
+		req.Header.Set("Authorization", "Bearer "+settings["SELLFERN_TOKEN"])
+		req.Header.Set("Idempotency-Key", key)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	count := func(settings map[string]string) int {
+		var state struct {
+			Sellfern []json.RawMessage `json:"sellfern"`
+		}
+		send(t, http.MethodGet, settings["MOCK_URL"]+"/_mock/state", "", "", &state)
+		return len(state.Sellfern)
+	}
+
+	settings, stop := startRun(t, "-late-commits", "1", "-late-commit-delay", "1h")
+	if a, b, n := post(settings, "k"), post(settings, "k"), count(settings); a != http.StatusGatewayTimeout || b != http.StatusConflict || n != 0 {
+		t.Errorf("late commit: %d then %d with %d webhooks; want 504, 409 and none yet", a, b, n)
+	}
+	stop()
+
+	settings, stop = startRun(t, "-ignore-idempotency-keys")
+	if a, b, n := post(settings, "k"), post(settings, "k"), count(settings); a != http.StatusCreated || b != http.StatusCreated || n != 2 {
+		t.Errorf("keys ignored: %d then %d with %d webhooks; want 201, 201 and 2", a, b, n)
 	}
 	stop()
 }
