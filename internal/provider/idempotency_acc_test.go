@@ -2,6 +2,8 @@ package provider
 
 import (
 	"fmt"
+	"net/http"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -297,4 +299,166 @@ resource "selsup_webhook" "x" {
 			},
 		},
 	})
+}
+
+// lateCommitService is what TestAccLateCommit_namedLaterInTheApply needs of one service.
+type lateCommitService struct {
+	name        string // as warnings name it
+	typ         string // the resource type
+	dataSource  string // the data source that lists every webhook
+	create      string // the create's route key
+	keysIgnored bool   // a proxy drops the Idempotency-Key
+	attrs       func(name string) string
+	refusal     mockserver.Answer // a create refused for good
+}
+
+var lateCommitServices = []lateCommitService{
+	{
+		name: "SelSup", typ: "selsup_webhook", dataSource: "selsup_webhooks", create: "selsup.create",
+		attrs: func(name string) string {
+			return fmt.Sprintf("  name  = %q\n  url   = \"https://hooks.example.com/%s\"\n  types = [\"ORDER\"]\n", name, name)
+		},
+		refusal: mockserver.Answer{Status: http.StatusBadRequest,
+			Body: `{"error":"VALIDATION_ERROR","localMessage":"url did not answer the reachability check"}`},
+	},
+	{
+		name: "Sellfern", typ: "sellfern_webhook", dataSource: "sellfern_webhooks", create: "sellfern.create",
+		keysIgnored: true,
+		attrs: func(name string) string {
+			return fmt.Sprintf("  url    = \"https://hooks.example.com/%s\"\n  events = [\"order.created\"]\n", name)
+		},
+		refusal: mockserver.Answer{Status: http.StatusBadRequest,
+			Body: `{"success":false,"error":{"code":"validation_error","message":"url did not answer the reachability check"}}`},
+	},
+}
+
+// TestAccLateCommit_namedLaterInTheApply: the gateway answers webhook a's create 504 and the service stores it only
+// after a's create has ended (a's recovery found nothing and made a again), as the first request of webhook b,
+// which is ordered after a, reaches the service. No list of a's create could see the late webhook; the first list
+// of that apply that holds it names it, in that apply's output, whatever operation took it: the list of b's create
+// when b's first request is answered 504 too (a slow gateway 504s more than one create), whether b then succeeds or
+// is refused, or a data source read after b. (A create that is not in doubt lists nothing when the apply has just
+// listed, so with a and b alone the next plan's refresh is the first read that meets it: TestAccLateCommit_selsup.)
+// SelSup takes no key; Sellfern is behind a proxy that drops the Idempotency-Key. Nothing is deleted or adopted.
+//
+// Only the apply can name the late webhook where these checks look: it did not exist during the plan before, and
+// the plans after the apply (whose refresh names it again, from its create's record) run after the state checks,
+// and not at all after an apply that failed.
+func TestAccLateCommit_namedLaterInTheApply(t *testing.T) {
+	const (
+		bInDoubt  = "a later create in doubt"
+		bRefused  = "a later create refused"
+		bThenData = "a data source"
+	)
+	for _, svc := range lateCommitServices {
+		for _, reader := range []string{bInDoubt, bRefused, bThenData} {
+			t.Run(svc.name+" read by "+reader, func(t *testing.T) {
+				m := accMock(t, mockserver.Options{})
+				m.SetIgnoreIdempotencyKeys(svc.keysIgnored)
+				m.SetLateCommits(1, 0)
+				var creates atomic.Int32
+				m.OnRequest(func(route string) {
+					if route != svc.create {
+						return
+					}
+					switch creates.Add(1) {
+					case 3: // b's first request: a's first is stored now, after a's create ended
+						m.CommitLateNow()
+						if reader != bThenData {
+							m.SetLateCommits(1, 0) // and b's own is answered 504
+						}
+						if reader == bRefused {
+							m.SetAnswer(svc.create, &svc.refusal) // from b's next request on
+						}
+					case 4: // b's re-send: b's first request is stored now, while b's create is in doubt
+						if reader == bInDoubt {
+							m.CommitLateNow()
+						}
+					}
+				})
+				cfg := providerConfig(m) + fmt.Sprintf(`
+resource %[1]q "a" {
+  provider = webhooks
+%[2]s}
+
+resource %[1]q "b" {
+  provider   = webhooks
+  depends_on = [%[1]s.a]
+%[3]s}
+`, svc.typ, svc.attrs("a"), svc.attrs("b"))
+				if reader == bThenData {
+					cfg += fmt.Sprintf("\ndata %q \"all\" {\n  provider   = webhooks\n  depends_on = [%s.b]\n}\n", svc.dataSource, svc.typ)
+				}
+				diags := &warningRecorder{}
+				// journaled returns the ids of the webhooks the service's journal records op for, in order; with a name,
+				// only those with the url of that webhook.
+				journaled := func(op string, name ...string) []string {
+					var out []string
+					for _, e := range m.Journal() {
+						if e.Op == op && (len(name) == 0 || e.URL == "https://hooks.example.com/"+name[0]) {
+							out = append(out, e.ID)
+						}
+					}
+					return out
+				}
+				// named checks the warnings of the apply, given the webhooks state records (own, by name): beside a,
+				// the webhook a's first request made, stored after a's create ended (and beside b, b's, stored while
+				// b's create was in doubt) is named; nothing is adopted.
+				named := func(own map[string]string) error {
+					how := map[string]string{"a": "after its create"}
+					if reader == bInDoubt {
+						how["b"] = "while its create was in doubt"
+					}
+					for name, when := range how {
+						made := journaled(mockserver.JournalCreate, name)
+						if len(made) != 2 || !slices.Contains(made, own[name]) {
+							return fmt.Errorf("made for %s: %v, state records %q; want two, one of them in state", name, made, own[name])
+						}
+						late := made[0]
+						if late == own[name] {
+							late = made[1]
+						}
+						summary := fmt.Sprintf("%s webhook %s appeared beside %s %s", svc.name, late, own[name], when)
+						if !diags.named(summary) {
+							return fmt.Errorf("the apply gave no warning %q; it warned: %q", summary, diags.summaries())
+						}
+					}
+					for _, w := range diags.summaries() {
+						if strings.Contains(w, "adopted") {
+							return fmt.Errorf("the apply adopted a webhook: %q", w)
+						}
+					}
+					return nil
+				}
+				step := resource.TestStep{Config: cfg}
+				if reader == bRefused {
+					step.ExpectError = errorContaining("Could not create " + svc.name + " webhook")
+				} else {
+					step.ConfigStateChecks = []statecheck.StateCheck{stateCheckFunc(func(s *tfjson.State) error {
+						if deleted := journaled(mockserver.JournalDelete); len(deleted) != 0 {
+							return fmt.Errorf("deleted %v: nothing is deleted on a guess", deleted)
+						}
+						ids := stateIDs(s, svc.typ)
+						return named(map[string]string{"a": ids[svc.typ+".a"], "b": ids[svc.typ+".b"]})
+					})}
+				}
+				resource.ParallelTest(t, resource.TestCase{
+					ProtoV6ProviderFactories: diags.factories(),
+					Steps:                    []resource.TestStep{step},
+				})
+				if reader == bRefused {
+					// Plugin-testing checks no state after an apply that failed as expected. The destroy that ends the
+					// test deletes what state recorded, a alone: its delete says which webhook a is, and nothing else
+					// was deleted.
+					deleted := journaled(mockserver.JournalDelete)
+					if len(deleted) != 1 {
+						t.Fatalf("deleted %v: want a alone, by the destroy that ends the test", deleted)
+					}
+					if err := named(map[string]string{"a": deleted[0]}); err != nil {
+						t.Fatal(err)
+					}
+				}
+			})
+		}
+	}
 }

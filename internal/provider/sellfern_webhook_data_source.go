@@ -78,6 +78,7 @@ func (d *sellfernWebhookDataSource) Schema(_ context.Context, _ datasource.Schem
 }
 
 func (d *sellfernWebhookDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	defer d.warnArrivals(&resp.Diagnostics)
 	var cfg sellfernWebhookDataModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
 	if resp.Diagnostics.HasError() {

@@ -148,6 +148,7 @@ func (m *sellfernWebhookModel) fromAPI(ctx context.Context, w sellfern.Webhook) 
 }
 
 func (r *sellfernWebhookResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	defer r.warnArrivals(&resp.Diagnostics)
 	var plan sellfernWebhookModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	events, diags := setStrings(ctx, plan.Events)
@@ -197,7 +198,6 @@ func (r *sellfernWebhookResource) Create(ctx context.Context, req resource.Creat
 	reportCreate(ctx, &resp.Diagnostics, resp.Private, sellfernWords, createSeen{url: plan.URL.ValueString(),
 		id: created.ID, key: created.Key, identical: sellfernIDs(created.Identical), inDoubt: created.InDoubt,
 		appeared: sellfernIDs(created.Appeared), beside: created.Beside, checkErr: created.CheckErr})
-	r.warnArrivals(&resp.Diagnostics)
 
 	if !plan.Enabled.ValueBool() {
 		disabled := false
@@ -216,6 +216,7 @@ func (r *sellfernWebhookResource) Create(ctx context.Context, req resource.Creat
 }
 
 func (r *sellfernWebhookResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	defer r.warnArrivals(&resp.Diagnostics)
 	var state sellfernWebhookModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
@@ -239,14 +240,6 @@ func (r *sellfernWebhookResource) Read(ctx context.Context, req resource.ReadReq
 		identical, err := r.client.IdenticalTo(ctx, *w)
 		return sellfernIDs(identical), err
 	})
-	r.warnArrivals(&resp.Diagnostics)
-}
-
-// warnArrivals names the webhooks that this process's lists found beside a create that was in doubt.
-func (r *sellfernWebhookResource) warnArrivals(diags *diag.Diagnostics) {
-	for _, a := range r.client.Arrivals() {
-		warnArrival(diags, sellfernWords, a.Beside, a.Item.ID)
-	}
 }
 
 func sellfernIDs(webhooks []sellfern.Webhook) []string {
@@ -258,6 +251,7 @@ func sellfernIDs(webhooks []sellfern.Webhook) []string {
 }
 
 func (r *sellfernWebhookResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	defer r.warnArrivals(&resp.Diagnostics)
 	var plan sellfernWebhookModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	events, diags := setStrings(ctx, plan.Events)
@@ -293,6 +287,7 @@ func (r *sellfernWebhookResource) Update(ctx context.Context, req resource.Updat
 }
 
 func (r *sellfernWebhookResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	defer r.warnArrivals(&resp.Diagnostics)
 	var state sellfernWebhookModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
@@ -308,6 +303,7 @@ func (r *sellfernWebhookResource) Delete(ctx context.Context, req resource.Delet
 // passthrough), and checks that the webhook exists, so that a wrong id fails with a message that says so instead
 // of an import that Read then empties; Read fills the state from the same list. The secret cannot be imported.
 func (r *sellfernWebhookResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	defer r.warnArrivals(&resp.Diagnostics)
 	id := importedID(ctx, req, resp)
 	if resp.Diagnostics.HasError() {
 		return

@@ -43,6 +43,7 @@ func (d *sellfernWebhooksDataSource) Schema(_ context.Context, _ datasource.Sche
 }
 
 func (d *sellfernWebhooksDataSource) Read(ctx context.Context, _ datasource.ReadRequest, resp *datasource.ReadResponse) {
+	defer d.warnArrivals(&resp.Diagnostics)
 	listed, err := d.client.ListWebhooks(ctx)
 	if err != nil {
 		addAPIError(&resp.Diagnostics, "Could not list Sellfern webhooks", err)

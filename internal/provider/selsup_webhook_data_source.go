@@ -80,6 +80,7 @@ func (d *selsupWebhookDataSource) Schema(_ context.Context, _ datasource.SchemaR
 }
 
 func (d *selsupWebhookDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	defer d.warnArrivals(&resp.Diagnostics)
 	var cfg selsupWebhookDataModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
 	if resp.Diagnostics.HasError() {

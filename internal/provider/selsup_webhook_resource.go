@@ -135,6 +135,7 @@ func (m *selsupWebhookModel) fromAPI(ctx context.Context, w selsup.Webhook) diag
 }
 
 func (r *selsupWebhookResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	defer r.warnArrivals(&resp.Diagnostics)
 	var plan selsupWebhookModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	eventTypes, diags := setStrings(ctx, plan.Types)
@@ -160,12 +161,12 @@ func (r *selsupWebhookResource) Create(ctx context.Context, req resource.CreateR
 	reportCreate(ctx, &resp.Diagnostics, resp.Private, selsupWords, createSeen{url: plan.URL.ValueString(),
 		id: plan.ID.ValueString(), identical: selsupIDs(created.Identical), inDoubt: created.InDoubt,
 		appeared: selsupIDs(created.Appeared), beside: created.Beside, checkErr: created.CheckErr})
-	r.warnArrivals(&resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	setIdentity(ctx, resp.Identity, plan.ID.ValueString(), &resp.Diagnostics)
 }
 
 func (r *selsupWebhookResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	defer r.warnArrivals(&resp.Diagnostics)
 	var state selsupWebhookModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
@@ -192,14 +193,6 @@ func (r *selsupWebhookResource) Read(ctx context.Context, req resource.ReadReque
 		identical, err := r.client.IdenticalTo(ctx, *w)
 		return selsupIDs(identical), err
 	})
-	r.warnArrivals(&resp.Diagnostics)
-}
-
-// warnArrivals names the webhooks that this process's lists found beside a create that was in doubt.
-func (r *selsupWebhookResource) warnArrivals(diags *diag.Diagnostics) {
-	for _, a := range r.client.Arrivals() {
-		warnArrival(diags, selsupWords, a.Beside, selsup.FormatID(a.Item.ID))
-	}
 }
 
 func selsupIDs(webhooks []selsup.Webhook) []string {
@@ -239,6 +232,7 @@ func (r *selsupWebhookResource) Update(ctx context.Context, req resource.UpdateR
 }
 
 func (r *selsupWebhookResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	defer r.warnArrivals(&resp.Diagnostics)
 	var state selsupWebhookModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
@@ -258,6 +252,7 @@ func (r *selsupWebhookResource) Delete(ctx context.Context, req resource.DeleteR
 // passthrough), and checks its form and that the webhook exists, so that a wrong id fails with a message that
 // names it; Read then fills the state from the same list.
 func (r *selsupWebhookResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	defer r.warnArrivals(&resp.Diagnostics)
 	given := importedID(ctx, req, resp)
 	if resp.Diagnostics.HasError() {
 		return

@@ -11,6 +11,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 
 	"github.com/seed/terraform-provider-webhooks/internal/safetext"
+	"github.com/seed/terraform-provider-webhooks/internal/sellfern"
+	"github.com/seed/terraform-provider-webhooks/internal/selsup"
 )
 
 // The warnings a create, and the reads after it, give about webhooks identical to one this configuration manages.
@@ -155,6 +157,29 @@ func warnArrival(diags *diag.Diagnostics, w serviceWords, beside, id string) {
 			"time; or another configuration created an identical webhook since (or this one did, on purpose, with "+
 			"count or for_each: then there is nothing to do). %s%s.", safetext.Escape(id), w.same, safetext.Escape(beside),
 			w.service, late, safetext.Escape(id), whose, w.stray))
+}
+
+// warnArrivals names the webhooks that this process's lists found beside a create that was in doubt, after that
+// create had ended: each once, in the operation running now. Whatever took the list that found one (a later
+// create, its recovery, a data source, a delete that confirms a webhook is gone), the first read that meets such a
+// webhook is the one that names it, so every operation that may list calls this when it ends, whatever its outcome.
+func (b *serviceBase[C]) warnArrivals(diags *diag.Diagnostics) {
+	switch c := any(b.client).(type) {
+	case *sellfern.Client:
+		if c == nil {
+			return
+		}
+		for _, a := range c.Arrivals() {
+			warnArrival(diags, sellfernWords, a.Beside, a.Item.ID)
+		}
+	case *selsup.Client:
+		if c == nil {
+			return
+		}
+		for _, a := range c.Arrivals() {
+			warnArrival(diags, selsupWords, a.Beside, selsup.FormatID(a.Item.ID))
+		}
+	}
 }
 
 // createWatch is what a create in doubt leaves in its resource's private state, so that the reads after it (the
