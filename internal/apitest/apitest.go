@@ -1,6 +1,7 @@
 // Package apitest holds what the API clients', provider and end-to-end tests share: the rule for what an error
-// message shown to a user may contain, an http.RoundTripper that answers with canned responses, and a mock server
-// started on loopback for one test. Only tests import it.
+// message shown to a user may contain, an http.RoundTripper that answers with canned responses, a mock server
+// started on loopback for one test, and a receiver that verifies the mock's signed deliveries. Only tests and the
+// demo import it.
 package apitest
 
 import (

@@ -252,10 +252,10 @@ func TestAccIdenticalWebhooksAreNamed(t *testing.T) {
 	writeConfig(t, ws.ws, badDayConfig)
 	ws.run(0, "init")
 	out := ws.run(0, "apply", "-auto-approve")
-	wantAll(t, out, "Warning: Identical Sellfern webhooks already exist", "already held 2 webhook(s) with the same url and events",
-		left[0].ID, left[1].ID, "The provider left them alone", "During a create_before_destroy replacement",
-		"its signing secret cannot be recovered",
-		"Warning: Identical SelSup webhooks already exist", fmt.Sprint(leftSelSup.ID))
+	wantAll(t, out, "Warning: Sellfern webhooks identical to the new", "already exist: "+left[0].ID+", "+left[1].ID,
+		"already held 2 webhook(s) with the same url and events", "The provider left them alone",
+		"A configuration may manage identical webhooks on purpose", "its signing secret cannot be recovered",
+		"Warning: SelSup webhooks identical to the new", fmt.Sprintf("already exist: %d", leftSelSup.ID))
 	if strings.Contains(out, other.ID) {
 		t.Fatalf("a webhook with other events was named identical:\n%s", out)
 	}
@@ -350,10 +350,13 @@ resource "sellfern_webhook" "x" {
 		t.Fatal("the kill left no webhook outside state: the test proves nothing")
 	}
 	out := ws.run(0, "apply", "-auto-approve")
-	wantAll(t, out, "Warning: Identical Sellfern webhooks already exist", "one may be left by an interrupted apply")
+	wantAll(t, out, "Warning: Sellfern webhooks identical to the new", "left by an interrupted or killed apply")
 	for _, id := range orphans {
 		if !strings.Contains(out, id) {
 			t.Errorf("the re-apply does not name %s, which no state records", id)
+		}
+		if !strings.Contains(out, "already exist: ") || !namedInASummary(out, id) {
+			t.Errorf("%s is not named in a warning's summary, where Terraform would not fold it away", id)
 		}
 		if _, ok := m.SellfernWebhook(id); !ok {
 			t.Errorf("webhook %s, which the provider cannot prove its own, was deleted", id)
@@ -389,4 +392,14 @@ func childrenOf(t *testing.T, pid int) []int {
 		}
 	}
 	return out
+}
+
+// namedInASummary reports whether id appears in the first line of one of the warnings Terraform printed.
+func namedInASummary(out, id string) bool {
+	for line := range strings.SplitSeq(out, "\n") {
+		if strings.Contains(line, "Warning: ") && strings.Contains(line, id) {
+			return true
+		}
+	}
+	return false
 }

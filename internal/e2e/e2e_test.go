@@ -15,7 +15,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync/atomic"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -60,11 +60,11 @@ func requireAcc(t *testing.T) {
 // workspace installs the provider and points it at the mock through the environment, as the docs describe.
 func workspace(t *testing.T, m *mockserver.Server) *tfrun.Workspace {
 	t.Helper()
-	return workspaceAt(t, m.SellfernBaseURL(), m.SelSupBaseURL(), mockserver.DemoSellfernToken)
+	return workspaceAt(t, m.SellfernBaseURL(), m.SelSupBaseURL())
 }
 
 // workspaceAt is workspace with the services' base URLs given.
-func workspaceAt(t *testing.T, sellfernURL, selsupURL, token string) *tfrun.Workspace {
+func workspaceAt(t *testing.T, sellfernURL, selsupURL string) *tfrun.Workspace {
 	t.Helper()
 	ws, err := tfrun.NewWorkspace(t.TempDir(), providerBinary, version)
 	if err != nil {
@@ -74,7 +74,7 @@ func workspaceAt(t *testing.T, sellfernURL, selsupURL, token string) *tfrun.Work
 		// The provider processes on a machine share each account's pace through the user's cache directory: each
 		// test has its own.
 		"XDG_CACHE_HOME=" + t.TempDir(),
-		"SELLFERN_TOKEN=" + token,
+		"SELLFERN_TOKEN=" + mockserver.DemoSellfernToken,
 		"SELLFERN_BASE_URL=" + sellfernURL,
 		"SELSUP_API_KEY=" + mockserver.DemoSelSupKey,
 		"SELSUP_BASE_URL=" + selsupURL,
@@ -223,9 +223,10 @@ func checkAbsent(t *testing.T, name, value, output, trace string) {
 }
 
 // TestAccInterruptedApplyConverges interrupts an apply (SIGINT, as Ctrl-C does) while every create has been
-// carried out by the service but not yet answered. The CLI stops the provider, which cancels the creates; the
-// provider finds the webhooks those creates made and deletes them, so nothing is left that state does not know. A
-// re-apply then converges with no duplicate.
+// carried out by the service but not yet answered. The CLI stops the provider, which cancels the creates. Each
+// Sellfern create is sent again with its Idempotency-Key to learn what it made, and that webhook is deleted, as the
+// error says; each SelSup create, which has no key, adopts what its list shows it made, and says so. Nothing is left
+// that state does not know, and a re-apply converges with no duplicate.
 func TestAccInterruptedApplyConverges(t *testing.T) {
 	requireAcc(t)
 	const sellfern, selsup = 5, 3
@@ -261,12 +262,30 @@ resource "selsup_webhook" "x" {
 	if err == nil {
 		t.Fatalf("the interrupted apply succeeded:\n%s", applyOut.String())
 	}
-	if !strings.Contains(strings.Join(strings.Fields(applyOut.String()), " "),
-		"was interrupted; any webhook the interrupted attempt made was found and deleted, so nothing is left on the server") {
-		t.Fatalf("the interrupted apply did not say what it left behind:\n%s", applyOut.String())
+	said := applyOut.String()
+	if strings.Contains(said, "nothing is left") {
+		t.Fatalf("the interrupted apply claims what it cannot know:\n%s", said)
 	}
-	if n, k := len(m.SellfernWebhooks()), len(m.SelSupWebhooks()); n+k != 0 {
-		t.Fatalf("after the interrupt the server holds %d Sellfern and %d SelSup webhooks that no state records", n, k)
+	wantAll(t, said, "was interrupted (context canceled). Re-sent with its Idempotency-Key", "which the provider then deleted",
+		"adopted after its create's answer was lost")
+	inState := showState(t, ws)
+	if n := len(m.SellfernWebhooks()); n != 0 {
+		t.Fatalf("after the interrupt the server holds %d Sellfern webhooks that no state records", n)
+	}
+	for _, w := range m.SelSupWebhooks() {
+		found := false
+		for addr, r := range inState {
+			found = found || (strings.HasPrefix(addr, "selsup_webhook.") && fmt.Sprint(r.Values["id"]) == fmt.Sprint(w.ID))
+		}
+		if !found {
+			t.Fatalf("after the interrupt the server holds SelSup webhook %d, which no state records", w.ID)
+		}
+		if !strings.Contains(said, fmt.Sprintf("SelSup webhook %d adopted", w.ID)) {
+			t.Fatalf("SelSup webhook %d was adopted without a word:\n%s", w.ID, said)
+		}
+	}
+	if m.Count("selsup.delete") != 0 {
+		t.Fatal("a SelSup webhook was deleted on a guess")
 	}
 
 	terraform(t, ws, &out, 0, "apply", "-auto-approve")
@@ -280,43 +299,64 @@ resource "selsup_webhook" "x" {
 
 // heldCreates is a server in front of a mock that, while holding, carries out each create (a POST; the only one
 // an apply of new webhooks sends) at once and never sends its answer, so that the request ends only when the
-// provider cancels it or dies. Every other request, and every request once released, is the mock's.
+// provider cancels it or dies. (With the mock's late commits on, carrying out is taking in: the webhook is stored
+// later.) Every other request, and every request once released, is the mock's.
 type heldCreates struct {
-	front    *httptest.Server
-	mock     *mockserver.Server
-	holding  atomic.Bool
-	inFlight chan struct{} // closed once n creates were carried out
+	front *httptest.Server
+	mock  *mockserver.Server
+
+	mu       sync.Mutex
+	holding  bool
+	want     int32
+	carried  int32
+	inFlight chan struct{} // closed once want creates were carried out
 }
 
+// holdCreates starts the front, holding until n creates are in flight.
 func holdCreates(t *testing.T, m *mockserver.Server, n int32) *heldCreates {
 	t.Helper()
-	h := &heldCreates{mock: m, inFlight: make(chan struct{})}
-	h.holding.Store(true)
-	var carriedOut atomic.Int32
+	h := &heldCreates{mock: m}
+	h.hold(n)
 	h.front = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost || !h.holding.Load() {
+		h.mu.Lock()
+		holding := h.holding && r.Method == http.MethodPost
+		h.mu.Unlock()
+		if !holding {
 			m.ServeHTTP(w, r)
 			return
 		}
 		m.ServeHTTP(httptest.NewRecorder(), r)
-		if carriedOut.Add(1) == n {
+		h.mu.Lock()
+		if h.carried++; h.carried == h.want {
 			close(h.inFlight)
 		}
+		h.mu.Unlock()
 		<-r.Context().Done()
 	}))
 	t.Cleanup(h.front.Close)
 	return h
 }
 
+// hold holds the creates from now on, until n more are in flight.
+func (h *heldCreates) hold(n int32) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.holding, h.want, h.carried, h.inFlight = true, n, 0, make(chan struct{})
+}
+
 // workspace is a workspace whose provider calls go through the front. The mock does not listen itself, so its
 // base URLs are its paths.
 func (h *heldCreates) workspace(t *testing.T) *tfrun.Workspace {
 	t.Helper()
-	return workspaceAt(t, h.front.URL+h.mock.SellfernBaseURL(), h.front.URL+h.mock.SelSupBaseURL(), mockserver.DemoSellfernToken)
+	return workspaceAt(t, h.front.URL+h.mock.SellfernBaseURL(), h.front.URL+h.mock.SelSupBaseURL())
 }
 
 // release answers every request from now on.
-func (h *heldCreates) release() { h.holding.Store(false) }
+func (h *heldCreates) release() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.holding = false
+}
 
 // applyUntilInFlight starts terraform apply in ws and returns once the creates it waits for are in flight, with
 // the running command and its output so far.
@@ -327,8 +367,11 @@ func (h *heldCreates) applyUntilInFlight(t *testing.T, ws *tfrun.Workspace) (*ex
 	if err != nil {
 		t.Fatal(err)
 	}
+	h.mu.Lock()
+	inFlight := h.inFlight
+	h.mu.Unlock()
 	select {
-	case <-h.inFlight:
+	case <-inFlight:
 	case <-time.After(60 * time.Second):
 		_ = cmd.Process.Kill()
 		t.Fatalf("the creates never arrived:\n%s", out.String())

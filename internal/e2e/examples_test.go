@@ -169,6 +169,7 @@ func exampleWorkspace(t *testing.T, m *mockserver.Server) *tfrun.Workspace {
 		"TF_VAR_sellfern_token=" + mockserver.DemoSellfernToken,
 		"TF_VAR_selsup_api_key=" + mockserver.DemoSelSupKey,
 	}
+	ws.Env = append(ws.Env, sealingVariables(t)...)
 	return ws
 }
 

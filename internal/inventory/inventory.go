@@ -3,9 +3,9 @@
 // Neither API can read one webhook by id, so every read is a list. Store shares one list between all the reads of
 // one Terraform operation (concurrent readers join the call in flight), forgets it on any write by this process
 // and after a short time, and remembers when each webhook was first listed and what the newest list held. That
-// memory is what lets CreateOnce (create.go) tell a webhook that an uncertain create attempt made from one that
-// existed before it, and Absent prove that a webhook is gone. Both jobs live in one package because the second
-// depends on the first's private memory.
+// memory is what lets CreateOnce (create.go) tell what appeared beside a create from what existed before it, and
+// Absent prove that a webhook is gone. Both jobs live in one package because the second depends on the first's
+// private memory.
 //
 // Only a complete, successful list says anything about what exists: a failed list is an error, never "none".
 package inventory
@@ -26,16 +26,15 @@ import (
 const DefaultTTL = 2 * time.Minute
 
 // BaselineAge bounds how long before a create attempt the list it is compared with (its baseline) may have been
-// requested. A webhook that appears after the baseline and matches the attempt is taken for the attempt's own, so
-// the shorter this is, the less room for someone else's identical webhook to be taken for ours; a newer baseline
-// costs one more list call every BaselineAge during a long apply of many creates.
+// requested. For a service without idempotency keys, a webhook that appears after the baseline and matches an
+// attempt whose answer was lost is adopted as the attempt's own; with keys, it is reported as having appeared
+// beside the create. Either way, the shorter this is, the fewer of someone else's identical webhooks fall in the
+// window; a newer baseline costs one more list call every BaselineAge during a long apply of many creates.
 const BaselineAge = 5 * time.Second
 
-// Listing is one answer to a list call: the webhooks, and the server's clock when it answered (zero when the
-// server did not say), at the granularity of an HTTP Date header.
+// Listing is one answer to a list call: the webhooks.
 type Listing[T any] struct {
-	Items      []T
-	ServerTime time.Time
+	Items []T
 }
 
 // Store caches one service's list of webhooks of type T.
@@ -58,6 +57,8 @@ type Store[T any] struct {
 	madeAt    map[string]time.Time
 	deleted   map[string]bool // ids this process deleted
 	newest    baseline[T]     // the completed list requested last
+	watches   []*watch[T]     // creates that were in doubt, whose lists keep being searched (Arrivals)
+	arrivals  []Arrival[T]
 	group     singleflight.Group
 
 	keysMu sync.Mutex
@@ -153,8 +154,9 @@ func (s *Store[T]) load(ctx context.Context, gen uint64) ([]T, error) {
 		}
 	}
 	if number > s.newest.number {
-		s.newest = baseline[T]{number: number, requested: requested, serverTime: listing.ServerTime, items: listing.Items}
+		s.newest = baseline[T]{number: number, requested: requested, items: listing.Items}
 	}
+	s.noticeArrivals(listing.Items)
 	if gen == s.gen {
 		s.items, s.fetchedAt, s.cached = listing.Items, s.now(), true
 	}
@@ -194,6 +196,21 @@ func (s *Store[T]) Find(ctx context.Context, id string) (T, bool, error) {
 	return zero, false, nil
 }
 
+// Others returns the webhooks of the shared list for which same is true, the one with id excepted.
+func (s *Store[T]) Others(ctx context.Context, id string, same func(T) bool) ([]T, error) {
+	items, err := s.shared(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []T
+	for _, item := range items {
+		if s.idOf(item) != id && same(item) {
+			out = append(out, s.clone(item))
+		}
+	}
+	return out, nil
+}
+
 // Absent reports whether a complete list shows that id does not exist: for a call about one webhook that the
 // service answered "not found", which by itself proves nothing (a proxy, a maintenance page or a base URL with a
 // wrong path answer 404 too). The newest list serves when it was taken after this process made id and does not
@@ -213,16 +230,14 @@ func (s *Store[T]) Absent(ctx context.Context, id string) (bool, error) {
 	return !b.holds(s.idOf, id), nil
 }
 
-// baseline is the newest completed list: what a create attempt is compared with if its answer is lost. Every
-// webhook listed by the first `lists` completed lists existed before the attempt; the newest of those lists was
-// requested at requested (this process's clock), answered at serverTime (the server's, zero when unknown), and
-// held items. number orders lists by when they were started.
+// baseline is the newest completed list: what a create attempt is compared with. Every webhook listed by the
+// first `lists` completed lists existed before the attempt; the newest of those lists was requested at requested
+// (this process's clock) and held items. number orders lists by when they were started.
 type baseline[T any] struct {
-	number     uint64
-	lists      uint64
-	requested  time.Time
-	serverTime time.Time
-	items      []T
+	number    uint64
+	lists     uint64
+	requested time.Time
+	items     []T
 }
 
 func (b baseline[T]) holds(idOf func(T) string, id string) bool {
@@ -292,7 +307,7 @@ func (s *Store[T]) madeHere(id string) bool {
 	return (ok && seen == 0) || s.deleted[id]
 }
 
-// recordMade records a webhook this process made, so that no later reconciliation mistakes it for an orphan.
+// recordMade records a webhook this process made, so that no later create takes it for one that appeared beside it.
 func (s *Store[T]) recordMade(id string) {
 	s.mu.Lock()
 	s.firstSeen[id] = 0
@@ -332,4 +347,58 @@ func (s *Store[T]) lock(ctx context.Context, key string) (func(), error) {
 		release()
 		return nil, ctx.Err()
 	}
+}
+
+// Arrival is a webhook identical to one a create in doubt made, which appeared after that create ended: a request
+// the service stored late, or another configuration's. Beside is the id of the webhook the create made, Describe
+// what it was.
+type Arrival[T any] struct {
+	Describe string
+	Beside   string
+	Item     T
+}
+
+// watch is a create in doubt whose webhook's identical neighbours the lists of this process keep looking for.
+type watch[T any] struct {
+	describe string
+	beside   string
+	matches  func(T) bool
+	known    map[string]bool
+}
+
+// watch starts looking for webhooks identical to the one c made (id) that are not among known.
+func (s *Store[T]) watch(c Create[T], id string, known []string) {
+	w := &watch[T]{describe: c.Describe, beside: id, matches: c.Matches, known: map[string]bool{}}
+	for _, k := range known {
+		w.known[k] = true
+	}
+	s.mu.Lock()
+	s.watches = append(s.watches, w)
+	s.mu.Unlock()
+}
+
+// noticeArrivals queues every webhook of a completed list that a watch has not seen and this process neither made
+// nor deleted. s.mu is held.
+func (s *Store[T]) noticeArrivals(items []T) {
+	for _, w := range s.watches {
+		for _, item := range items {
+			id := s.idOf(item)
+			seen, listed := s.firstSeen[id]
+			if w.known[id] || !w.matches(item) || (listed && seen == 0) || s.deleted[id] {
+				continue
+			}
+			w.known[id] = true
+			s.arrivals = append(s.arrivals, Arrival[T]{Describe: w.describe, Beside: w.beside, Item: s.clone(item)})
+		}
+	}
+}
+
+// Arrivals returns the webhooks the watches found since the last call, each once: the caller names them in a
+// warning of whatever operation it is running.
+func (s *Store[T]) Arrivals() []Arrival[T] {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := s.arrivals
+	s.arrivals = nil
+	return out
 }

@@ -8,23 +8,26 @@ import (
 // The journal is the order in which the API changed what the services hold, so that a test can assert what the
 // counters cannot: that a webhook was deleted only after its replacement existed, or that a test event reached the
 // new webhook before the old one went away. Only requests that succeeded are entered, each before its answer is
-// written, so an entry always precedes anything a client does in response to it. A request whose answer a fault
-// dropped after the work was done (FaultOptions.AfterCommitRatio) is entered: the service did the work. What tests
-// store or delete directly (SellfernPut, SellfernDelete, SelSupPut, SelSupDelete) and SetTwin's webhooks stand for
-// changes made by someone else, and are not entered.
+// written, so an entry always precedes anything a client does in response to it; so is each delivery of an emitted
+// event (EmitSellfernEvent), once it is made. A request whose answer a fault dropped after the work was done
+// (FaultOptions.AfterCommitRatio) is entered: the service did the work. What tests store or delete directly
+// (SellfernPut, SellfernDelete, SelSupPut, SelSupDelete) and SetTwin's webhooks stand for changes made by someone
+// else, and are not entered.
 
 // Journal operations.
 const (
 	JournalCreate = "create"
 	JournalDelete = "delete"
 	JournalTest   = "test" // a Sellfern test event, delivered (whatever the endpoint answered)
+	// JournalDeliver is an emitted Sellfern event, delivered to the webhook (whatever the endpoint answered).
+	JournalDeliver = "deliver"
 )
 
 // JournalEntry is one change the API made.
 type JournalEntry struct {
 	Seq     int    // 1 for the first entry, then one more for each
 	Service string // "sellfern" or "selsup"
-	Op      string // JournalCreate, JournalDelete or JournalTest
+	Op      string // JournalCreate, JournalDelete, JournalTest or JournalDeliver
 	ID      string // the webhook's id (SelSup's integer in decimal)
 	URL     string // the webhook's URL, as stored
 }

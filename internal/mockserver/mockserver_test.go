@@ -530,9 +530,15 @@ func sellfernError(t *testing.T, r resp) (code, message string) {
 			Code    string `json:"code"`
 			Message string `json:"message"`
 		} `json:"error"`
+		Meta struct {
+			RequestID string `json:"request_id"`
+		} `json:"meta"`
 	}
 	if err := json.Unmarshal(r.body, &env); err != nil || env.Success == nil || *env.Success {
 		t.Fatalf("not a Sellfern error body: %s", r.body)
+	}
+	if !requestIDPattern.MatchString(env.Meta.RequestID) {
+		t.Errorf("error without a request id in meta: %s", r.body)
 	}
 	if env.Error.Message == "" {
 		t.Errorf("error without a message: %s", r.body)
@@ -541,6 +547,28 @@ func sellfernError(t *testing.T, r resp) (code, message string) {
 }
 
 // compactJSON normalises a JSON body for exact comparisons.
+// withoutRequestID is a Sellfern answer, compact, without the meta.request_id it must carry.
+func withoutRequestID(t *testing.T, b []byte) string {
+	t.Helper()
+	var env map[string]any
+	if err := json.Unmarshal(b, &env); err != nil {
+		t.Fatalf("invalid JSON %q: %v", b, err)
+	}
+	meta, _ := env["meta"].(map[string]any)
+	if id, _ := meta["request_id"].(string); !requestIDPattern.MatchString(id) {
+		t.Errorf("answer without a request id in meta: %s", b)
+	}
+	delete(meta, "request_id")
+	if len(meta) == 0 {
+		delete(env, "meta")
+	}
+	out, err := json.Marshal(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out)
+}
+
 func compactJSON(t *testing.T, b []byte) string {
 	t.Helper()
 	var buf bytes.Buffer

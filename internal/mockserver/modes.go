@@ -144,8 +144,9 @@ func notServed(w http.ResponseWriter) {
 }
 
 // SetPageSize makes the lists answer at most n webhooks (0: all of them) and say that more follow, as a service
-// that has started to page its lists would: Sellfern adds "has_more": true and a "next_cursor" to its envelope,
-// SelSup a Link header with rel="next". Neither API documents pages, so the mock serves no further page.
+// that has started to page its lists would: Sellfern adds "has_more": true and a "next_cursor" to its envelope (or,
+// with SetSellfernPageStyle, page/limit/total/totalPages in meta), SelSup a Link header with rel="next". Neither API
+// documents pages, so the mock serves no further page. SetListHint (pages.go) puts any other hint on a list.
 func (s *Server) SetPageSize(n int) {
 	s.updateConfig(func(c *runtimeConfig) { c.pageSize = max(n, 0) })
 }

@@ -34,10 +34,10 @@ type sellfernPatch struct {
 	enabled *bool
 }
 
-// parseSellfernFields validates url and events (and enabled for updates).
+// parseSellfernFields validates url and events (and enabled for updates); events are among known.
 // Absent fields are left nil; required says whether url and events must be
 // there. A JSON null is a wrong type: Sellfern documents no nullable field.
-func parseSellfernFields(obj map[string]json.RawMessage, required, allowEnabled bool) (sellfernPatch, string) {
+func parseSellfernFields(obj map[string]json.RawMessage, required, allowEnabled bool, known []string) (sellfernPatch, string) {
 	var p sellfernPatch
 
 	var u string
@@ -67,11 +67,11 @@ func parseSellfernFields(obj map[string]json.RawMessage, required, allowEnabled 
 		if len(events) == 0 {
 			return p, "events must contain at least one event"
 		}
-		if i, dup := checkEnum(events, sellfernEvents); i >= 0 {
+		if i, dup := checkEnum(events, known); i >= 0 {
 			if dup {
 				return p, fmt.Sprintf("events[%d]: duplicate event %q", i, events[i])
 			}
-			return p, fmt.Sprintf("events[%d]: unknown event %q; allowed: %s", i, events[i], strings.Join(sellfernEvents, ", "))
+			return p, fmt.Sprintf("events[%d]: unknown event %q; allowed: %s", i, events[i], strings.Join(known, ", "))
 		}
 		p.events = events
 	}
@@ -125,20 +125,30 @@ func (a *sellfernAPI) list(w http.ResponseWriter, _ *http.Request, _ string) {
 			shuffle(a.srv.rng, views[i].Events)
 		}
 	}
+	var page map[string]any
 	if n := cfg.pageSize; n > 0 && len(views) > n {
-		writeJSON(w, http.StatusOK, jsonContentType, sellfernPage{Success: true, Data: views[:n], HasMore: true,
-			NextCursor: "c" + strconv.Itoa(n)})
-		return
+		page = map[string]any{"has_more": true, "next_cursor": "c" + strconv.Itoa(n)}
+		if cfg.sellfernPageStyle {
+			page = map[string]any{"meta": map[string]any{"page": 1, "limit": n, "total": len(views),
+				"totalPages": (len(views) + n - 1) / n}}
+		}
+		views = views[:n]
 	}
-	a.ok(w, http.StatusOK, views)
+	a.okList(w, cfg, routeSellfernList, views, page)
 }
 
-// sellfernPage is a list answer that holds one page (SetPageSize).
-type sellfernPage struct {
-	Success    bool   `json:"success"`
-	Data       any    `json:"data"`
-	HasMore    bool   `json:"has_more"`
-	NextCursor string `json:"next_cursor"`
+// okList answers a list call: the envelope with page (the keys that say it is one page, or nil) and the route's
+// ListHint merged in.
+func (a *sellfernAPI) okList(w http.ResponseWriter, cfg runtimeConfig, route string, data any, page map[string]any) {
+	hint := applyListHint(w, cfg, route)
+	if page == nil && hint == nil {
+		a.ok(w, http.StatusOK, data)
+		return
+	}
+	body := map[string]any{"success": true, "data": data, "meta": map[string]any{"request_id": a.meta().RequestID}}
+	mergeJSON(body, page)
+	mergeJSON(body, hint)
+	writeJSON(w, http.StatusOK, jsonContentType, body)
 }
 
 func (a *sellfernAPI) create(w http.ResponseWriter, r *http.Request, _ string) {
@@ -148,7 +158,7 @@ func (a *sellfernAPI) create(w http.ResponseWriter, r *http.Request, _ string) {
 	}
 	// "enabled" is not a documented create field: it is ignored like any
 	// unknown field, and a new webhook is always enabled.
-	p, msg := parseSellfernFields(obj, true, false)
+	p, msg := parseSellfernFields(obj, true, false, a.srv.config().knownEvents(sellfernEvents, "sellfern"))
 	if msg != "" {
 		a.fail(w, http.StatusBadRequest, sfValidationError, msg)
 		return
@@ -176,7 +186,7 @@ func (a *sellfernAPI) update(w http.ResponseWriter, r *http.Request, id string) 
 	}
 	// The request is validated as a whole before it is applied, so a bad
 	// field never leaves the webhook half-updated.
-	p, msg := parseSellfernFields(obj, false, true)
+	p, msg := parseSellfernFields(obj, false, true, a.srv.config().knownEvents(sellfernEvents, "sellfern"))
 	if msg != "" {
 		a.fail(w, http.StatusBadRequest, sfValidationError, msg)
 		return
@@ -209,7 +219,7 @@ func (a *sellfernAPI) delete(w http.ResponseWriter, r *http.Request, id string) 
 }
 
 func (a *sellfernAPI) test(w http.ResponseWriter, _ *http.Request, id string) {
-	d, found := a.recordTest(id)
+	d, found := a.sendTest(id)
 	if !found {
 		a.webhookNotFound(w, id)
 		return
@@ -233,7 +243,7 @@ func (a *sellfernAPI) listDeliveries(w http.ResponseWriter, _ *http.Request, id 
 	for i, d := range ds {
 		views[i] = deliveryView(d)
 	}
-	a.ok(w, http.StatusOK, views)
+	a.okList(w, a.srv.config(), routeSellfernDeliveries, views, nil)
 }
 
 // respondWebhook answers with one webhook, its events shuffled when asked:

@@ -51,40 +51,16 @@ func (a *sellfernAPI) patch(id string, p sellfernPatch) (sellfernWebhookJSON, bo
 	return sellfernView(h, false), ok
 }
 
-// recordTest records the delivery of a test event. The mock never calls out: the delivery is recorded with the
-// webhook's first event and with what its endpoint answers, 200 unless a test has told the mock that the endpoint
-// at the webhook's URL fails (SetSellfernEndpointFailure). Sellfern counts a delivery as a success when the
-// endpoint answered 2xx without an error.
-func (a *sellfernAPI) recordTest(id string) (SellfernDelivery, bool) {
-	h, ok := a.hooks.get(id)
-	if !ok {
-		return SellfernDelivery{}, false
-	}
-	d := SellfernDelivery{
-		ID:         "dl_" + a.srv.rng.hex(16) + a.srv.config().deliverySuffix,
-		WebhookID:  id,
-		StatusCode: http.StatusOK,
-		CreatedAt:  nowSecond(),
-	}
-	if len(h.Events) > 0 {
-		d.Event = h.Events[0]
-	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if answer, ok := a.endpoints[h.URL]; ok {
-		d.StatusCode, d.Error = answer.status, answer.err
-	}
-	d.Success = d.StatusCode >= 200 && d.StatusCode <= 299 && d.Error == ""
-	a.deliveries[id] = append(a.deliveries[id], d)
-	a.srv.journal.record("sellfern", JournalTest, id, h.URL)
-	return d, true
-}
-
+// remove deletes a webhook. Deliveries to it that were under way when it was removed end first (each within the
+// delivery timeout), so that nothing reaches its endpoint once remove returns (deliveries.go).
 func (a *sellfernAPI) remove(id string) bool {
 	if !a.hooks.remove(id, anyItem) {
 		return false
 	}
 	a.mu.Lock()
+	for a.inflight[id] > 0 {
+		a.idle.Wait()
+	}
 	delete(a.deliveries, id)
 	a.mu.Unlock()
 	return true
@@ -132,6 +108,7 @@ func deliveryView(d SellfernDelivery) sellfernDeliveryJSON {
 		ID:         d.ID,
 		WebhookID:  d.WebhookID,
 		Event:      d.Event,
+		EventID:    d.EventID,
 		StatusCode: d.StatusCode,
 		Success:    d.Success,
 		Error:      d.Error,
@@ -178,10 +155,11 @@ func (s *Server) SellfernPut(w SellfernWebhook) SellfernWebhook {
 // webhook existed.
 func (s *Server) SellfernDelete(id string) bool { return s.sellfern.remove(id) }
 
-// SetSellfernEndpointFailure makes the endpoint at url (a webhook's URL, exactly) answer every test event from
-// now on with status, and Sellfern record errText as the delivery's error; status 0 stands for an endpoint that
-// cannot be reached. An empty errText becomes the error Sellfern would record for that status. Status 200 with
-// errText "" makes the endpoint work again.
+// SetSellfernEndpointFailure makes the endpoint at url (a webhook's URL, exactly) answer every delivery from now on
+// with status, and Sellfern record errText as the delivery's error; status 0 stands for an endpoint that cannot be
+// reached. An empty errText becomes the error Sellfern would record for that status. Status 200 with errText ""
+// makes the endpoint work again. It stands for endpoints the mock cannot reach: with a deliver-to address
+// (SetDeliverTo), deliveries are made and the receiver's own answer is recorded instead.
 func (s *Server) SetSellfernEndpointFailure(url string, status int, errText string) {
 	if errText == "" && (status < 200 || status > 299) {
 		errText = fmt.Sprintf("the endpoint answered HTTP %d", status)

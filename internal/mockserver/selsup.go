@@ -93,7 +93,10 @@ func newSelSupAPI(srv *Server, keys map[string]int64, orgs []int64) *selsupAPI {
 	}
 	a.table = []route{
 		newRoute(http.MethodGet, "/api/webhook/", routeSelSupList, false, a.authed(a.list)),
-		newRoute(http.MethodPost, "/api/webhook/", routeSelSupCreate, true, a.authed(a.create)),
+		newRoute(http.MethodPost, "/api/webhook/", routeSelSupCreate, true, a.authed(func(w http.ResponseWriter, r *http.Request, clientID int64, param string) {
+			waitForCommit(r)
+			a.create(w, r, clientID, param)
+		})),
 		newRoute(http.MethodDelete, "/api/webhook/{}", routeSelSupDelete, false, a.authed(a.delete)),
 	}
 	return a
@@ -172,6 +175,7 @@ func (a *selsupAPI) list(w http.ResponseWriter, r *http.Request, clientID int64,
 		w.Header().Set("Link", fmt.Sprintf(`<%s?page=2&size=%d>; rel="next"`, r.URL.Path, n))
 		views = views[:n]
 	}
+	applyListHint(w, cfg, routeSelSupList) // a bare array: only the hint's headers
 	writeJSON(w, http.StatusOK, selsupContentType, views)
 }
 
@@ -186,7 +190,7 @@ func (a *selsupAPI) create(w http.ResponseWriter, r *http.Request, clientID int6
 		a.badRequest(w, ssBadRequest, msgBadBody, nil)
 		return
 	}
-	h, code, msg, params := parseSelSupWebhook(obj)
+	h, code, msg, params := parseSelSupWebhook(obj, a.srv.config().knownEvents(selsupTypes, "selsup"))
 	if code == "" && h.OrganizationID != 0 && a.orgs != nil && !slices.Contains(a.orgs, h.OrganizationID) {
 		code, msg, params = ssValidationError, msgOrgNotFound, map[string]any{"field": "organizationId", "value": h.OrganizationID}
 	}
@@ -232,7 +236,7 @@ func (a *selsupAPI) delete(w http.ResponseWriter, _ *http.Request, clientID int6
 // wrong JSON type fails as an unreadable body (BAD_REQUEST), as a Java service
 // fails to deserialize it; JSON null means "not set", as it does there. Rule
 // violations fail with VALIDATION_ERROR naming the field in params.
-func parseSelSupWebhook(obj map[string]json.RawMessage) (h SelSupWebhook, code, msg string, params map[string]any) {
+func parseSelSupWebhook(obj map[string]json.RawMessage, known []string) (h SelSupWebhook, code, msg string, params map[string]any) {
 	state := map[string]fieldState{}
 	for _, f := range []struct {
 		name string
@@ -255,7 +259,7 @@ func parseSelSupWebhook(obj map[string]json.RawMessage) (h SelSupWebhook, code, 
 	if len(h.Types) == 0 {
 		return h, ssValidationError, msgNoTypes, map[string]any{"field": "types"}
 	}
-	if i, dup := checkEnum(h.Types, selsupTypes); i >= 0 {
+	if i, dup := checkEnum(h.Types, known); i >= 0 {
 		msg := "Неизвестный тип события: " + h.Types[i]
 		if dup {
 			msg = "Тип события указан повторно: " + h.Types[i]

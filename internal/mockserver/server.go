@@ -15,9 +15,11 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -51,6 +53,10 @@ type Options struct {
 	SelSupOrganizations []int64
 	// RateLimit, when PerSecond is set, limits the requests of each credential (ratelimit.go).
 	RateLimit RateLimit
+	// DeliverTo, when set, is where Sellfern's deliveries are made: http://HOST:PORT on a loopback host, to which
+	// each delivery adds its webhook URL's path and query (deliveries.go). Without it deliveries are recorded, not
+	// made. New panics on an address CheckDeliverTo refuses.
+	DeliverTo string
 }
 
 // runtimeConfig is the part of Options that can change while serving.
@@ -70,9 +76,18 @@ type runtimeConfig struct {
 	// testNoDelivery makes Sellfern's test call answer without the delivery it made.
 	testNoDelivery bool
 	limiter        *limiter // nil: no rate limit
+	ignoreKeys     bool     // Sellfern processes every request whatever its Idempotency-Key (idempotency.go)
 	notServed      bool
 	pageSize       int
 	deliverySuffix string
+	// sellfernPageStyle and listHints: how a list says more follows (pages.go).
+	sellfernPageStyle bool
+	listHints         map[string]ListHint
+	// added: events or types a service has added to its documented ones, by service (added_events.go).
+	added map[string][]string
+	// deliverTo is where deliveries are made (nil: recorded only), each within deliveryTimeout (deliveries.go).
+	deliverTo       *url.URL
+	deliveryTimeout time.Duration
 }
 
 // Server is the mock. It implements http.Handler, so it can be mounted in an
@@ -89,9 +104,12 @@ type Server struct {
 	selsup   *selsupAPI
 	mounts   []mount
 	journal  journal // the order of the API's changes (journal.go)
+	late     lateCommits
 
 	twinMu sync.Mutex
 	twins  []string // ids of the webhooks SetTwin made
+
+	answered atomic.Uint64 // Sellfern answers so far, for their request ids
 
 	lifeMu  sync.Mutex
 	started bool
@@ -132,6 +150,9 @@ func New(opts Options) *Server {
 			shuffle:   opts.Shuffle,
 			omitTypes: opts.SelSupOmitTypes,
 			limiter:   newLimiter(opts.RateLimit),
+
+			deliverTo:       mustDeliverTo(opts.DeliverTo),
+			deliveryTimeout: defaultDeliveryTimeout,
 		},
 	}
 	// Clone the credential maps so that a caller mutating its own map later
@@ -146,7 +167,7 @@ func New(opts Options) *Server {
 }
 
 // ServeHTTP handles one request. For API requests the order is fixed: count -> latency -> rate limit -> stall ->
-// fault decision -> canned answer -> (auth and) handler.
+// fault decision -> late commit (latecommit.go) -> canned answer -> (auth, Sellfern's idempotency and) handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, controlPrefix) {
 		s.serveControl(w, r)
@@ -209,6 +230,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.stats.fault(routeKey, f.kind, committed)
 		deliverFault(w, svc, f.kind, cfg.faults.RetryAfter)
 		return
+	}
+	if m.route != nil && m.route.create {
+		if l, late := s.pickLateCommit(); late {
+			s.serveLate(w, r, m.route, m.param, l)
+			return
+		}
 	}
 
 	if a, ok := cfg.answers[routeKey]; ok {
@@ -345,6 +372,8 @@ func (s *Server) Close() {
 		return
 	}
 	s.closed = true
+	// Creates held to be stored late are stored now, rather than left waiting for ever.
+	s.CommitLateNow()
 	// Let requests in progress finish (briefly), so that what they did is in the state once Close returns.
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
@@ -378,10 +407,7 @@ func checkLoopback(addr string) error {
 	if err != nil {
 		return fmt.Errorf("mockserver: invalid listen address %q: %w", addr, err)
 	}
-	if strings.EqualFold(host, "localhost") {
-		return nil
-	}
-	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+	if isLoopbackName(host) {
 		return nil
 	}
 	return fmt.Errorf("mockserver: refusing to listen on %q: only loopback hosts (127.0.0.1, ::1, localhost) are allowed", addr)
@@ -425,12 +451,13 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 				SelSup:   s.selsup.stateView(),
 			})
 		}},
+		"sellfern/emit": {http.MethodPost, func() { s.serveEmit(w, r) }},
 	}
 	ep, ok := endpoints[strings.TrimPrefix(r.URL.Path, controlPrefix)]
 	switch {
 	case !ok:
 		writeJSON(w, http.StatusNotFound, jsonContentType, map[string]string{
-			"error": "not_found", "message": "control endpoints: GET /_mock/stats, POST /_mock/reset, GET /_mock/state",
+			"error": "not_found", "message": "control endpoints: GET /_mock/stats, POST /_mock/reset, GET /_mock/state, POST /_mock/sellfern/emit",
 		})
 	case r.Method != ep.method:
 		w.Header().Set("Allow", ep.method)

@@ -29,6 +29,15 @@ type Stats struct {
 	AfterCommitByRoute map[string]int    `json:"after_commit_by_route"` // the same, by route key
 	Total              int               `json:"total"`                 // all API requests
 	RateLimited        map[string]int    `json:"rate_limited"`          // requests refused by the rate limit (SetRateLimit), by route key
+	// Sellfern's Idempotency-Key (idempotency.go), by route key: answers replayed from a key, requests refused
+	// because their key was still in flight (409) or had been used with another request (422).
+	Replayed     map[string]int `json:"replayed"`
+	KeyInUse     map[string]int `json:"key_in_use"`
+	KeyConflicts map[string]int `json:"key_conflicts"`
+	// LateCommits counts the creates answered 504 at once and carried out later (SetLateCommits), by route key,
+	// and LateStored those of them that stored a webhook.
+	LateCommits map[string]int `json:"late_commits"`
+	LateStored  map[string]int `json:"late_stored"`
 	// RateLimitHeld counts the refusals while a neighbour held the quota (RateLimit.NeighbourHold).
 	RateLimitHeld int `json:"rate_limit_held"`
 	// RateLimitUnused counts the tokens no request took: they came while a credential's bucket was full, between
@@ -59,7 +68,32 @@ func newStatsRecorder() statsRecorder {
 // emptyStats has non-nil maps so that the JSON form is {} rather than null.
 func emptyStats() Stats {
 	return Stats{Requests: map[string]int{}, Faults: map[FaultKind]int{}, FaultsByRoute: map[string]int{},
-		AfterCommitByRoute: map[string]int{}, RateLimited: map[string]int{}}
+		AfterCommitByRoute: map[string]int{}, RateLimited: map[string]int{}, Replayed: map[string]int{},
+		KeyInUse: map[string]int{}, KeyConflicts: map[string]int{}, LateCommits: map[string]int{}, LateStored: map[string]int{}}
+}
+
+// idempotency counts what a request's Idempotency-Key made of it: "replayed", "in_use" or "conflict".
+func (r *statsRecorder) idempotency(route, what string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch what {
+	case "replayed":
+		r.s.Replayed[route]++
+	case "in_use":
+		r.s.KeyInUse[route]++
+	default:
+		r.s.KeyConflicts[route]++
+	}
+}
+
+// lateCommit counts a create answered late, once it has been carried out.
+func (r *statsRecorder) lateCommit(route string, stored bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.s.LateCommits[route]++
+	if stored {
+		r.s.LateStored[route]++
+	}
 }
 
 func (r *statsRecorder) request(key string) {
@@ -102,6 +136,8 @@ func (s *Server) Stats() Stats {
 	c.FaultsByRoute = maps.Clone(c.FaultsByRoute)
 	c.AfterCommitByRoute = maps.Clone(c.AfterCommitByRoute)
 	c.RateLimited = maps.Clone(c.RateLimited)
+	c.Replayed, c.KeyInUse, c.KeyConflicts = maps.Clone(c.Replayed), maps.Clone(c.KeyInUse), maps.Clone(c.KeyConflicts)
+	c.LateCommits, c.LateStored = maps.Clone(c.LateCommits), maps.Clone(c.LateStored)
 	return c
 }
 

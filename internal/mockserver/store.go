@@ -81,6 +81,21 @@ func (s *store[K, V]) put(v V, keep func(old V, v *V), fill func(v *V, taken fun
 	return s.clone(v)
 }
 
+// pick returns, in creation order, copies of the items keep accepts, after hold has run for each of them while the
+// lock is still held: what hold records (a delivery in flight) is in place before any other change to the store.
+func (s *store[K, V]) pick(keep func(V) bool, hold func(V)) []V {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []V
+	for _, id := range s.order {
+		if item := *s.items[id]; keep(item) {
+			hold(item)
+			out = append(out, s.clone(item))
+		}
+	}
+	return out
+}
+
 // remove deletes item id if allowed says the caller may; it reports whether it did.
 func (s *store[K, V]) remove(id K, allowed func(V) bool) bool {
 	s.mu.Lock()

@@ -13,4 +13,6 @@ var (
 	// cliAsksProviderForConfig: `plan -generate-config-out` asks the provider to write an imported resource's
 	// configuration (the GenerateResourceConfig call) from Terraform 1.14; older CLIs write it themselves.
 	cliAsksProviderForConfig = tfversion.SkipBelow(tfversion.Version1_14_0)
+	// cliHasActions: action blocks, action_trigger and `apply -invoke`, from Terraform 1.14; OpenTofu has none.
+	cliHasActions = tfversion.SkipBelow(tfversion.Version1_14_0)
 )

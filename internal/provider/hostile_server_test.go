@@ -168,9 +168,10 @@ func holds(m *mockserver.Server, sellfern, selsup int) error {
 	return nil
 }
 
-// TestAccHostileServer_twinDuringLostCreate: while a create's answer is lost, someone else makes an identical
+// TestAccHostileServer_twinDuringLostCreate: while a create's every answer is lost, someone else makes an identical
 // webhook (another environment with the same receiver). Nothing tells the two apart, so the provider deletes or
-// adopts neither: the apply fails naming both, and both are still on the server.
+// adopts neither: the apply fails naming both, and both are still on the server. (Sellfern's re-sends carry the
+// create's key, so they add no third webhook.)
 func TestAccHostileServer_twinDuringLostCreate(t *testing.T) {
 	for _, svc := range []string{"Sellfern", "SelSup"} {
 		t.Run(svc, func(t *testing.T) {
@@ -180,17 +181,21 @@ func TestAccHostileServer_twinDuringLostCreate(t *testing.T) {
 				Routes: []string{"sellfern.create", "selsup.create"}})
 			config := sellfernConfig(m, "  url    = \"https://hooks.example.com/twin\"\n  events = [\"order.created\"]\n")
 			wantSellfern, wantSelSup := 2, 0
+			want := errorContaining("Could not create Sellfern webhook", "did not settle: its request was sent 5 time(s) with Idempotency-Key",
+				"Identical webhooks that no state of this run records appeared meanwhile:", "One of them may be the one this create made",
+				"nothing tells them apart")
 			if svc == "SelSup" {
 				config = selsupConfig(m, "  url   = \"https://hooks.example.com/twin\"\n  types = [\"ORDER\"]\n")
 				wantSellfern, wantSelSup = 0, 2
+				want = errorContaining("Could not create SelSup webhook", "was lost, and meanwhile 2 identical webhooks appeared (ids",
+					"nothing tells them apart, so the provider left them all alone", "If one of them is this configuration's")
 			}
 			resource.ParallelTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccFactories,
 				Steps: []resource.TestStep{
 					{
-						Config: config,
-						ExpectError: errorContaining("Could not create "+svc+" webhook", "was lost, and meanwhile 2 identical webhooks appeared (ids",
-							"nothing tells them apart, so the provider left them all alone", "If one of them is this configuration's"),
+						Config:      config,
+						ExpectError: want,
 					},
 					{
 						// Both are there: the other environment's webhook was not taken.
@@ -207,9 +212,9 @@ func TestAccHostileServer_twinDuringLostCreate(t *testing.T) {
 	}
 }
 
-// TestAccHostileServer_sellfernTwinMadeBeforeTheAttempt: a webhook made a minute ago by someone else, which the
-// list shows only once the create is under way, is not the create's own although it matches and is new to the
-// list: Sellfern says it was made before the attempt began. Its owner keeps it, and the create is made again.
+// TestAccHostileServer_sellfernTwinMadeBeforeTheAttempt: a webhook someone else made, which the list shows only
+// once the create is under way, is not the create's own although it matches and is new to the list: the re-send of
+// the create with its key makes the create's own. Its owner keeps it.
 func TestAccHostileServer_sellfernTwinMadeBeforeTheAttempt(t *testing.T) {
 	m := accMock(t, mockserver.Options{})
 	const url = "https://hooks.example.com/older-twin"
@@ -292,9 +297,10 @@ resource "selsup_webhook" "test" {
 	})
 }
 
-// TestAccHostileServer_lostCreateWithNormalizedURL: a create whose answer is lost is still recognised when the
-// service lists it in its own spelling, so it is deleted (Sellfern: its secret was lost) or adopted (SelSup),
-// never left behind as an untracked duplicate.
+// TestAccHostileServer_lostCreateWithNormalizedURL: a create whose answer is lost is never left behind as an
+// untracked duplicate when the service stores its URL in its own spelling. Sellfern answers the re-send, made with
+// the create's Idempotency-Key, with the webhook the first request made; SelSup's is recognised in the list in its
+// spelling and adopted. Nothing is deleted.
 func TestAccHostileServer_lostCreateWithNormalizedURL(t *testing.T) {
 	m := accMock(t, mockserver.Options{})
 	m.SetNormalizeURLs(true)
@@ -330,7 +336,7 @@ resource "selsup_webhook" "test" {
 			},
 			ConfigStateChecks: []statecheck.StateCheck{
 				mockHolds(m, 1, 1),
-				mockCounts(m, map[string]int{"sellfern.create": 2, "sellfern.delete": 1, "selsup.create": 1, "selsup.delete": 0}),
+				mockCounts(m, map[string]int{"sellfern.create": 2, "sellfern.delete": 0, "selsup.create": 1, "selsup.delete": 0}),
 				sellfernMatchesMockURL(m),
 			},
 		}},
@@ -373,7 +379,7 @@ resource "sellfern_webhook" "test" {
   enabled  = false
 }
 `,
-				ExpectError: errorContaining("Could not create Sellfern webhook", "gave up creating the Sellfern webhook for https://hooks.example.com/new after 2 attempts",
+				ExpectError: errorContaining("Could not create Sellfern webhook", "creating the Sellfern webhook for https://hooks.example.com/new did not settle: its request was sent 2 time(s)",
 					`the webhook in "data" has an id that cannot be used ("wh/../victim" is not a Sellfern webhook id`),
 			},
 			{

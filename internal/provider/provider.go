@@ -5,14 +5,13 @@ package provider
 import (
 	"context"
 	"fmt"
-	"math"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
@@ -43,9 +42,10 @@ const (
 )
 
 var (
-	_ provider.Provider                  = &WebhooksProvider{}
-	_ provider.ProviderWithListResources = &WebhooksProvider{}
-	_ provider.ProviderWithActions       = &WebhooksProvider{}
+	_ provider.Provider                       = &WebhooksProvider{}
+	_ provider.ProviderWithListResources      = &WebhooksProvider{}
+	_ provider.ProviderWithActions            = &WebhooksProvider{}
+	_ provider.ProviderWithEphemeralResources = &WebhooksProvider{}
 )
 
 // WebhooksProvider is the provider "webhooks".
@@ -80,48 +80,47 @@ type providerModel struct {
 }
 
 type sellfernConfigModel struct {
-	Token             types.String  `tfsdk:"token"`
-	BaseURL           types.String  `tfsdk:"base_url"`
-	RequestsPerSecond types.Float64 `tfsdk:"requests_per_second"`
+	Token             types.String `tfsdk:"token"`
+	BaseURL           types.String `tfsdk:"base_url"`
+	RequestsPerSecond types.Number `tfsdk:"requests_per_second"`
 }
 
 type selsupConfigModel struct {
-	APIKey            types.String  `tfsdk:"api_key"`
-	BaseURL           types.String  `tfsdk:"base_url"`
-	RequestsPerSecond types.Float64 `tfsdk:"requests_per_second"`
+	APIKey            types.String `tfsdk:"api_key"`
+	BaseURL           types.String `tfsdk:"base_url"`
+	RequestsPerSecond types.Number `tfsdk:"requests_per_second"`
 }
 
-// requestsPerSecondAttribute is each service block's ceiling on the pace of its calls.
-func requestsPerSecondAttribute(service string) schema.Float64Attribute {
-	return schema.Float64Attribute{
+// The range of requests_per_second: below the least, one call would wait longer than the time one call is
+// allowed; above the most, there is no ceiling in practice.
+const (
+	minRequestsPerSecond = 0.01
+	maxRequestsPerSecond = 10000
+)
+
+// requestsPerSecondAttribute is each service block's ceiling on the pace of its calls. It is a number, not a
+// float64, so that any number Terraform accepts (1e400 too) reaches the validator and gets its message.
+func requestsPerSecondAttribute(service string) schema.NumberAttribute {
+	return schema.NumberAttribute{
 		Optional: true,
-		MarkdownDescription: "The most calls per second this provider makes to " + service + " in one Terraform run " +
-			"(a number above 0, such as `5` or `0.5`). Provider blocks that reach the same account (token and base " +
-			"URL) share one pace, under the lowest of their ceilings. Without it the provider adapts to the " +
-			"service's `429` answers and rate headers, and shares the account's limit with the other runs on it; " +
-			"where several runs on different machines work on one account at once, the account's rate divided by " +
+		MarkdownDescription: fmt.Sprintf("The most calls per second this provider makes to %s in one Terraform run: "+
+			"a number from %g to %g, such as `5` or `0.5`. Provider blocks that reach the same account (token and base "+
+			"URL) share one pace, under the lowest of their ceilings. Without it the provider adapts to the "+
+			"service's `429` answers and rate headers, and shares the account's limit with the other runs on it; "+
+			"where several runs on different machines work on one account at once, the account's rate divided by "+
 			"their number keeps every one of them from being refused (see the provider page).",
-		Validators: []validator.Float64{positiveRate{}},
+			service, minRequestsPerSecond, float64(maxRequestsPerSecond)),
+		Validators: []validator.Number{numberRange(minRequestsPerSecond, maxRequestsPerSecond)},
 	}
 }
 
-// positiveRate accepts a number of calls per second above 0.
-type positiveRate struct{}
-
-func (positiveRate) Description(context.Context) string {
-	return "a number of calls per second above 0, such as 5 or 0.5"
-}
-
-func (v positiveRate) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
-
-func (v positiveRate) ValidateFloat64(ctx context.Context, req validator.Float64Request, resp *validator.Float64Response) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
+// perSecond reads requests_per_second, once numberRange has checked it; 0 when it is not set.
+func perSecond(n types.Number) float64 {
+	if n.IsNull() || n.IsUnknown() {
+		return 0
 	}
-	if f := req.ConfigValue.ValueFloat64(); !(f > 0) || math.IsInf(f, 0) {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid "+attributeName(req.Path.String()),
-			fmt.Sprintf("Attribute %s must be %s, got: %s.", req.Path, v.Description(ctx), strconv.FormatFloat(f, 'g', -1, 64)))
-	}
+	f, _ := n.ValueBigFloat().Float64()
+	return f
 }
 
 func (p *WebhooksProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -141,8 +140,9 @@ func (p *WebhooksProvider) Schema(_ context.Context, _ provider.SchemaRequest, r
 					"token": schema.StringAttribute{
 						Optional:  true,
 						Sensitive: true,
-						MarkdownDescription: "Sellfern API token (they look like `sk_live_…`) with the `webhooks:manage` scope. " +
-							"May also be set with the `" + EnvSellfernToken + "` environment variable.",
+						MarkdownDescription: "Sellfern API v2 token (`sk_live_…`, made in Sellfern's Settings → API Tokens) " +
+							"with the `webhooks:manage` scope; a key of Sellfern's \"public V1\" API (`x-api-key`) does not " +
+							"work. May also be set with the `" + EnvSellfernToken + "` environment variable.",
 						Validators: []validator.String{notBlank()},
 					},
 					"base_url": schema.StringAttribute{
@@ -230,12 +230,12 @@ func (p *WebhooksProvider) Configure(ctx context.Context, req provider.Configure
 		sellfern: settings.sellfern(
 			setting{path: "sellfern.token", env: EnvSellfernToken, value: sf.Token},
 			setting{path: "sellfern.base_url", env: EnvSellfernBaseURL, value: sf.BaseURL},
-			sf.RequestsPerSecond.ValueFloat64(),
+			perSecond(sf.RequestsPerSecond),
 		),
 		selsup: settings.selsup(
 			setting{path: "selsup.api_key", env: EnvSelSupAPIKey, value: ss.APIKey},
 			setting{path: "selsup.base_url", env: EnvSelSupBaseURL, value: ss.BaseURL},
-			ss.RequestsPerSecond.ValueFloat64(),
+			perSecond(ss.RequestsPerSecond),
 		),
 	}
 	tflog.Debug(ctx, "Configured webhooks provider", map[string]any{
@@ -271,6 +271,14 @@ func (p *WebhooksProvider) DataSources(context.Context) []func() datasource.Data
 		NewSellfernWebhookDeliveriesDataSource,
 		NewSelSupWebhookDataSource,
 		NewSelSupWebhooksDataSource,
+	}
+}
+
+// Ephemeral resources need Terraform 1.10 or OpenTofu 1.11, which every supported CLI is. They call no API, so they
+// take nothing from Configure.
+func (p *WebhooksProvider) EphemeralResources(context.Context) []func() ephemeral.EphemeralResource {
+	return []func() ephemeral.EphemeralResource{
+		NewSellfernWebhookSecretEphemeralResource,
 	}
 }
 

@@ -195,7 +195,7 @@ resource "sellfern_webhook" "test" {
 		Steps: []resource.TestStep{{
 			Config: cfg,
 			ExpectError: errorContaining("Could not create Sellfern webhook",
-				"Sellfern refused POST /sellfern/api/v2/webhooks with HTTP 429 rate_limited (too many requests)",
+				"Sellfern refused POST /sellfern/api/v2/webhooks with HTTP 429 rate_limited (too many requests, request id req_",
 				"and asked to wait 1 day (Retry-After: 86400), longer than the 3m0s allowed for one call, so it did nothing.",
 				"A wait that long looks like a quota (for the hour or the day) or a long block, not a pace to keep to: try again once it is over",
 				// The other creates were not sent: they name the answer that asked for the pause.

@@ -59,6 +59,7 @@ func (a *sellfernSendTestEventAction) Schema(_ context.Context, _ action.SchemaR
 // Sellfern may have sent the event already: the client's error says so, and it becomes this action's error. A 429
 // sent nothing, so the client sends it again within the call's bound.
 func (a *sellfernSendTestEventAction) Invoke(ctx context.Context, req action.InvokeRequest, resp *action.InvokeResponse) {
+	defer a.warnArrivals(&resp.Diagnostics)
 	var model sellfernSendTestEventModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &model)...)
 	if resp.Diagnostics.HasError() {

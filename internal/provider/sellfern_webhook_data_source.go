@@ -78,6 +78,7 @@ func (d *sellfernWebhookDataSource) Schema(_ context.Context, _ datasource.Schem
 }
 
 func (d *sellfernWebhookDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	defer d.warnArrivals(&resp.Diagnostics)
 	var cfg sellfernWebhookDataModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
 	if resp.Diagnostics.HasError() {
@@ -93,6 +94,7 @@ func (d *sellfernWebhookDataSource) Read(ctx context.Context, req datasource.Rea
 		addAPIError(&resp.Diagnostics, "Could not read Sellfern webhook", err)
 		return
 	}
+	warnUnsafeSellfern(&resp.Diagnostics, *w)
 	model, diags := newSellfernWebhookDataModel(ctx, *w)
 	resp.Diagnostics.Append(diags...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &model)...)

@@ -71,6 +71,7 @@ func (d *sellfernWebhookDeliveriesDataSource) Schema(_ context.Context, _ dataso
 }
 
 func (d *sellfernWebhookDeliveriesDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	defer d.warnArrivals(&resp.Diagnostics)
 	var model sellfernDeliveriesModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &model)...)
 	if resp.Diagnostics.HasError() {

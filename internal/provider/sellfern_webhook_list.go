@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/list/schema"
@@ -54,8 +53,9 @@ func (r *sellfernWebhookListResource) ListResourceConfigSchema(_ context.Context
 		Attributes: map[string]schema.Attribute{
 			"event": schema.StringAttribute{
 				Optional:            true,
-				MarkdownDescription: "Only webhooks subscribed to this event, one of: " + sellfernEventsDescription() + ".",
-				Validators:          []validator.String{stringvalidator.OneOf(sellfern.Events...)},
+				MarkdownDescription: "Only webhooks subscribed to this event: " + sellfernEventNames.eventsDescription() + ".",
+				Validators: []validator.String{eventName(sellfernEventNames,
+					"; the filter keeps the webhooks Sellfern lists with it")},
 			},
 			"enabled": schema.BoolAttribute{
 				Optional:            true,

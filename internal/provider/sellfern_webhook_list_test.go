@@ -203,11 +203,17 @@ func TestSellfernWebhookList_refusals(t *testing.T) {
 	m := accMock(t, mockserver.Options{})
 	p := mockProvider(t, m)
 
-	text := diagText(p.validateList("sellfern_webhook", map[string]tftypes.Value{"event": tftypes.NewValue(tftypes.String, "order.deleted")}))
-	for _, want := range []string{"ERROR", `value must be one of: ["order.created" "order.updated"`, `"ticket.updated"]`, `got: "order.deleted"`} {
+	text := diagText(p.validateList("sellfern_webhook", map[string]tftypes.Value{"event": tftypes.NewValue(tftypes.String, "Order Deleted")}))
+	for _, want := range []string{"ERROR: Invalid event", `Attribute event holds "Order Deleted", which is not a Sellfern event name`,
+		"lowercase words joined by dots", "The events Sellfern documents are: order.created, order.updated,", "ticket.updated."} {
 		if !strings.Contains(text, want) {
-			t.Errorf("validating event = \"order.deleted\": want %q in:\n%s", want, text)
+			t.Errorf("validating event = \"Order Deleted\": want %q in:\n%s", want, text)
 		}
+	}
+	// An event of the form that the provider does not know is accepted with a warning.
+	text = diagText(p.validateList("sellfern_webhook", map[string]tftypes.Value{"event": tftypes.NewValue(tftypes.String, "product.created")}))
+	if !strings.HasPrefix(text, "WARNING: Sellfern event the provider does not know: product.created:") || strings.Contains(text, "ERROR") {
+		t.Errorf("validating event = \"product.created\": %s", text)
 	}
 	if text := diagText(p.validateList("sellfern_webhook", map[string]tftypes.Value{"event": tftypes.NewValue(tftypes.String, "order.created")})); text != "" {
 		t.Errorf("validating a known event: %s", text)
@@ -339,15 +345,16 @@ list "sellfern_webhook" "paused" {
 			{
 				Query: true,
 				Config: `
-list "sellfern_webhook" "unknown_event" {
+list "sellfern_webhook" "not_an_event" {
   provider = webhooks
   config {
-    event = "order.deleted"
+    event = "Order Deleted"
   }
 }
 `,
-				PreConfig:   calls.start,
-				ExpectError: errorContaining(`value must be one of:`, `"order.created"`, `got: "order.deleted"`),
+				PreConfig: calls.start,
+				ExpectError: errorContaining(`Invalid event`, `Attribute event holds "Order Deleted", which is not a Sellfern event name`,
+					`The events Sellfern documents are: order.created,`),
 			},
 			afterRefused,
 			{

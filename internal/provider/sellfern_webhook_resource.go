@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
@@ -42,6 +41,9 @@ type sellfernWebhookModel struct {
 	CreatedAt timetypes.RFC3339 `tfsdk:"created_at"`
 	// RotateWhenChanged is recorded in state only: Sellfern knows nothing of it.
 	RotateWhenChanged types.Map `tfsdk:"rotate_when_changed"`
+	// SecretRecipients and SecretSealed are Terraform's alone too (sealed_secret.go).
+	SecretRecipients types.Set    `tfsdk:"secret_recipients"`
+	SecretSealed     types.String `tfsdk:"secret_sealed"`
 }
 
 func (r *sellfernWebhookResource) Metadata(_ context.Context, _ resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -50,17 +52,12 @@ func (r *sellfernWebhookResource) Metadata(_ context.Context, _ resource.Metadat
 	resp.TypeName = "sellfern_webhook"
 }
 
-// sellfernEventsDescription lists the events for schema descriptions.
-func sellfernEventsDescription() string {
-	return "`" + strings.Join(sellfern.Events, "`, `") + "`"
-}
-
 func (r *sellfernWebhookResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "A Sellfern webhook endpoint: Sellfern POSTs the chosen events to `url`. `url`, `events` and " +
 			"`enabled` change in place. The signing `secret` is returned by Sellfern only when the webhook is created; " +
-			"the provider keeps it in state, marked sensitive. `rotate_when_changed` replaces the webhook, for a new " +
-			"secret, when one of its values changes.",
+			"the provider keeps it in state, marked sensitive, or with `secret_recipients` only sealed to your keys. " +
+			"`rotate_when_changed` replaces the webhook, for a new secret, when one of its values changes.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				Computed:            true,
@@ -79,11 +76,11 @@ func (r *sellfernWebhookResource) Schema(_ context.Context, _ resource.SchemaReq
 			"events": schema.SetAttribute{
 				Required:    true,
 				ElementType: types.StringType,
-				MarkdownDescription: "The events to subscribe to, at least one, from: " + sellfernEventsDescription() +
+				MarkdownDescription: "The events to subscribe to, at least one: " + sellfernEventNames.eventsDescription() +
 					". A set: order does not matter. A change updates the webhook in place, sending Sellfern the whole new list.",
 				Validators: []validator.Set{
 					setvalidator.SizeAtLeast(1),
-					eachOneOf(sellfern.Events),
+					eventNameSet(sellfernEventNames, ", and refuses to create or update a webhook with one it does not have (HTTP 400)"),
 				},
 			},
 			"enabled": schema.BoolAttribute{
@@ -98,9 +95,12 @@ func (r *sellfernWebhookResource) Schema(_ context.Context, _ resource.SchemaReq
 				MarkdownDescription: "The signing secret (`whsec_…`) used to verify Sellfern's deliveries. Sellfern returns it " +
 					"only once, when the webhook is created; it is kept in state across refreshes and updates. It is " +
 					"null after `terraform import`, since Sellfern cannot show it again: to get a new one, replace the " +
-					"webhook (change `rotate_when_changed`, or `terraform apply -replace=...`).",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+					"webhook (change `rotate_when_changed`, or `terraform apply -replace=...`). Null whenever " +
+					"`secret_recipients` is set: then only `secret_sealed` holds it.",
+				PlanModifiers: []planmodifier.String{secretPlan()},
 			},
+			"secret_recipients": secretRecipientsAttribute(),
+			"secret_sealed":     secretSealedAttribute(),
 			"created_at": schema.StringAttribute{
 				Computed:            true,
 				CustomType:          timetypes.RFC3339Type{},
@@ -141,13 +141,20 @@ func (m *sellfernWebhookModel) fromAPI(ctx context.Context, w sellfern.Webhook) 
 		// A model made from the listing alone (a list resource's result) has no value yet: null, as after an import.
 		m.RotateWhenChanged = types.MapNull(types.StringType)
 	}
+	if m.SecretRecipients.ElementType(ctx) == nil {
+		m.SecretRecipients = types.SetNull(types.StringType)
+	}
 	return diags
 }
 
 func (r *sellfernWebhookResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	defer r.warnArrivals(&resp.Diagnostics)
 	var plan sellfernWebhookModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	events, diags := setStrings(ctx, plan.Events)
+	resp.Diagnostics.Append(diags...)
+	// Recipients known only now are checked before the webhook exists, so that its secret is never lost to them.
+	recipients, diags := sealingRecipients(ctx, plan.SecretRecipients)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -157,11 +164,11 @@ func (r *sellfernWebhookResource) Create(ctx context.Context, req resource.Creat
 	created, err := r.client.CreateWebhook(ctx, sellfern.CreateRequest{URL: plan.URL.ValueString(), Events: events})
 	if err != nil {
 		if created != nil {
-			// It exists but could not be finished: record it so Terraform marks it tainted and replaces it,
-			// rather than forgetting a live webhook.
+			// An interrupted create whose webhook could not be deleted: record it so Terraform marks it tainted and
+			// replaces it, rather than forgetting a live webhook.
 			plan.ID = types.StringValue(created.ID)
 			plan.CreatedAt = createdAt(created.Webhook)
-			plan.Secret = types.StringNull()
+			plan.Secret, plan.SecretSealed = types.StringNull(), types.StringNull()
 			plan.Enabled = types.BoolValue(created.Enabled)
 			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 			setIdentity(ctx, resp.Identity, created.ID, &resp.Diagnostics)
@@ -175,22 +182,27 @@ func (r *sellfernWebhookResource) Create(ctx context.Context, req resource.Creat
 
 	plan.ID = types.StringValue(created.ID)
 	plan.CreatedAt = createdAt(created.Webhook)
-	plan.Secret = types.StringValue(created.Secret)
-	if created.Secret == "" {
-		plan.Secret = types.StringNull()
+	// With recipients, the secret is sealed here, before anything is stored, and the plaintext is kept nowhere.
+	secret, sealed, sealDiags := sealedSecret(created.Secret, recipients)
+	plan.Secret, plan.SecretSealed = secret, sealed
+	if sealDiags.HasError() {
+		// The webhook exists, but its secret could not be kept: record it so Terraform marks it tainted and replaces it.
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		setIdentity(ctx, resp.Identity, created.ID, &resp.Diagnostics)
+		resp.Diagnostics.Append(sealDiags...)
+		resp.Diagnostics.AddError("Sellfern webhook created but its secret not sealed", fmt.Sprintf("Webhook %s was "+
+			"created, but its signing secret could not be sealed, and it is not kept in plain text either. The webhook "+
+			"is recorded in state as tainted, so the next apply replaces it.", created.ID))
+		return
 	}
-	identical := make([]string, len(created.Identical))
-	for i, w := range created.Identical {
-		identical[i] = w.ID
-	}
-	warnIdentical(&resp.Diagnostics, "Sellfern", plan.URL.ValueString(), created.ID, identical, "delete the one that is not "+
-		"this configuration's, since its signing secret cannot be recovered (or import it, to manage it without "+
-		"a secret).")
+	reportCreate(ctx, &resp.Diagnostics, resp.Private, sellfernWords, createSeen{url: plan.URL.ValueString(),
+		id: created.ID, key: created.Key, identical: sellfernIDs(created.Identical), inDoubt: created.InDoubt,
+		appeared: sellfernIDs(created.Appeared), beside: created.Beside, checkErr: created.CheckErr})
 
 	if !plan.Enabled.ValueBool() {
 		disabled := false
 		if err := r.client.UpdateWebhook(ctx, created.ID, sellfern.UpdateRequest{Enabled: &disabled}); err != nil {
-			// Keep the webhook and its one-time secret in state; Terraform marks it tainted.
+			// Keep the webhook and its one-time secret (sealed, with recipients) in state; Terraform marks it tainted.
 			plan.Enabled = types.BoolValue(true)
 			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 			setIdentity(ctx, resp.Identity, created.ID, &resp.Diagnostics)
@@ -204,6 +216,7 @@ func (r *sellfernWebhookResource) Create(ctx context.Context, req resource.Creat
 }
 
 func (r *sellfernWebhookResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	defer r.warnArrivals(&resp.Diagnostics)
 	var state sellfernWebhookModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
@@ -219,12 +232,26 @@ func (r *sellfernWebhookResource) Read(ctx context.Context, req resource.ReadReq
 		addAPIError(&resp.Diagnostics, "Could not read Sellfern webhook", err)
 		return
 	}
+	warnUnsafeSellfern(&resp.Diagnostics, *w)
 	// The secret is never listed: what state holds is kept.
 	resp.Diagnostics.Append(state.fromAPI(ctx, *w)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	checkWatch(ctx, req.Private, resp.Private, &resp.Diagnostics, sellfernWords, w.ID, func() ([]string, error) {
+		identical, err := r.client.IdenticalTo(ctx, *w)
+		return sellfernIDs(identical), err
+	})
+}
+
+func sellfernIDs(webhooks []sellfern.Webhook) []string {
+	out := make([]string, len(webhooks))
+	for i, w := range webhooks {
+		out[i] = w.ID
+	}
+	return out
 }
 
 func (r *sellfernWebhookResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	defer r.warnArrivals(&resp.Diagnostics)
 	var plan sellfernWebhookModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	events, diags := setStrings(ctx, plan.Events)
@@ -237,7 +264,12 @@ func (r *sellfernWebhookResource) Update(ctx context.Context, req resource.Updat
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	// A change of rotate_when_changed alone (set where it was empty, or removed) is Terraform's business only.
+	// Sealing a secret in place, like a change of rotate_when_changed alone (set where it was empty, or removed), is
+	// Terraform's business only: it needs no API call.
+	resp.Diagnostics.Append(plan.applySealing(ctx, state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
 	if !plan.URL.Equal(state.URL) || !plan.Events.Equal(state.Events) || !plan.Enabled.Equal(state.Enabled) {
 		// All three fields are sent: PATCH with absolute values is safe to retry and converges whatever drifted.
 		url, enabled := plan.URL.ValueString(), plan.Enabled.ValueBool()
@@ -247,12 +279,15 @@ func (r *sellfernWebhookResource) Update(ctx context.Context, req resource.Updat
 			addAPIError(&resp.Diagnostics, "Could not update Sellfern webhook", err)
 			return
 		}
+		// What is identical to the webhook now is not what its create saw: the reads stop looking.
+		resp.Diagnostics.Append(resp.Private.SetKey(ctx, createWatchKey, nil)...)
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	setIdentity(ctx, resp.Identity, plan.ID.ValueString(), &resp.Diagnostics)
 }
 
 func (r *sellfernWebhookResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	defer r.warnArrivals(&resp.Diagnostics)
 	var state sellfernWebhookModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
@@ -268,6 +303,7 @@ func (r *sellfernWebhookResource) Delete(ctx context.Context, req resource.Delet
 // passthrough), and checks that the webhook exists, so that a wrong id fails with a message that says so instead
 // of an import that Read then empties; Read fills the state from the same list. The secret cannot be imported.
 func (r *sellfernWebhookResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	defer r.warnArrivals(&resp.Diagnostics)
 	id := importedID(ctx, req, resp)
 	if resp.Diagnostics.HasError() {
 		return
@@ -287,6 +323,8 @@ func (r *sellfernWebhookResource) ImportState(ctx context.Context, req resource.
 		return
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
+	// The secret cannot be imported, so there is nothing to seal either: secret_recipients and secret_sealed stay
+	// null until the configuration sets the recipients (sealed_secret.go).
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("secret"), types.StringNull())...)
 	setIdentity(ctx, resp.Identity, id, &resp.Diagnostics)
 }

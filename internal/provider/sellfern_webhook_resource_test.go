@@ -326,8 +326,9 @@ func TestAccSellfernWebhook_planTimeErrors(t *testing.T) {
   events = ["order.created"]`, errorContaining(`Invalid url`, `is relative; give an absolute https URL`)},
 		{"empty events", `url = "https://hooks.example.com/x"
   events = []`, errorContaining(`Attribute events set must contain at least 1 elements`)},
-		{"unknown event", `url = "https://hooks.example.com/x"
-  events = ["order.created", "order.deleted"]`, errorContaining(`Attribute events[Value("order.deleted")] value must be one of:`, `"order.created"`, `got: "order.deleted"`)},
+		{"an event not of the form of one", `url = "https://hooks.example.com/x"
+  events = ["order.created", "order deleted"]`, errorContaining(`Invalid events`, `Attribute events holds "order deleted", which is not a Sellfern event name`,
+			`lowercase words joined by dots`, `The events Sellfern documents are: order.created,`)},
 	}
 	steps := make([]resource.TestStep, 0, len(cases))
 	for _, tc := range cases {
@@ -361,7 +362,7 @@ func TestAccSellfernWebhook_apiErrors(t *testing.T) {
 					`resource "sellfern_webhook" "test" {
   provider = webhooks` + body + "}\n",
 				ExpectError: errorContaining(`Could not create Sellfern webhook`,
-					`Sellfern rejected the token (HTTP 401 unauthorized): it is invalid or has been revoked`,
+					`Sellfern rejected the token (HTTP 401 unauthorized, request id req_`, `): it is missing, invalid, expired or revoked`,
 					`sellfern.token`, `SELLFERN_TOKEN`),
 			},
 			{

@@ -370,9 +370,10 @@ func TestAccSellfernWebhook_rotationFailedCreateIsPlannedAgain(t *testing.T) {
 }
 
 // TestAccSellfernWebhook_rotationLostCreateAnswer: during a rotation the old webhook has the new one's url and
-// events. When the answer to the new one's create is lost after Sellfern made it, the provider finds the webhook
-// that attempt made, deletes it (its secret was lost with the answer) and creates another; the old identical
-// webhook, which existed before the attempt, is never taken for the new one.
+// events. When the answer to the new one's create is lost after Sellfern made it, the provider sends the create
+// again with its Idempotency-Key, and Sellfern answers with the webhook the first request made, its secret included:
+// that one is kept, nothing is deleted but the old webhook once the new one exists, and the old identical webhook is
+// never taken for the new one.
 func TestAccSellfernWebhook_rotationLostCreateAnswer(t *testing.T) {
 	m := accMock(t, mockserver.Options{})
 	old := &recordedID{addr: sellfernAddr}
@@ -420,24 +421,24 @@ func TestAccSellfernWebhook_rotationLostCreateAnswer(t *testing.T) {
 						if v["secret"] == oldSecret {
 							return fmt.Errorf("the new webhook has the old one's secret")
 						}
-						// The journal: the old webhook, the lost attempt's, that one deleted, the new one, the old
-						// one deleted.
+						// The journal: the old webhook, the new one (whose answer was lost, and replayed to the
+						// re-send), the old one deleted.
 						j := m.Journal()
 						var ops []string
 						for _, e := range j {
 							ops = append(ops, e.Op)
 						}
-						if len(j) != 5 || fmt.Sprint(ops) != "[create create delete create delete]" {
-							return fmt.Errorf("journal %+v, want create, create, delete, create, delete", j)
+						if len(j) != 3 || fmt.Sprint(ops) != "[create create delete]" {
+							return fmt.Errorf("journal %+v, want create, create, delete", j)
 						}
-						lost, newID := j[1].ID, j[3].ID
+						newID := j[1].ID
 						switch {
-						case j[0].ID != old.id || j[4].ID != old.id:
+						case j[0].ID != old.id || j[2].ID != old.id:
 							return fmt.Errorf("journal %+v: the old webhook %s is not first made and last deleted", j, old.id)
-						case j[2].ID != lost || lost == old.id:
-							return fmt.Errorf("journal %+v: the webhook deleted in recovery is not the lost attempt's", j)
 						case v["id"] != newID:
-							return fmt.Errorf("state holds %v, want the webhook of the last create, %s", v["id"], newID)
+							return fmt.Errorf("state holds %v, want the webhook the lost answer was about, %s", v["id"], newID)
+						case m.Stats().Replayed["sellfern.create"] != 1:
+							return fmt.Errorf("the re-send was not answered from its key: replays %v", m.Stats().Replayed)
 						}
 						return nil
 					}),
@@ -449,9 +450,10 @@ func TestAccSellfernWebhook_rotationLostCreateAnswer(t *testing.T) {
 
 // TestAccSellfernWebhook_rotationUnderFaults rotates 20 webhooks with create_before_destroy while a fifth of all
 // API calls fail (503, dropped connections), half of the failed creates after the webhook was stored: no
-// duplicate, no orphan, every new secret captured, every old webhook deleted only after its replacement existed,
-// and an empty plan after. A 429 is not injected: it says the service did not act on the request, which is not a
-// lost answer.
+// duplicate, no orphan, every new secret the one issued with its webhook (the creates' keys make each webhook once:
+// the mock issued exactly 40 secrets), no delete but of the replaced webhooks, every old webhook deleted only after
+// its replacement existed, and an empty plan after. A 429 is not injected: it says the service did not act on the
+// request, which is not a lost answer.
 func TestAccSellfernWebhook_rotationUnderFaults(t *testing.T) {
 	const n = 20
 	m := accMock(t, mockserver.Options{Seed: 20260518})
@@ -526,6 +528,18 @@ resource "sellfern_webhook" "rotating" {
 							if err := journalShowsReplacement(j, before[r.Address], fmt.Sprint(r.AttributeValues["id"])); err != nil {
 								return fmt.Errorf("%s: %w", r.Address, err)
 							}
+						}
+						replaced := map[string]bool{}
+						for _, id := range before {
+							replaced[id] = true
+						}
+						for _, e := range j {
+							if e.Op == mockserver.JournalDelete && !replaced[e.ID] {
+								return fmt.Errorf("webhook %s was deleted, and it was no replaced webhook: nothing is deleted on a guess", e.ID)
+							}
+						}
+						if issued := len(m.IssuedSellfernSecrets()); issued != 2*n {
+							return fmt.Errorf("the mock issued %d secrets for %d creates: a webhook was made twice", issued, 2*n)
 						}
 						m.OnRequest(nil)
 						st := m.Stats()

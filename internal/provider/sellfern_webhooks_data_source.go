@@ -43,6 +43,7 @@ func (d *sellfernWebhooksDataSource) Schema(_ context.Context, _ datasource.Sche
 }
 
 func (d *sellfernWebhooksDataSource) Read(ctx context.Context, _ datasource.ReadRequest, resp *datasource.ReadResponse) {
+	defer d.warnArrivals(&resp.Diagnostics)
 	listed, err := d.client.ListWebhooks(ctx)
 	if err != nil {
 		addAPIError(&resp.Diagnostics, "Could not list Sellfern webhooks", err)
@@ -50,6 +51,7 @@ func (d *sellfernWebhooksDataSource) Read(ctx context.Context, _ datasource.Read
 	}
 	model := sellfernWebhooksModel{Webhooks: make([]sellfernWebhookDataModel, 0, len(listed))}
 	for _, w := range oldestFirst(listed) {
+		warnUnsafeSellfern(&resp.Diagnostics, w)
 		m, diags := newSellfernWebhookDataModel(ctx, w)
 		resp.Diagnostics.Append(diags...)
 		model.Webhooks = append(model.Webhooks, m)

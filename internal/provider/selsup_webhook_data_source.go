@@ -80,6 +80,7 @@ func (d *selsupWebhookDataSource) Schema(_ context.Context, _ datasource.SchemaR
 }
 
 func (d *selsupWebhookDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	defer d.warnArrivals(&resp.Diagnostics)
 	var cfg selsupWebhookDataModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
 	if resp.Diagnostics.HasError() {
@@ -99,6 +100,7 @@ func (d *selsupWebhookDataSource) Read(ctx context.Context, req datasource.ReadR
 		addAPIError(&resp.Diagnostics, "Could not read SelSup webhook", err)
 		return
 	}
+	warnUnsafeSelSup(&resp.Diagnostics, *w)
 	model, diags := newSelSupWebhookDataModel(ctx, *w)
 	resp.Diagnostics.Append(diags...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &model)...)

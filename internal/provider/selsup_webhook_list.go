@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/list/schema"
@@ -56,10 +55,11 @@ func (r *selsupWebhookListResource) ListResourceConfigSchema(_ context.Context, 
 		Attributes: map[string]schema.Attribute{
 			"type": schema.StringAttribute{
 				Optional: true,
-				MarkdownDescription: "Only webhooks subscribed to this event type, one of: " + selsupTypesDescription() +
+				MarkdownDescription: "Only webhooks subscribed to this event type: " + selsupTypeNames.eventsDescription() +
 					". SelSup's documents do not promise that its list shows each webhook's types; a webhook listed " +
 					"without them never passes this filter.",
-				Validators: []validator.String{stringvalidator.OneOf(selsup.Types...)},
+				Validators: []validator.String{eventName(selsupTypeNames,
+					"; the filter keeps the webhooks SelSup lists with it")},
 			},
 			"organization_id": schema.NumberAttribute{
 				Optional:            true,

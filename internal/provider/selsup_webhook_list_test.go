@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/seed/terraform-provider-webhooks/internal/mockserver"
+	"github.com/seed/terraform-provider-webhooks/internal/selsup"
 )
 
 // selsupSeed puts four webhooks in the mock, in an order unlike their ids (whose text order is not their numeric
@@ -98,15 +99,28 @@ func TestSelSupWebhookList_protocol(t *testing.T) {
 		t.Errorf("webhooks listed without types: %d results, first resource object %v", len(untyped), p.decode(untyped[0].Resource, typ))
 	}
 
-	text := diagText(p.validateList("selsup_webhook", map[string]tftypes.Value{"type": tftypes.NewValue(tftypes.String, "ORDERS")}))
-	for _, want := range []string{"ERROR", `value must be one of: ["CREATE_ORDER" "ORDER" "ORDER_STATUS" "CREATE_PRODUCT"]`, `got: "ORDERS"`} {
+	text := diagText(p.validateList("selsup_webhook", map[string]tftypes.Value{"type": tftypes.NewValue(tftypes.String, "orders")}))
+	for _, want := range []string{"ERROR: Invalid type", `Attribute type holds "orders", which is not a SelSup type name`,
+		"upper-case words joined by underscores", "The types SelSup documents are: CREATE_ORDER, ORDER, ORDER_STATUS, CREATE_PRODUCT."} {
 		if !strings.Contains(text, want) {
-			t.Errorf("validating type = \"ORDERS\": want %q in:\n%s", want, text)
+			t.Errorf("validating type = \"orders\": want %q in:\n%s", want, text)
 		}
 	}
+	// A type of the form that the provider does not know is accepted with a warning, and filters as any other.
+	text = diagText(p.validateList("selsup_webhook", map[string]tftypes.Value{"type": tftypes.NewValue(tftypes.String, "NEW_TYPE")}))
+	if !strings.HasPrefix(text, "WARNING: SelSup type the provider does not know: NEW_TYPE:") || strings.Contains(text, "ERROR") {
+		t.Errorf("validating type = \"NEW_TYPE\": %s", text)
+	}
+	newType := m.SelSupPut(mockserver.SelSupWebhook{URL: "https://hooks.example.com/selsup/new", Types: []string{"ORDER", "NEW_TYPE"}})
+	fresh = mockProvider(t, m)
+	m.SetSelSupOmitTypes(false)
+	got := fresh.list("selsup_webhook", map[string]tftypes.Value{"type": tftypes.NewValue(tftypes.String, "NEW_TYPE")}, 100, false)
+	if len(got) != 1 || fresh.identityID("selsup_webhook", got[0].Identity) != selsup.FormatID(newType.ID) {
+		t.Errorf("type = NEW_TYPE listed %d webhooks, want the one with it", len(got))
+	}
 
-	if got := m.Count("selsup.list"); got != 2 {
-		t.Errorf("two provider processes made %d SelSup list calls, want one each", got)
+	if got := m.Count("selsup.list"); got != 3 {
+		t.Errorf("three provider processes made %d SelSup list calls, want one each", got)
 	}
 }
 
@@ -210,14 +224,15 @@ list "selsup_webhook" "named" {
 			{
 				Query: true,
 				Config: `
-list "selsup_webhook" "unknown_type" {
+list "selsup_webhook" "not_a_type" {
   provider = webhooks
   config {
-    type = "ORDERS"
+    type = "orders"
   }
 }
 `,
-				ExpectError: errorContaining(`value must be one of:`, `"CREATE_ORDER"`, `got: "ORDERS"`),
+				ExpectError: errorContaining(`Invalid type`, `Attribute type holds "orders", which is not a SelSup type name`,
+					`The types SelSup documents are: CREATE_ORDER, ORDER, ORDER_STATUS, CREATE_PRODUCT.`),
 			},
 			{
 				Query: true,

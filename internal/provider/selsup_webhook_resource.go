@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"math/big"
-	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -50,8 +49,6 @@ func (r *selsupWebhookResource) Metadata(_ context.Context, _ resource.MetadataR
 	resp.TypeName = "selsup_webhook"
 }
 
-func selsupTypesDescription() string { return "`" + strings.Join(selsup.Types, "`, `") + "`" }
-
 func (r *selsupWebhookResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	replace := "Changing it replaces the webhook."
 	resp.Schema = schema.Schema{
@@ -84,11 +81,11 @@ func (r *selsupWebhookResource) Schema(_ context.Context, _ resource.SchemaReque
 			"types": schema.SetAttribute{
 				Required:    true,
 				ElementType: types.StringType,
-				MarkdownDescription: "The event types to subscribe to, at least one, from: " + selsupTypesDescription() +
+				MarkdownDescription: "The event types to subscribe to, at least one: " + selsupTypeNames.eventsDescription() +
 					". A set: order does not matter. " + replace,
 				Validators: []validator.Set{
 					setvalidator.SizeAtLeast(1),
-					eachOneOf(selsup.Types),
+					eventNameSet(selsupTypeNames, ", and refuses to create a webhook with one it does not have (HTTP 400)"),
 				},
 				PlanModifiers: []planmodifier.Set{setplanmodifier.RequiresReplace()},
 			},
@@ -138,6 +135,7 @@ func (m *selsupWebhookModel) fromAPI(ctx context.Context, w selsup.Webhook) diag
 }
 
 func (r *selsupWebhookResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	defer r.warnArrivals(&resp.Diagnostics)
 	var plan selsupWebhookModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	eventTypes, diags := setStrings(ctx, plan.Types)
@@ -151,33 +149,24 @@ func (r *selsupWebhookResource) Create(ctx context.Context, req resource.CreateR
 		OrganizationID: orgID(plan.OrganizationID),
 		Types:          eventTypes,
 	})
-	if created != nil {
-		plan.ID = types.StringValue(selsup.FormatID(created.ID))
-		plan.ClientID = optionalInt64(created.ClientID)
-	}
 	if err != nil {
-		if created != nil {
-			// It exists but could not be finished: record it so Terraform marks it tainted and replaces it.
-			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-			setIdentity(ctx, resp.Identity, plan.ID.ValueString(), &resp.Diagnostics)
-			addAPIError(&resp.Diagnostics, "SelSup webhook created but not finished",
-				fmt.Errorf("%w. It is recorded in state as tainted, so the next apply replaces it", err))
-			return
-		}
 		addAPIError(&resp.Diagnostics, "Could not create SelSup webhook", err)
 		return
 	}
-	identical := make([]string, len(created.Identical))
-	for i, w := range created.Identical {
-		identical[i] = selsup.FormatID(w.ID)
+	plan.ID = types.StringValue(selsup.FormatID(created.ID))
+	plan.ClientID = optionalInt64(created.ClientID)
+	if created.Adopted {
+		warnAdopted(&resp.Diagnostics, plan.URL.ValueString(), plan.ID.ValueString())
 	}
-	warnIdentical(&resp.Diagnostics, "SelSup", plan.URL.ValueString(), plan.ID.ValueString(), identical, "import the one that is not "+
-		"this configuration's into a configuration that manages it (every attribute can be imported), or delete it.")
+	reportCreate(ctx, &resp.Diagnostics, resp.Private, selsupWords, createSeen{url: plan.URL.ValueString(),
+		id: plan.ID.ValueString(), identical: selsupIDs(created.Identical), inDoubt: created.InDoubt,
+		appeared: selsupIDs(created.Appeared), beside: created.Beside, checkErr: created.CheckErr})
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	setIdentity(ctx, resp.Identity, plan.ID.ValueString(), &resp.Diagnostics)
 }
 
 func (r *selsupWebhookResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	defer r.warnArrivals(&resp.Diagnostics)
 	var state selsupWebhookModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
@@ -197,8 +186,21 @@ func (r *selsupWebhookResource) Read(ctx context.Context, req resource.ReadReque
 		addAPIError(&resp.Diagnostics, "Could not read SelSup webhook", err)
 		return
 	}
+	warnUnsafeSelSup(&resp.Diagnostics, *w)
 	resp.Diagnostics.Append(state.fromAPI(ctx, *w)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	checkWatch(ctx, req.Private, resp.Private, &resp.Diagnostics, selsupWords, selsup.FormatID(w.ID), func() ([]string, error) {
+		identical, err := r.client.IdenticalTo(ctx, *w)
+		return selsupIDs(identical), err
+	})
+}
+
+func selsupIDs(webhooks []selsup.Webhook) []string {
+	out := make([]string, len(webhooks))
+	for i, w := range webhooks {
+		out[i] = selsup.FormatID(w.ID)
+	}
+	return out
 }
 
 // urlRequiresReplace: a url spelled another way but naming the same endpoint (a host in capitals in the
@@ -230,6 +232,7 @@ func (r *selsupWebhookResource) Update(ctx context.Context, req resource.UpdateR
 }
 
 func (r *selsupWebhookResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	defer r.warnArrivals(&resp.Diagnostics)
 	var state selsupWebhookModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
@@ -249,6 +252,7 @@ func (r *selsupWebhookResource) Delete(ctx context.Context, req resource.DeleteR
 // passthrough), and checks its form and that the webhook exists, so that a wrong id fails with a message that
 // names it; Read then fills the state from the same list.
 func (r *selsupWebhookResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	defer r.warnArrivals(&resp.Diagnostics)
 	given := importedID(ctx, req, resp)
 	if resp.Diagnostics.HasError() {
 		return

@@ -244,8 +244,8 @@ func TestAccSelSupWebhook_outsideChanges(t *testing.T) {
 	})
 }
 
-// TestAccSelSupWebhook_planTimeErrors: unknown type, empty types and bad URLs are refused at plan time, and
-// nothing reaches the API.
+// TestAccSelSupWebhook_planTimeErrors: a type that is not of the form of one, empty types and bad URLs are refused
+// at plan time, and nothing reaches the API.
 func TestAccSelSupWebhook_planTimeErrors(t *testing.T) {
 	m := accMock(t, mockserver.Options{})
 	cases := []struct {
@@ -253,7 +253,8 @@ func TestAccSelSupWebhook_planTimeErrors(t *testing.T) {
 		want *regexp.Regexp
 	}{
 		{`url = "https://hooks.example.com/x"
-  types = ["ORDER", "DELETE_ORDER"]`, errorContaining(`Attribute types[Value("DELETE_ORDER")] value must be one of:`, `"CREATE_ORDER"`)},
+  types = ["ORDER", "delete-order"]`, errorContaining(`Invalid types`, `Attribute types holds "delete-order", which is not a SelSup type name`,
+			`The types SelSup documents are: CREATE_ORDER,`)},
 		{`url = "https://hooks.example.com/x"
   types = []`, errorContaining(`Attribute types set must contain at least 1 elements`)},
 		{`url = "hooks.example.com/x"

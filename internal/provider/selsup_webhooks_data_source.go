@@ -43,6 +43,7 @@ func (d *selsupWebhooksDataSource) Schema(_ context.Context, _ datasource.Schema
 }
 
 func (d *selsupWebhooksDataSource) Read(ctx context.Context, _ datasource.ReadRequest, resp *datasource.ReadResponse) {
+	defer d.warnArrivals(&resp.Diagnostics)
 	listed, err := d.client.ListWebhooks(ctx)
 	if err != nil {
 		addAPIError(&resp.Diagnostics, "Could not list SelSup webhooks", err)
@@ -50,6 +51,7 @@ func (d *selsupWebhooksDataSource) Read(ctx context.Context, _ datasource.ReadRe
 	}
 	model := selsupWebhooksModel{Webhooks: make([]selsupWebhookDataModel, 0, len(listed))}
 	for _, w := range byID(listed) {
+		warnUnsafeSelSup(&resp.Diagnostics, w)
 		m, diags := newSelSupWebhookDataModel(ctx, w)
 		resp.Diagnostics.Append(diags...)
 		model.Webhooks = append(model.Webhooks, m)

@@ -14,6 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"filippo.io/age"
+	tfjson "github.com/hashicorp/terraform-json"
+	"github.com/hashicorp/terraform-plugin-testing/config"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
@@ -29,7 +32,8 @@ const troubleshootingGuide = "../../docs/guides/troubleshooting.md"
 // test builds the expected error from the guide itself, so an entry is one scenario here and one section there.
 type troubleshootingScenario struct {
 	// steps are the test steps, given the test's mock; the last one must fail with the entry's message (the test
-	// sets its ExpectError), the ones before it must succeed.
+	// sets its ExpectError), the ones before it must succeed. For a warning, every step must succeed, and one of
+	// them must give the warning.
 	steps func(t *testing.T, m *mockserver.Server) []resource.TestStep
 	// versionChecks, for a message only newer CLIs can print (an action's).
 	versionChecks []tfversion.TerraformVersionCheck
@@ -101,7 +105,7 @@ data "sellfern_webhooks" "all" {
 }
 `)
 	}},
-	"Sellfern: the token is invalid or revoked (401)": {steps: func(_ *testing.T, m *mockserver.Server) []resource.TestStep {
+	"Sellfern: the token is missing, invalid, expired or revoked (401)": {steps: func(_ *testing.T, m *mockserver.Server) []resource.TestStep {
 		return plan(providerConfigWith(m, "sk_live_revoked", mockserver.DemoSelSupKey, "") + `
 data "sellfern_webhooks" "all" {
   provider = webhooks
@@ -138,6 +142,7 @@ data "selsup_webhooks" "all" {
 			m.SellfernPut(mockserver.SellfernWebhook{URL: fmt.Sprintf("https://hooks.example.com/%d", i), Events: []string{"order.created"}, Enabled: true})
 		}
 		m.SetPageSize(2)
+		m.SetSellfernPageStyle(true)
 		return plan(providerConfig(m) + sellfernWebhooksData)
 	}},
 	"The service kept refusing calls (429)": {steps: func(_ *testing.T, m *mockserver.Server) []resource.TestStep {
@@ -154,11 +159,26 @@ data "selsup_webhooks" "all" {
 		m.SetRateLimit(mockserver.RateLimit{Quota: 1, QuotaWindow: time.Hour, Headers: true})
 		return []resource.TestStep{{Config: providerConfig(m) + troubleshootingResources}}
 	}},
-	"An unknown Sellfern event": {steps: func(_ *testing.T, m *mockserver.Server) []resource.TestStep {
-		return plan(sellfernBad(`"https://hooks.example.com/sellfern/orders"`, `["order.deleted"]`)(m))
+	"A Sellfern event that is not of the form of one": {steps: func(_ *testing.T, m *mockserver.Server) []resource.TestStep {
+		return plan(sellfernBad(`"https://hooks.example.com/sellfern/orders"`, `["order-deleted"]`)(m))
 	}},
-	"An unknown SelSup type": {steps: func(_ *testing.T, m *mockserver.Server) []resource.TestStep {
-		return plan(selsupBad(`"https://hooks.example.com/selsup/orders"`, `["DELETE_ORDER"]`, "")(m))
+	"A SelSup type that is not of the form of one": {steps: func(_ *testing.T, m *mockserver.Server) []resource.TestStep {
+		return plan(selsupBad(`"https://hooks.example.com/selsup/orders"`, `["delete_order"]`, "")(m))
+	}},
+	"requests_per_second out of range": {steps: func(_ *testing.T, m *mockserver.Server) []resource.TestStep {
+		return plan(strings.Replace(providerConfig(m), "sellfern = {", "sellfern = {\n    requests_per_second = 1e400", 1) + sellfernWebhooksData)
+	}},
+	"An event or type the provider does not know yet": {steps: func(_ *testing.T, m *mockserver.Server) []resource.TestStep {
+		return []resource.TestStep{{Config: sellfernBad(`"https://hooks.example.com/sellfern/products"`, `["product.created"]`)(m),
+			PlanOnly: true, ExpectNonEmptyPlan: true}}
+	}},
+	"A webhook's name or URL holds control or formatting characters": {steps: func(_ *testing.T, m *mockserver.Server) []resource.TestStep {
+		m.SelSupPut(mockserver.SelSupWebhook{Name: "Заказы\x1b]0;pwned\x07", URL: "https://hooks.example.com/selsup/orders", Types: []string{"ORDER"}})
+		return plan(providerConfig(m) + `
+data "selsup_webhooks" "all" {
+  provider = webhooks
+}
+`)
 	}},
 	"An id that cannot be a Sellfern webhook's": {steps: func(_ *testing.T, m *mockserver.Server) []resource.TestStep {
 		return importOf(providerConfig(m)+troubleshootingResources, "sellfern_webhook.orders", "wh abc123")
@@ -175,12 +195,69 @@ data "selsup_webhooks" "all" {
 	"A data source's webhook does not exist": {steps: func(_ *testing.T, m *mockserver.Server) []resource.TestStep {
 		return plan(dataBad("sellfern_webhook", `id = "wh_abc123"`)(m))
 	}},
-	"Identical webhooks appeared while a create's answer was lost": {steps: func(_ *testing.T, m *mockserver.Server) []resource.TestStep {
+	"Identical SelSup webhooks appeared while a create's answer was lost": {steps: func(_ *testing.T, m *mockserver.Server) []resource.TestStep {
 		m.SetTwin(true, 0)
+		m.SetFaults(mockserver.FaultOptions{Rate: 1, AfterCommitRatio: 1, Kinds: []mockserver.FaultKind{mockserver.Fault503},
+			Routes: []string{"selsup.create"}})
+		return []resource.TestStep{{Config: providerConfig(m) + troubleshootingResources}}
+	}},
+	"A Sellfern create that did not settle": {steps: func(_ *testing.T, m *mockserver.Server) []resource.TestStep {
 		m.SetFaults(mockserver.FaultOptions{Rate: 1, AfterCommitRatio: 1, Kinds: []mockserver.FaultKind{mockserver.Fault503},
 			Routes: []string{"sellfern.create"}})
 		return []resource.TestStep{{Config: providerConfig(m) + troubleshootingResources}}
 	}},
+	"Sellfern: the Idempotency-Key was used with another request (422 idempotency_conflict)": {steps: func(_ *testing.T, m *mockserver.Server) []resource.TestStep {
+		m.SetAnswer("sellfern.create", &mockserver.Answer{Status: http.StatusUnprocessableEntity, Body: `{"success": false, ` +
+			`"error": {"code": "idempotency_conflict", "message": "Idempotency-Key was already used with a different request"}}`})
+		return []resource.TestStep{{Config: providerConfig(m) + troubleshootingResources}}
+	}},
+	"A secret_recipients entry that is not a public key": {steps: func(_ *testing.T, m *mockserver.Server) []resource.TestStep {
+		return plan(sealedConfig(m, `["https://example.com/keys.txt"]`))
+	}},
+	"Post-quantum and other recipients mixed": {steps: func(t *testing.T, m *mockserver.Server) []resource.TestStep {
+		pq, err := age.GenerateHybridIdentity()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return plan(sealedConfig(m, recipientsHCL(pq.Recipient().String(), newAgeKey(t).recipient())))
+	}},
+	"A sealed value that is not one": {steps: func(t *testing.T, m *mockserver.Server) []resource.TestStep {
+		key := newAgeKey(t)
+		return []resource.TestStep{{PlanOnly: true, ConfigVariables: config.Variables{"identity": config.StringVariable(key.keyFile())},
+			Config: sealedConfig(m, recipientsHCL(key.recipient())) + identityVariable + `
+ephemeral "sellfern_webhook_secret" "orders" {
+  provider = webhooks
+  sealed   = "whsec_0123456789abcdef"
+  identity = var.identity
+}
+`}}
+	}},
+	"Recipients added to an imported webhook": {steps: func(t *testing.T, m *mockserver.Server) []resource.TestStep {
+		existing := m.SellfernPut(mockserver.SellfernWebhook{URL: sealedURL, Events: []string{"order.created"}, Enabled: true})
+		return []resource.TestStep{
+			{Config: sealedConfig(m, ""), ResourceName: sellfernAddr, ImportState: true, ImportStateId: existing.ID, ImportStatePersist: true},
+			{Config: sealedConfig(m, recipientsHCL(newAgeKey(t).recipient()))},
+		}
+	}},
+	"An identity that cannot open the sealed secret": {steps: func(t *testing.T, m *mockserver.Server) []resource.TestStep {
+		alice, eve := newAgeKey(t), newAgeKey(t)
+		webhook := sealedConfig(m, recipientsHCL(alice.recipient()))
+		return []resource.TestStep{
+			{Config: webhook},
+			{Config: webhook + openSealed + handOff, ConfigVariables: config.Variables{"identity": config.StringVariable(eve.keyFile())}},
+		}
+	}},
+	"An identity that is not an age key file": {steps: func(t *testing.T, m *mockserver.Server) []resource.TestStep {
+		webhook := sealedConfig(m, recipientsHCL(newAgeKey(t).recipient()))
+		return []resource.TestStep{
+			{Config: webhook},
+			{Config: webhook + openSealed + handOff, PlanOnly: true,
+				ConfigVariables: config.Variables{"identity": config.StringVariable("# the key of the orders receiver\nsk_live_not_an_age_key\n")}},
+		}
+	}},
+	"A signature does not verify: the body was parsed first":       signatureParsedFirst,
+	"A signature does not verify: the old secret after a rotation": signatureOldSecret,
+	"A signature does not verify: a proxy rewrote the body":        signatureProxy,
 	"The endpoint failed the test event": {
 		versionChecks: []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_14_0)},
 		steps: func(_ *testing.T, m *mockserver.Server) []resource.TestStep {
@@ -227,8 +304,8 @@ func readTroubleshootingGuide(t *testing.T) []guideEntry {
 		}
 	}
 	for _, e := range entries {
-		if !strings.HasPrefix(e.message, "Error: ") {
-			t.Errorf("the guide's entry %q quotes no message starting with \"Error: \": %q", e.heading, e.message)
+		if !strings.HasPrefix(e.message, "Error: ") && !strings.HasPrefix(e.message, "Warning: ") {
+			t.Errorf("the guide's entry %q quotes no message starting with \"Error: \" or \"Warning: \": %q", e.heading, e.message)
 		}
 	}
 	return entries
@@ -270,7 +347,7 @@ func TestTroubleshootingGuideHasAScenarioPerEntry(t *testing.T) {
 }
 
 // TestAccTroubleshootingGuide: each message the guide quotes is what the provider (or the CLI) prints today in its
-// entry's situation.
+// entry's situation: an error the step fails with, or a warning the provider gives Terraform during the steps.
 func TestAccTroubleshootingGuide(t *testing.T) {
 	for _, e := range readTroubleshootingGuide(t) {
 		sc, ok := troubleshootingScenarios[e.heading]
@@ -279,15 +356,24 @@ func TestAccTroubleshootingGuide(t *testing.T) {
 		}
 		t.Run(e.heading, func(t *testing.T) {
 			t.Parallel()
+			warning, isWarning := strings.CutPrefix(e.message, "Warning: ")
 			want := quotedError(e.message)
 			if sc.initConfig != "" {
 				troubleshootInit(t, sc.initConfig, want)
 				return
 			}
+			rec := &warningRecorder{}
 			steps := sc.steps(t, accMock(t, mockserver.Options{}))
-			steps[len(steps)-1].ExpectError = want
+			if isWarning {
+				// A plan check runs after every step, a plan-only one too.
+				last := &steps[len(steps)-1].ConfigPlanChecks
+				last.PostApplyPostRefresh = append(last.PostApplyPostRefresh,
+					planCheckFunc(func(*tfjson.Plan) error { return rec.matching(quotedError(warning)) }))
+			} else {
+				steps[len(steps)-1].ExpectError = want
+			}
 			resource.Test(t, resource.TestCase{
-				ProtoV6ProviderFactories: testAccFactories,
+				ProtoV6ProviderFactories: rec.factories(),
 				TerraformVersionChecks:   sc.versionChecks,
 				Steps:                    steps,
 			})

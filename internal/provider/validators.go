@@ -13,8 +13,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -220,6 +218,29 @@ func (v wholeNumberCheck) ValidateNumber(ctx context.Context, req validator.Numb
 	}
 }
 
+// numberRange accepts a number from lo to hi. Its message gives the range and the number as it was written, even
+// one no float64 can hold (1e400).
+func numberRange(lo, hi float64) validator.Number { return numberRangeCheck{lo: lo, hi: hi} }
+
+type numberRangeCheck struct{ lo, hi float64 }
+
+func (v numberRangeCheck) Description(context.Context) string {
+	return fmt.Sprintf("a number from %g to %g", v.lo, v.hi)
+}
+
+func (v numberRangeCheck) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (v numberRangeCheck) ValidateNumber(ctx context.Context, req validator.NumberRequest, resp *validator.NumberResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	f := req.ConfigValue.ValueBigFloat()
+	if f.Cmp(big.NewFloat(v.lo)) < 0 || f.Cmp(big.NewFloat(v.hi)) > 0 {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid "+attributeName(req.Path.String()),
+			fmt.Sprintf("Attribute %s must be %s, got: %s.", req.Path, v.Description(ctx), f.Text('g', -1)))
+	}
+}
+
 // wholeValue reads a number that wholeNumber has checked.
 func wholeValue(n types.Number) (int64, bool) {
 	if n.IsNull() || n.IsUnknown() {
@@ -256,42 +277,6 @@ func capitalize(s string) string {
 	}
 	r, size := utf8.DecodeRuneInString(s)
 	return string(unicode.ToUpper(r)) + s[size:]
-}
-
-// eachOneOf accepts a set with no null element whose elements are all among allowed, with the validators library's
-// own messages. A set larger than allowed cannot be valid, so it gets one error for its size first and nothing else:
-// ValueStringsAre would add one error per element, ten thousand for a ten-thousand-element set.
-func eachOneOf(allowed []string) validator.Set {
-	return sizeGuard{max: len(allowed), then: []validator.Set{
-		setvalidator.NoNullValues(),
-		setvalidator.ValueStringsAre(stringvalidator.OneOf(allowed...)),
-	}}
-}
-
-// sizeGuard runs its validators only on a set of at most max elements.
-type sizeGuard struct {
-	max  int
-	then []validator.Set
-}
-
-func (v sizeGuard) Description(ctx context.Context) string {
-	parts := []string{setvalidator.SizeAtMost(v.max).Description(ctx)}
-	for _, t := range v.then {
-		parts = append(parts, t.Description(ctx))
-	}
-	return strings.Join(parts, "; ")
-}
-
-func (v sizeGuard) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
-
-func (v sizeGuard) ValidateSet(ctx context.Context, req validator.SetRequest, resp *validator.SetResponse) {
-	setvalidator.SizeAtMost(v.max).ValidateSet(ctx, req, resp)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	for _, t := range v.then {
-		t.ValidateSet(ctx, req, resp)
-	}
 }
 
 // shortDuration writes whole minutes and seconds as people do ("10m", not "10m0s").

@@ -13,7 +13,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/seed/terraform-provider-webhooks/internal/sellfern"
-	"github.com/seed/terraform-provider-webhooks/internal/selsup"
 )
 
 // The provider's own validators, called directly as the validators library's own tests call theirs. TestAccBadInput
@@ -125,6 +124,11 @@ func TestSellfernWebhookIDValidator(t *testing.T) {
 		{str("wh\u00a0abc"), bad("wh\u00a0abc")},
 		{str("wh\x7fabc"), bad("wh\x7fabc")},
 		{str("/"), bad("/")},
+		// Format characters, which a terminal shows as nothing: wh_evil and wh_evil with a zero-width joiner look alike.
+		{str("wh_evil\u200d"), bad("wh_evil\u200d")},
+		{str("wh_\u200cevil"), bad("wh_\u200cevil")},
+		{str("\ufeffwh_evil"), bad("\ufeffwh_evil")},
+		{str("wh_evil\u202e"), bad("wh_evil\u202e")},
 	})
 	// The summary names the attribute the validator guards.
 	resp := &validator.StringResponse{}
@@ -176,9 +180,10 @@ func TestRequestTimeoutValidator(t *testing.T) {
 	}
 }
 
-// TestEachOneOfValidator: every element known, none null, with the validators library's messages; a set larger
-// than the allowed values gets a single error, however many elements it has.
-func TestEachOneOfValidator(t *testing.T) {
+// TestEventNameValidators: a documented name passes; one the provider does not know passes when it has the form of
+// one, with a warning naming it; anything else is refused with one error naming the attribute, the form and the
+// documented names, however large the set.
+func TestEventNameValidators(t *testing.T) {
 	set := func(values ...attr.Value) types.Set { return types.SetValueMust(types.StringType, values) }
 	strs := func(values ...string) types.Set {
 		elems := make([]attr.Value, len(values))
@@ -187,48 +192,115 @@ func TestEachOneOfValidator(t *testing.T) {
 		}
 		return set(elems...)
 	}
-	many := make([]string, 10000)
-	for i := range many {
-		many[i] = fmt.Sprintf("order.created-%d", i)
+	numbered := func(format string, n int) types.Set {
+		values := make([]string, n)
+		for i := range values {
+			values[i] = fmt.Sprintf(format, i)
+		}
+		return strs(values...)
 	}
-	notOneOf := func(got, allowed string) string {
-		return fmt.Sprintf(`Attribute attr[Value(%q)] value must be one of: [%s], got: %q`, got, allowed, got)
+	sfRefused := func(what string) string {
+		return "Attribute attr holds " + what + ". A Sellfern event is lowercase words joined by dots, with underscores " +
+			"inside words, like order.status_changed (at most 100 characters). The events Sellfern documents are: " +
+			"order.created, order.updated, order.status_changed, order.fulfillment.shipped, order.fulfillment.delivered, " +
+			"expense.created, ticket.created, ticket.updated."
 	}
+	ssRefused := func(what string) string {
+		return "Attribute attr holds " + what + ". A SelSup type is upper-case words joined by underscores, like " +
+			"ORDER_STATUS (at most 100 characters). The types SelSup documents are: CREATE_ORDER, ORDER, ORDER_STATUS, CREATE_PRODUCT."
+	}
+	notEvent := func(v string) string { return sfRefused(`"` + v + `", which is not a Sellfern event name`) }
+	notType := func(v string) string { return ssRefused(`"` + v + `", which is not a SelSup type name`) }
 	cases := []struct {
-		allowed []string
+		names   eventNames
 		value   types.Set
-		want    []string // one per error; none for a valid value
+		err     string // the error's detail, or "" for none
+		warning string // the warning's summary, or "" for none
 	}{
-		{sellfern.Events, strs("order.created", "ticket.updated"), nil},
-		{sellfern.Events, strs(sellfern.Events...), nil},
-		{sellfern.Events, types.SetNull(types.StringType), nil},
-		{sellfern.Events, types.SetUnknown(types.StringType), nil},
-		{sellfern.Events, set(str("order.created"), types.StringUnknown()), nil},
-		{sellfern.Events, strs("order.created", "order.deleted"), []string{notOneOf("order.deleted", sellfernAllowed)}},
-		{sellfern.Events, strs("Order.Created"), []string{notOneOf("Order.Created", sellfernAllowed)}},
-		{sellfern.Events, strs("ORDER.CREATED"), []string{notOneOf("ORDER.CREATED", sellfernAllowed)}},
-		{sellfern.Events, strs(" order.created"), []string{notOneOf(" order.created", sellfernAllowed)}},
-		{sellfern.Events, strs(""), []string{notOneOf("", sellfernAllowed)}},
-		{sellfern.Events, strs("CREATE_ORDER"), []string{notOneOf("CREATE_ORDER", sellfernAllowed)}},
-		{sellfern.Events, set(str("order.created"), types.StringNull()), []string{"This attribute contains a null value."}},
-		{sellfern.Events, strs(many...), []string{"Attribute attr set must contain at most 8 elements, got: 10000"}},
-		{selsup.Types, strs("ORDER", "DELETE_ORDER"), []string{notOneOf("DELETE_ORDER", selsupAllowed)}},
-		{selsup.Types, strs("order"), []string{notOneOf("order", selsupAllowed)}},
-		{selsup.Types, strs("order.created"), []string{notOneOf("order.created", selsupAllowed)}},
-		{selsup.Types, strs("ORDER", "ORDER_STATUS", "CREATE_ORDER", "CREATE_PRODUCT", "X"), []string{"set must contain at most 4 elements, got: 5"}},
+		{names: sellfernEventNames, value: strs("order.created", "ticket.updated")},
+		{names: sellfernEventNames, value: strs(sellfern.Events...)},
+		{names: sellfernEventNames, value: types.SetNull(types.StringType)},
+		{names: sellfernEventNames, value: types.SetUnknown(types.StringType)},
+		{names: sellfernEventNames, value: set(str("order.created"), types.StringUnknown())},
+		{names: sellfernEventNames, value: strs("order.created", "product.created"), warning: "Sellfern event the provider does not know: product.created"},
+		{names: sellfernEventNames, value: strs("order.deleted", "item.catalog.price_changed", "v2.order.created", "a.b"),
+			warning: "Sellfern events the provider does not know: order.deleted, item.catalog.price_changed, v2.order.created and 1 more"},
+		{names: sellfernEventNames, value: strs("Order.Created"), err: notEvent("Order.Created")},
+		{names: sellfernEventNames, value: strs("ORDER.CREATED"), err: notEvent("ORDER.CREATED")},
+		{names: sellfernEventNames, value: strs(" order.created"), err: notEvent(" order.created")},
+		{names: sellfernEventNames, value: strs(""), err: notEvent("")},
+		{names: sellfernEventNames, value: strs("CREATE_ORDER"), err: notEvent("CREATE_ORDER")},
+		{names: sellfernEventNames, value: strs("order"), err: notEvent("order")},
+		{names: sellfernEventNames, value: strs("order..created"), err: notEvent("order..created")},
+		{names: sellfernEventNames, value: strs("order.created."), err: notEvent("order.created.")},
+		{names: sellfernEventNames, value: strs("order._created"), err: notEvent("order._created")},
+		{names: sellfernEventNames, value: strs("order.status__changed"), err: notEvent("order.status__changed")},
+		{names: sellfernEventNames, value: strs("order.2created"), err: notEvent("order.2created")},
+		{names: sellfernEventNames, value: strs("order.created\x1b[31m"), err: notEvent(`order.created\x1b[31m`)},
+		{names: sellfernEventNames, value: strs("order." + strings.Repeat("x", 100)), err: "which is not a Sellfern event name"},
+		// One error and one warning, however many names.
+		{names: sellfernEventNames, value: strs("product.created", "Bad Name", "order.created"), err: notEvent("Bad Name"),
+			warning: "Sellfern event the provider does not know: product.created"},
+		{names: sellfernEventNames, value: numbered("order.created-%d", 10000),
+			err: `Attribute attr holds 10000 values that are not Sellfern event names: "order.created-0", "order.created-1", "order.created-2", "order.created-3", "order.created-4" and 9995 more. A Sellfern event is`},
+		{names: sellfernEventNames, value: numbered("order.created_%d", 10000),
+			warning: "Sellfern events the provider does not know: order.created_0, order.created_1, order.created_2 and 9997 more"},
+		{names: sellfernEventNames, value: set(str("order.created"), types.StringNull()), err: "This attribute contains a null value."},
+		{names: selsupTypeNames, value: strs("ORDER", "CREATE_ORDER")},
+		{names: selsupTypeNames, value: strs("ORDER", "NEW_TYPE"), warning: "SelSup type the provider does not know: NEW_TYPE"},
+		{names: selsupTypeNames, value: strs("DELETE_ORDER", "ORDER2"), warning: "SelSup types the provider does not know: DELETE_ORDER, ORDER2"},
+		{names: selsupTypeNames, value: strs("order"), err: notType("order")},
+		{names: selsupTypeNames, value: strs("order.created"), err: notType("order.created")},
+		{names: selsupTypeNames, value: strs("ORDER__STATUS"), err: notType("ORDER__STATUS")},
+		{names: selsupTypeNames, value: strs("_ORDER"), err: notType("_ORDER")},
+		{names: selsupTypeNames, value: strs("1ORDER"), err: notType("1ORDER")},
+		{names: selsupTypeNames, value: strs("ORDER STATUS"), err: notType("ORDER STATUS")},
 	}
 	for _, c := range cases {
 		resp := &validator.SetResponse{}
-		eachOneOf(c.allowed).ValidateSet(context.Background(), validator.SetRequest{Path: path.Root("attr"), ConfigValue: c.value}, resp)
-		errs := resp.Diagnostics.Errors()
-		if len(errs) != len(c.want) {
-			t.Errorf("%d elements: %d errors, want %d: %v", len(c.value.Elements()), len(errs), len(c.want), errs)
-			continue
+		eventNameSet(c.names, "it judges").ValidateSet(context.Background(), validator.SetRequest{Path: path.Root("attr"), ConfigValue: c.value}, resp)
+		name := fmt.Sprint(c.value)
+		if len(name) > 80 {
+			name = name[:80]
 		}
-		for i, want := range c.want {
-			if !strings.Contains(errs[i].Detail(), want) {
-				t.Errorf("%d elements: error %q, want one containing %q", len(c.value.Elements()), errs[i].Detail(), want)
-			}
+		errs, warnings := resp.Diagnostics.Errors(), resp.Diagnostics.Warnings()
+		switch {
+		case c.err == "" && len(errs) > 0:
+			t.Errorf("%s: refused: %v", name, errs)
+		case c.err != "" && (len(errs) != 1 || !strings.Contains(errs[0].Detail(), c.err)):
+			t.Errorf("%s: errors %v, want one containing %q", name, errs, c.err)
+		case c.warning == "" && len(warnings) > 0:
+			t.Errorf("%s: warned: %v", name, warnings)
+		case c.warning != "" && (len(warnings) != 1 || warnings[0].Summary() != c.warning):
+			t.Errorf("%s: warnings %v, want one with the summary %q", name, warnings, c.warning)
+		}
+	}
+
+	// The warning says the service judges the name, and what it does with one it does not have.
+	resp := &validator.SetResponse{}
+	eventNameSet(sellfernEventNames, ", and refuses to create or update a webhook with one it does not have (HTTP 400)").ValidateSet(context.Background(),
+		validator.SetRequest{Path: path.Root("events"), ConfigValue: strs("product.created")}, resp)
+	if w := resp.Diagnostics.Warnings(); len(w) != 1 || w[0].Detail() != "Attribute events holds product.created, which the provider "+
+		"does not know (the events Sellfern documents are order.created, order.updated, order.status_changed, "+
+		"order.fulfillment.shipped, order.fulfillment.delivered, expense.created, ticket.created, ticket.updated). It has "+
+		"the form of a Sellfern event, so the provider accepts it as written: Sellfern is the judge of which events exist, "+
+		"and refuses to create or update a webhook with one it does not have (HTTP 400). If it is a typing mistake, correct it." {
+		t.Errorf("warning: %v", w)
+	}
+
+	// The list resources' filters take one name by the same rule.
+	for value, want := range map[string]string{"order.created": "", "product.created": "warning", "Product Created": "error"} {
+		resp := &validator.StringResponse{}
+		eventName(sellfernEventNames, "it judges").ValidateString(context.Background(), validator.StringRequest{Path: path.Root("event"), ConfigValue: str(value)}, resp)
+		got := ""
+		switch {
+		case resp.Diagnostics.HasError():
+			got = "error"
+		case resp.Diagnostics.WarningsCount() > 0:
+			got = "warning"
+		}
+		if got != want {
+			t.Errorf("filter %q: %s, want %q (%v)", value, got, want, resp.Diagnostics)
 		}
 	}
 }

@@ -101,6 +101,7 @@ func New(cfg Config) (*Client, error) {
 		AuthValue:      "Bearer " + cfg.Token,
 		Secrets:        []string{cfg.Token},
 		SecretPatterns: []*regexp.Regexp{signingSecret},
+		RequestID:      requestID,
 	})
 	if err != nil {
 		return nil, err
@@ -121,7 +122,12 @@ func cloneWebhook(w Webhook) Webhook {
 // status: a 200 that says it failed has not done what was asked. sensitive keeps an unreadable body out of the
 // error (a create's answer holds the signing secret).
 func (c *Client) call(ctx context.Context, method, path string, query url.Values, body any, sensitive bool) (json.RawMessage, *transport.Response, error) {
-	resp, err := c.http.Do(ctx, method, path, query, body)
+	return c.callKeyed(ctx, "", method, path, query, body, sensitive)
+}
+
+// callKeyed is call with an Idempotency-Key ("" for none) on every attempt.
+func (c *Client) callKeyed(ctx context.Context, key, method, path string, query url.Values, body any, sensitive bool) (json.RawMessage, *transport.Response, error) {
+	resp, err := c.http.DoKeyed(ctx, key, method, path, query, body)
 	if err != nil {
 		return nil, nil, asAPIError(err)
 	}
@@ -168,10 +174,15 @@ func readEnvelope(resp *transport.Response, sensitive bool) (*envelope, error) {
 	return &env, nil
 }
 
-// failureOf is the code and message a 2xx answer that says it failed gives for it, fit for a message.
+// failureOf is the code and message a 2xx answer that says it failed gives for it, fit for a message; the
+// message ends with the error's details, when it has some.
 func failureOf(resp *transport.Response) (code, message string) {
 	code, message = decodeErrorBody(resp.Body)
-	return resp.Text(code, maxCode), resp.Text(message, maxMessage)
+	code, message = resp.Text(code, maxCode), resp.Text(message, maxMessage)
+	if details, _ := errorDetails(resp.Body, resp.Text); details != "" {
+		message = strings.TrimPrefix(message+"; details: "+details, "; ")
+	}
+	return code, message
 }
 
 // decodeData reads an envelope's data into v, which the call promises to be a JSON value opening with open ('['
@@ -181,7 +192,7 @@ func decodeData(resp *transport.Response, data json.RawMessage, open byte, v any
 	case data == nil:
 		return resp.NotAsPromised(fmt.Sprintf(`no "data" (it is absent or null), where %s belongs`, what))
 	case data[0] != open || json.Unmarshal(data, v) != nil:
-		return resp.NotAsPromised(fmt.Sprintf(`"data" that is not %s: %q`, what, resp.Text(string(data), 200)))
+		return resp.NotAsPromised(fmt.Sprintf(`"data" that is not %s: %s`, what, resp.Snippet(data)))
 	}
 	return nil
 }
@@ -190,12 +201,21 @@ func decodeData(resp *transport.Response, data json.RawMessage, open byte, v any
 // follows is an error, since the documents describe no pages and a partial list taken for all of it would read
 // the missing webhooks as deleted (and create them again).
 func decodeList(resp *transport.Response, data json.RawMessage, v any, what string) error {
-	if how := resp.Incomplete(); how != "" {
+	if how := resp.Incomplete(entries(data)); how != "" {
 		return resp.NotAsPromised(fmt.Sprintf("only part of %s: the answer says more follows (%s), and the provider does "+
 			"not follow pages, which Sellfern's API does not document, since a partial list read as complete would "+
 			"delete or duplicate webhooks", what, how))
 	}
 	return decodeData(resp, data, '[', v, what)
+}
+
+// entries counts the elements of a JSON array, or returns -1 for anything else.
+func entries(data json.RawMessage) int {
+	var elems []json.RawMessage
+	if len(data) == 0 || data[0] != '[' || json.Unmarshal(data, &elems) != nil {
+		return -1
+	}
+	return len(elems)
 }
 
 // confirmGone decides what a 404 to a call about webhook id means: a *NotFoundError when a complete list of the
@@ -219,17 +239,21 @@ func (c *Client) confirmGone(ctx context.Context, err error, id string) error {
 }
 
 // CheckID says what is wrong with a webhook id, or returns nil. An id is what Sellfern assigned (like wh_abc123):
-// never blank, without white space, control or format characters (which a terminal would act on or hide), and
-// usable as one segment of a request path, so never "." or ".." and without "/". The same rule holds for an id a
-// user gives and one Sellfern lists.
+// never blank, without white space, control or format characters (which a terminal would act on or hide: even a
+// zero-width joiner, which names may hold, makes "wh_evil" and another id look alike), and usable as one segment
+// of a request path, so never "." or ".." and without "/". The same rule holds for an id a user gives and one
+// Sellfern lists.
 func CheckID(id string) error {
 	if strings.TrimSpace(id) == "" || strings.IndexFunc(id, unicode.IsSpace) >= 0 || safetext.Unsafe(id) ||
-		transport.CheckSegment(id) != nil {
+		strings.IndexFunc(id, isFormat) >= 0 || transport.CheckSegment(id) != nil {
 		return fmt.Errorf("%q is not a Sellfern webhook id: an id is what Sellfern assigned, like wh_abc123, "+
-			"without white space, control characters, \"/\", or a \".\" or \"..\" alone", id)
+			"without white space, control or format characters, \"/\", or a \".\" or \"..\" alone", id)
 	}
 	return nil
 }
+
+// isFormat reports whether r is a Unicode format character (zero-width and bidirectional controls among them).
+func isFormat(r rune) bool { return unicode.Is(unicode.Cf, r) }
 
 // webhookPath is the path of one webhook, with its id escaped as one segment, and more segments after it.
 func webhookPath(id string, more ...string) (string, error) {
@@ -285,7 +309,7 @@ func (w wireWebhook) webhook(required ...string) (Webhook, string) {
 	if w.CreatedAt != nil {
 		created, err := time.Parse(time.RFC3339, *w.CreatedAt)
 		if err != nil {
-			return Webhook{}, fmt.Sprintf("a \"created_at\" that is not an RFC 3339 time (%q)", transport.CleanText(*w.CreatedAt, 40))
+			return Webhook{}, fmt.Sprintf(`a "created_at" that is not an RFC 3339 time ("%s")`, transport.CleanText(*w.CreatedAt, 40))
 		}
 		out.CreatedAt, out.Created = *w.CreatedAt, created
 	}
@@ -318,7 +342,7 @@ func (c *Client) listWebhooks(ctx context.Context) (inventory.Listing[Webhook], 
 			return none, resp.NotAsPromised(fmt.Sprintf("webhook %d of the list has %s", i+1, problem))
 		}
 	}
-	return inventory.Listing[Webhook]{Items: out, ServerTime: resp.ServerTime()}, nil
+	return inventory.Listing[Webhook]{Items: out}, nil
 }
 
 // GetWebhook finds one webhook in the list (the API has no read by id). A missing id gives a *NotFoundError; a
@@ -334,29 +358,41 @@ func (c *Client) GetWebhook(ctx context.Context, id string) (*Webhook, error) {
 	return &w, nil
 }
 
-// Created is a webhook a create made, and the webhooks identical to it (same URL and events) that the account
-// already held, which nobody manages from this process: see inventory.Made.
+// Created is a webhook a create made, with its secret, and what the create saw around it (see inventory.Made):
+// Identical, the identical webhooks (same URL and events) the account already held that this process neither
+// made nor deleted; when InDoubt (some request's outcome was unknown), Appeared, the identical webhooks that
+// appeared while it was in doubt, and Beside, the ids of every identical webhook there when it ended (CheckErr
+// when the list that would say failed). Key is the Idempotency-Key its requests carried.
 type Created struct {
 	Webhook
+	Key       string
 	Identical []Webhook
+	InDoubt   bool
+	Appeared  []Webhook
+	Beside    []string
+	CheckErr  error
 }
 
-// CreateWebhook makes exactly one webhook and returns it with its secret. If an attempt's answer is lost it
-// finds and deletes what that attempt made before trying again, because a webhook whose secret was never seen
-// is of no use; see inventory.CreateOnce. A webhook that exists but could not be finished is returned with the
-// error.
+// CreateWebhook makes exactly one webhook and returns it with its secret. Every request of the create carries one
+// Idempotency-Key, made for it alone: when an answer is lost (a timeout, a dropped connection, a 5xx, an answer
+// without the webhook), the request is sent again with the key, and Sellfern answers with the webhook the first
+// request made, or makes it now; see inventory.CreateOnce (createKeyed) for why each case is safe. No webhook is
+// deleted or taken because of when it appeared. A webhook an interrupted create made and could not delete is
+// returned with the error.
 func (c *Client) CreateWebhook(ctx context.Context, req CreateRequest) (*Created, error) {
 	wantEvents := sortedCopy(req.Events)
+	key := transport.NewIdempotencyKey("create")
 	made, err := c.inventory.CreateOnce(ctx, inventory.Create[Webhook]{
-		Key:      webhookurl.Canonical(req.URL) + "\x00" + fmt.Sprint(wantEvents),
-		Describe: "Sellfern webhook for " + req.URL,
+		Fingerprint: webhookurl.Canonical(req.URL) + "\x00" + fmt.Sprint(wantEvents),
+		Describe:    "Sellfern webhook for " + req.URL,
+		Key:         key,
 		Do: func(ctx context.Context) (Webhook, error) {
-			data, resp, err := c.call(ctx, http.MethodPost, "api/v2/webhooks", nil, req, true)
+			data, resp, err := c.callKeyed(ctx, key, http.MethodPost, "api/v2/webhooks", nil, req, true)
 			if err != nil {
 				return Webhook{}, err
 			}
-			// Created, as the status says, but without the id to know it by or the secret it is shown with only
-			// now: as good as a lost answer.
+			// Created, as the status says, but without the id to know it by or the secret it is shown with: as good
+			// as a lost answer, which a re-send with the key replays.
 			var wire wireWebhook
 			if data == nil || data[0] != '{' || json.Unmarshal(data, &wire) != nil {
 				return Webhook{}, resp.NotAsPromised(`no webhook in "data" (the body is not shown: it may hold a secret)`)
@@ -377,21 +413,38 @@ func (c *Client) CreateWebhook(ctx context.Context, req CreateRequest) (*Created
 			}
 			return made, nil
 		},
-		Matches: func(w Webhook) bool {
-			return webhookurl.Equal(w.URL, req.URL) && slices.Equal(sortedCopy(w.Events), wantEvents)
-		},
-		MadeSince: func(w Webhook, t time.Time) bool { return !w.Created.Before(t.Truncate(time.Second)) },
-		Delete:    func(ctx context.Context, w Webhook) error { return c.DeleteWebhook(ctx, w.ID) },
-		Policy:    c.http,
+		Matches: func(w Webhook) bool { return identical(w, req.URL, wantEvents) },
+		Delete:  func(ctx context.Context, w Webhook) error { return c.DeleteWebhook(ctx, w.ID) },
+		Policy:  c.http,
 	})
 	if err != nil {
 		if inventory.IsOrphan(err) {
-			return &Created{Webhook: made.Item}, err
+			return &Created{Webhook: made.Item, Key: key}, err
 		}
 		return nil, err
 	}
-	return &Created{Webhook: made.Item, Identical: made.Identical}, nil
+	return &Created{Webhook: made.Item, Key: key, Identical: made.Identical, InDoubt: made.InDoubt,
+		Appeared: made.Appeared, Beside: made.Beside, CheckErr: made.CheckErr}, nil
 }
+
+// identical reports whether w has the URL (as webhookurl compares them) and the events (sorted) of another.
+func identical(w Webhook, url string, sortedEvents []string) bool {
+	return webhookurl.Equal(w.URL, url) && slices.Equal(sortedCopy(w.Events), sortedEvents)
+}
+
+// IdenticalTo returns the account's webhooks identical to w (same URL and events), w itself excepted, from the
+// shared list.
+func (c *Client) IdenticalTo(ctx context.Context, w Webhook) ([]Webhook, error) {
+	want := sortedCopy(w.Events)
+	return c.inventory.Others(ctx, w.ID, func(o Webhook) bool { return identical(o, w.URL, want) })
+}
+
+// Arrival is a webhook identical to one a create in doubt made, which a list of this process showed after that
+// create ended: a create the service stored late, or another configuration's (see inventory.Arrival).
+type Arrival = inventory.Arrival[Webhook]
+
+// Arrivals returns the arrivals found since the last call, each once.
+func (c *Client) Arrivals() []Arrival { return c.inventory.Arrivals() }
 
 // UpdateWebhook patches a webhook. The documents show no answer body; an empty one, or an envelope without data,
 // is success. An answer that names another webhook, or says it failed, is an error; so is a 404, a
@@ -401,7 +454,8 @@ func (c *Client) UpdateWebhook(ctx context.Context, id string, req UpdateRequest
 	if err != nil {
 		return err
 	}
-	data, resp, err := c.call(ctx, http.MethodPatch, path, nil, req, false)
+	// One key for the update: the transport's retries of the PATCH re-send it.
+	data, resp, err := c.callKeyed(ctx, transport.NewIdempotencyKey("update"), http.MethodPatch, path, nil, req, false)
 	if err != nil {
 		return c.confirmGone(ctx, withID(err, id), id)
 	}
@@ -455,15 +509,18 @@ type TestResult struct {
 	Delivery *Delivery
 }
 
-// SendTest asks Sellfern to send a test event to the endpoint. It is sent once and never repeated (the transport
-// retries no POST): a repeat would send a second event. When the outcome is unknown (no answer, a 5xx, a 429, an
-// answer that is not the documented envelope), the error says that the call was not repeated.
+// SendTest asks Sellfern to send a test event to the endpoint. It carries an Idempotency-Key of its own, and is
+// sent once and never repeated (the transport retries no POST), although a repeat with the key would only replay
+// Sellfern's answer where Sellfern honours the key: a service that ignored it would send a second event, and an
+// action's promise is one event per invocation. A 429, which did nothing, is sent again with the same key while
+// the call's bound allows. When the outcome is unknown (no answer, a 5xx, an answer that is not the documented
+// envelope), the error says that the call was not repeated.
 func (c *Client) SendTest(ctx context.Context, id string) (*TestResult, error) {
 	path, err := webhookPath(id, "test")
 	if err != nil {
 		return nil, err
 	}
-	resp, err := c.http.Do(ctx, http.MethodPost, path, nil, nil)
+	resp, err := c.http.DoKeyed(ctx, transport.NewIdempotencyKey("test"), http.MethodPost, path, nil, nil)
 	if err != nil {
 		return nil, notRepeated(c.confirmGone(ctx, withID(asAPIError(err), id), id))
 	}

@@ -76,6 +76,7 @@ func callOp(ctx context.Context, c *Client, op uint8) (hasID bool, err error) {
 func FuzzErrorBody(f *testing.F) {
 	f.Add(uint16(100), "application/json", []byte(`{"success":false,"error":{"code":"validation_error","message":"url must be https"}}`), uint8(1))
 	f.Add(uint16(101), "application/json", []byte(`{"success":false,"error":{"code":"unauthorized","message":"bad token TOKEN"}}`), uint8(0))
+	f.Add(uint16(103), "application/json", []byte(`{"success":false,"error":{"code":"missing_scope","message":"m","details":{"required_scope":"TOKEN","s":"SECRET"}},"meta":{"request_id":"req_TOKEN"}}`), uint8(0))
 	f.Fuzz(func(t *testing.T, status uint16, contentType string, body []byte, op uint8) {
 		defer apitest.FuzzInput(t, status, contentType, body, op)
 		st := 300 + int(status)%300
@@ -127,6 +128,10 @@ func plain(s string) bool {
 func FuzzSuccessBody(f *testing.F) {
 	f.Add(uint16(0), "application/json", []byte(`{"success":true,"data":[{"id":"wh_1","url":"https://a","events":["order.created"],"enabled":true}]}`), uint8(0))
 	f.Add(uint16(1), "application/json", []byte(`{"success":true,"data":{"id":"wh_2","secret":"SECRET","enabled":true}}`), uint8(5))
+	// Pages in the ways a list may say more follows, with a request id and a token echoed in a hint.
+	f.Add(uint16(0), "application/json", []byte(`{"success":true,"data":[],"meta":{"total":"20","page":1,"limit":10,"request_id":"req_TOKEN"}}`), uint8(0))
+	f.Add(uint16(0), "application/json", []byte(`{"success":true,"data":[],"meta":{"pagination":{"links":{"next":"/x?t=TOKEN&s=SECRET"}}}}`), uint8(4))
+	f.Add(uint16(0), "application/json", []byte(`{"success":false,"error":{"code":"x","message":"m","details":{"echo":"TOKEN SECRET"}},"meta":{"request_id":"SECRET"}}`), uint8(2))
 	f.Fuzz(func(t *testing.T, status uint16, contentType string, body []byte, op uint8) {
 		defer apitest.FuzzInput(t, status, contentType, body, op)
 		st := 200 + int(status)%100

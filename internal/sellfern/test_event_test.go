@@ -119,7 +119,7 @@ func TestSendTestNeverRepeated(t *testing.T) {
 		{name: "503", fault: mockserver.Fault503, want: []string{"HTTP 503", "the test call was not repeated", "a repeat would send it twice"}},
 		// A 429 is sent again, since Sellfern did nothing, until the call's bound runs out; no event is sent.
 		{name: "429", fault: mockserver.Fault429, want: []string{"Sellfern refused POST /sellfern/api/v2/webhooks/",
-			"/test with HTTP 429 rate_limited (too many requests)", "so it did nothing", "requests_per_second"}, notWant: []string{"repeat"}},
+			"/test with HTTP 429 rate_limited (too many requests, request id req_", "so it did nothing", "requests_per_second"}, notWant: []string{"repeat"}},
 		{name: "dropped connection", fault: mockserver.FaultDrop, want: []string{"POST /sellfern/api/v2/webhooks/", "failed", "the test call was not repeated"}},
 		{name: "unknown webhook", id: "wh_0000000000000000", want: []string{`Sellfern has no webhook with id "wh_0000000000000000": the account's list of webhooks does not hold it`},
 			notWant: []string{"repeat"}, notFound: true},

@@ -136,7 +136,16 @@ func (c *Client) listWebhooks(ctx context.Context) (inventory.Listing[Webhook], 
 		return none, asAPIError(err)
 	}
 	var wire []wireWebhook
-	if how := resp.Incomplete(); how != "" {
+	// A body that is not an array may still be one page of a paged answer ({"content": […], "totalPages": 2}):
+	// saying so is the clearer error.
+	items := -1
+	if body := bytes.TrimSpace(resp.Body); len(body) > 0 && body[0] == '[' {
+		var elems []json.RawMessage
+		if json.Unmarshal(body, &elems) == nil {
+			items = len(elems)
+		}
+	}
+	if how := resp.Incomplete(items); how != "" {
 		// Neither the documents nor the service describe pages; a partial list taken for all of it would read
 		// the missing webhooks as deleted (and create them again).
 		return none, resp.NotAsPromised("only part of the list of webhooks: the answer says more follows (" + how +
@@ -157,7 +166,7 @@ func (c *Client) listWebhooks(ctx context.Context) (inventory.Listing[Webhook], 
 			return none, resp.NotAsPromised(fmt.Sprintf("webhook %d of the list has %s", i+1, problem))
 		}
 	}
-	return inventory.Listing[Webhook]{Items: out, ServerTime: resp.ServerTime()}, nil
+	return inventory.Listing[Webhook]{Items: out}, nil
 }
 
 // describeBody says what a 2xx body holds instead of what the call promised: the service's own error code and
@@ -166,7 +175,7 @@ func describeBody(resp *transport.Response) string {
 	if fields, ok := decodeErrorFields(resp.Body, resp.Text); ok {
 		return "an error body (" + fields + ")"
 	}
-	return transport.BodySnippet(resp.Header, []byte(resp.Text(string(resp.Body), 200)))
+	return resp.Snippet(resp.Body)
 }
 
 // GetWebhook finds one webhook in the list. A missing id gives a *NotFoundError; a list that fails gives its
@@ -182,21 +191,30 @@ func (c *Client) GetWebhook(ctx context.Context, id int64) (*Webhook, error) {
 	return &w, nil
 }
 
-// Created is a webhook a create made, and the webhooks identical to it that the account already held, which
-// nobody manages from this process: see inventory.Made.
+// Created is a webhook a create made, and what the create saw around it (see inventory.Made): Identical, the
+// identical webhooks (same name, URL, organization and types) the account already held that this process neither
+// made nor deleted; Adopted, that the webhook was found in a list after a request whose answer was lost and taken
+// for that request's own, which nothing proves; when InDoubt (some request's outcome was unknown), Appeared, the
+// identical webhooks that appeared while it was in doubt, and Beside, the ids of every identical webhook there when
+// it ended (CheckErr when the list that would say failed).
 type Created struct {
 	Webhook
 	Identical []Webhook
+	Adopted   bool
+	InDoubt   bool
+	Appeared  []Webhook
+	Beside    []string
+	CheckErr  error
 }
 
-// CreateWebhook makes exactly one webhook. If an attempt's answer is lost, the webhook it made is found in the
-// list and adopted (a SelSup create answer holds nothing the list lacks), so no second one is made. A webhook
-// that exists but could not be finished is returned with the error.
+// CreateWebhook makes one webhook. SelSup takes no idempotency key, so a request whose answer is lost can only be
+// looked for in the list: the one identical webhook that appeared meanwhile is adopted (a SelSup create answer
+// holds nothing the list lacks) and reported as adopted, since another configuration's made at the same moment
+// would look the same; see inventory.CreateOnce (createListed). Nothing is ever deleted on such a guess.
 func (c *Client) CreateWebhook(ctx context.Context, req CreateRequest) (*Created, error) {
-	wantTypes := sortedCopy(req.Types)
 	made, err := c.inventory.CreateOnce(ctx, inventory.Create[Webhook]{
-		Key:      fmt.Sprint(webhookurl.Canonical(req.URL), "\x00", req.Name, "\x00", req.OrganizationID, "\x00", wantTypes),
-		Describe: "SelSup webhook for " + req.URL,
+		Fingerprint: fmt.Sprint(webhookurl.Canonical(req.URL), "\x00", req.Name, "\x00", req.OrganizationID, "\x00", sortedCopy(req.Types)),
+		Describe:    "SelSup webhook for " + req.URL,
 		Do: func(ctx context.Context) (Webhook, error) {
 			resp, err := c.http.Do(ctx, http.MethodPost, "api/webhook/", nil, req)
 			if err != nil {
@@ -221,22 +239,35 @@ func (c *Client) CreateWebhook(ctx context.Context, req CreateRequest) (*Created
 			return made, nil
 		},
 		Matches: func(w Webhook) bool {
-			// A list without types cannot contradict them.
-			return webhookurl.Equal(w.URL, req.URL) && w.Name == req.Name && w.OrganizationID == req.OrganizationID &&
-				(w.Types == nil || slices.Equal(sortedCopy(w.Types), wantTypes))
+			return identical(w, Webhook{Name: req.Name, URL: req.URL, OrganizationID: req.OrganizationID, Types: req.Types})
 		},
-		Delete: func(ctx context.Context, w Webhook) error { return c.DeleteWebhook(ctx, w.ID) },
-		Adopt:  true,
 		Policy: c.http,
 	})
 	if err != nil {
-		if inventory.IsOrphan(err) {
-			return &Created{Webhook: made.Item}, err
-		}
 		return nil, err
 	}
-	return &Created{Webhook: made.Item, Identical: made.Identical}, nil
+	return &Created{Webhook: made.Item, Identical: made.Identical, Adopted: made.Adopted, InDoubt: made.InDoubt,
+		Appeared: made.Appeared, Beside: made.Beside, CheckErr: made.CheckErr}, nil
 }
+
+// identical reports whether w has the name, URL (as webhookurl compares them), organization and types of want. A
+// list without types cannot contradict them.
+func identical(w, want Webhook) bool {
+	return webhookurl.Equal(w.URL, want.URL) && w.Name == want.Name && w.OrganizationID == want.OrganizationID &&
+		(w.Types == nil || want.Types == nil || slices.Equal(sortedCopy(w.Types), sortedCopy(want.Types)))
+}
+
+// IdenticalTo returns the account's webhooks identical to w, w itself excepted, from the shared list.
+func (c *Client) IdenticalTo(ctx context.Context, w Webhook) ([]Webhook, error) {
+	return c.inventory.Others(ctx, FormatID(w.ID), func(o Webhook) bool { return identical(o, w) })
+}
+
+// Arrival is a webhook identical to one a create in doubt made, which a list of this process showed after that
+// create ended: a create the service stored late, or another configuration's (see inventory.Arrival).
+type Arrival = inventory.Arrival[Webhook]
+
+// Arrivals returns the arrivals found since the last call, each once.
+func (c *Client) Arrivals() []Arrival { return c.inventory.Arrivals() }
 
 // DeleteWebhook deletes a webhook. The documented answer is a bare 200; a 2xx that carries an error body says the
 // webhook is still there. A 404 counts as done only when a complete list confirms that the webhook is gone (the

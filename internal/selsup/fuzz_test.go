@@ -98,6 +98,7 @@ func FuzzErrorBody(f *testing.F) {
 func FuzzSuccessBody(f *testing.F) {
 	f.Add(uint16(0), []byte(`[{"id":1001,"name":"Заказы","url":"https://a","clientId":4242,"organizationId":7,"types":["ORDER"]}]`), false)
 	f.Add(uint16(0), []byte(`{"id":"1002","url":"https://h.example.com/f","types":["ORDER"]}`), true)
+	f.Add(uint16(0), []byte(`{"content":[{"id":1001,"url":"https://a"}],"totalPages":2,"next":"TOKEN"}`), false)
 	f.Fuzz(func(t *testing.T, status uint16, body []byte, create bool) {
 		defer apitest.FuzzInput(t, status, body, create)
 		st := 200 + int(status)%100

@@ -28,7 +28,11 @@ type StatusError struct {
 	// left no room for the pause the service asked for.
 	Refusals int
 	Bound    time.Duration
-	redact   func(string) string
+	// IdempotencyKey is the Idempotency-Key the call carried, "" for none.
+	IdempotencyKey string
+	// RequestID is the service's id of the answer (Config.RequestID), fit for a message, or "".
+	RequestID string
+	redact    func(string) string
 }
 
 // Text makes a piece of the body, once decoded, fit for a message: secrets redacted (decoding may have undone
@@ -41,7 +45,7 @@ func (e *StatusError) Text(s string, maxLen int) string {
 }
 
 func (e *StatusError) Error() string {
-	msg := fmt.Sprintf("%s API answered %s %s with HTTP %d", e.Service, e.Method, e.Path, e.StatusCode)
+	msg := fmt.Sprintf("%s API answered %s %s with HTTP %d%s", e.Service, e.Method, e.Path, e.StatusCode, RequestIDNote(e.RequestID))
 	if snippet := BodySnippet(e.Header, e.Body); snippet != "" {
 		msg += ": " + snippet
 	}
@@ -115,10 +119,21 @@ type DecodeError struct {
 	Path       string
 	StatusCode int
 	Detail     string
+	// RequestID is the service's id of the answer, fit for a message, or "".
+	RequestID string
 }
 
 func (e *DecodeError) Error() string {
-	return fmt.Sprintf("%s API answered %s %s with HTTP %d but %s", e.Service, e.Method, e.Path, e.StatusCode, e.Detail)
+	return fmt.Sprintf("%s API answered %s %s with HTTP %d%s but %s", e.Service, e.Method, e.Path, e.StatusCode,
+		RequestIDNote(e.RequestID), e.Detail)
+}
+
+// RequestIDNote is " (request id req_…)", the note a message about an answer gives of its request id, or "".
+func RequestIDNote(id string) string {
+	if id == "" {
+		return ""
+	}
+	return " (request id " + id + ")"
 }
 
 // OutcomeUnknown reports whether a failed call might nevertheless have taken effect on the server: no answer came

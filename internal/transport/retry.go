@@ -1,8 +1,10 @@
 package transport
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"sync"
@@ -17,6 +19,7 @@ type callStateKey struct{}
 // callState follows one Do call across its attempts, for logging and for the error that ends it.
 type callState struct {
 	method, path string
+	key          string // the call's Idempotency-Key, "" for none
 
 	mu        sync.Mutex
 	attempts  int
@@ -77,7 +80,8 @@ func (c *Client) logRequest(_ retryablehttp.Logger, req *http.Request, retry int
 // connection failures are worth another attempt; redirect loops, TLS verification failures and a refusal of this
 // layer (ErrNotSent) are not, nor is anything once the caller's context is done. A 429 that reaches it is not:
 // pacedTransport has already sent the call again for as long as the bound allowed. Only idempotent calls are
-// retried here; a create's caller decides for itself, after reconciling, with the verdict recorded for it.
+// retried here; a create's caller decides for itself, with the verdict recorded for it (it re-sends a keyed create
+// with its key, or reconciles one without a key with a list first).
 func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	s := stateFrom(ctx)
 	s.mu.Lock()
@@ -98,9 +102,15 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	}
 	if resp != nil {
 		fields["status"] = resp.StatusCode
+		if id := c.attemptRequestID(resp); id != "" {
+			fields["request_id"] = id
+		}
 	}
 	if err != nil {
 		fields["error"] = c.Redact(err.Error())
+	}
+	if s.key != "" {
+		fields["idempotency_key"] = s.key
 	}
 	tflog.SubsystemDebug(ctx, logSubsystem, "API request", fields)
 
@@ -110,6 +120,27 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	s.retryable = retry
 	s.mu.Unlock()
 	return retry && Idempotent(s.method), policyErr
+}
+
+// attemptRequestID reads the request id of one attempt's answer for its log line. The id may be in the body
+// (Sellfern's meta.request_id), so the body is read here and put back as it came, for Do or the retry policy to
+// read again; a body larger than the cap is put back whole, for Do to refuse.
+func (c *Client) attemptRequestID(resp *http.Response) string {
+	if c.cfg.RequestID == nil {
+		return ""
+	}
+	if resp.Body == nil || resp.Body == http.NoBody {
+		return c.requestID(resp.Header, nil)
+	}
+	head, _ := io.ReadAll(io.LimitReader(resp.Body, c.cfg.MaxBodyBytes+1))
+	resp.Body = &replayedBody{Reader: io.MultiReader(bytes.NewReader(head), resp.Body), Closer: resp.Body}
+	return c.requestID(resp.Header, head)
+}
+
+// replayedBody is a body whose start was read already, given back before the rest; closing closes the original.
+type replayedBody struct {
+	io.Reader
+	io.Closer
 }
 
 func (c *Client) logPace(ctx context.Context, msg string, fields map[string]any) {
@@ -163,3 +194,6 @@ func (c *Client) OutcomeUnknown(err error) bool { return OutcomeUnknown(err) }
 
 // RetryCreate is RetryableCreate, likewise.
 func (c *Client) RetryCreate(err error) bool { return RetryableCreate(err) }
+
+// KeyInUse is the package's KeyInUse, likewise.
+func (c *Client) KeyInUse(err error) bool { return KeyInUse(err) }

@@ -6,7 +6,6 @@
 package transport
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -16,7 +15,6 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
-	"slices"
 	"strings"
 	"time"
 
@@ -71,6 +69,10 @@ type Config struct {
 	// SecretPatterns match secrets the client cannot know in advance (a webhook signing secret a server echoes
 	// back); every match is redacted like Secrets.
 	SecretPatterns []*regexp.Regexp
+	// RequestID reads the id a service gives each answer for its support to find it (Sellfern's meta.request_id),
+	// or returns ""; nil for a service that gives none. The id, redacted and escaped, is logged with every attempt
+	// and carried by every error about an answer.
+	RequestID func(header http.Header, body []byte) string
 
 	MinBackoff    time.Duration
 	MaxBackoff    time.Duration
@@ -94,16 +96,27 @@ type Response struct {
 	StatusCode int
 	Header     http.Header
 	Body       []byte
-	redact     func(string) string
+	// RequestID is the service's id of this answer (Config.RequestID), fit for a message, or "".
+	RequestID string
+	redact    func(string) string
 }
 
 // Decode reads the body as JSON into v, ignoring unknown fields (a real API adds fields over time). A body that
 // is not JSON of that shape gives a *DecodeError quoting a short, redacted excerpt of it.
 func (r *Response) Decode(v any) error {
 	if err := json.Unmarshal(r.Body, v); err != nil {
-		return r.NotAsPromised("a body that is not the documented JSON: " + BodySnippet(r.Header, []byte(r.redact(string(r.Body)))))
+		return r.NotAsPromised("a body that is not the documented JSON: " + r.Snippet(r.Body))
 	}
 	return nil
+}
+
+// Snippet is BodySnippet of part of the body (all of it, or a piece of it such as a JSON value), secrets redacted:
+// quoted and escaped once, for a message.
+func (r *Response) Snippet(part []byte) string {
+	if r.redact != nil {
+		part = []byte(r.redact(string(part)))
+	}
+	return BodySnippet(r.Header, part)
 }
 
 // DecodeSensitive is Decode for answers that may carry a secret of their own (a create's signing secret): the
@@ -118,17 +131,8 @@ func (r *Response) DecodeSensitive(v any) error {
 // NotAsPromised is the *DecodeError for a 2xx answer that does not carry what the call promises: detail says
 // what is wrong with it, after "with HTTP 200 but".
 func (r *Response) NotAsPromised(detail string) error {
-	return &DecodeError{Service: r.Service, Method: r.Method, Path: r.Path, StatusCode: r.StatusCode, Detail: detail}
-}
-
-// ServerTime is the server's clock when it answered, from the Date header every HTTP server with a clock sends
-// (whole seconds); zero when there is none.
-func (r *Response) ServerTime() time.Time {
-	t, err := http.ParseTime(r.Header.Get("Date"))
-	if err != nil {
-		return time.Time{}
-	}
-	return t
+	return &DecodeError{Service: r.Service, Method: r.Method, Path: r.Path, StatusCode: r.StatusCode, Detail: detail,
+		RequestID: r.RequestID}
 }
 
 // Text makes a piece of the body, once decoded, fit for a message, as StatusError.Text does.
@@ -262,6 +266,16 @@ func Idempotent(method string) bool {
 // Segment. body, when not nil, is sent as JSON. A non-2xx final answer is returned as *StatusError; a call that
 // never got an answer as *NetworkError.
 func (c *Client) Do(ctx context.Context, method, path string, query url.Values, body any) (*Response, error) {
+	return c.DoKeyed(ctx, "", method, path, query, body)
+}
+
+// DoKeyed is Do with an Idempotency-Key header (none when key is empty). Every attempt of the call carries the
+// same key: go-retryablehttp re-sends the request it was given, and pacedTransport clones it with its headers. A
+// caller that re-sends the call itself (a create settling what an earlier attempt made) passes the same key
+// again; a key is never shared by two operations (NewIdempotencyKey). Retries follow the method as for Do: a POST
+// is not re-sent here even with a key, since its caller decides (a create counts its re-sends, a test call is
+// never repeated).
+func (c *Client) DoKeyed(ctx context.Context, key, method, path string, query url.Values, body any) (*Response, error) {
 	ctx = c.maskedContext(ctx)
 	// The escaped form is kept beside the decoded one, so that an escaped "/" inside an id stays inside its segment
 	// (url.URL.JoinPath would also clean "." and ".." segments away).
@@ -283,7 +297,7 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 		}
 	}
 
-	state := &callState{method: method, path: target.EscapedPath()}
+	state := &callState{method: method, path: target.EscapedPath(), key: key}
 	callCtx, cancel := context.WithTimeout(context.WithValue(ctx, callStateKey{}, state), c.cfg.MaxElapsed)
 	defer cancel()
 
@@ -303,6 +317,9 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 	if c.cfg.AuthHeader != "" && c.cfg.AuthValue != "" {
 		req.Header.Set(c.cfg.AuthHeader, c.cfg.AuthValue)
 	}
+	if key != "" {
+		req.Header[keyHeaderEntry] = []string{key}
+	}
 
 	resp, err := c.retry.Do(req)
 	if err != nil {
@@ -314,8 +331,10 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 	if err != nil {
 		return nil, c.redacted(&NetworkError{Service: c.cfg.Service, Method: method, Path: state.path, Attempts: state.attempts, Err: err})
 	}
+	requestID := c.requestID(resp.Header, data)
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil, &StatusError{
+			RequestID:  requestID,
 			Refusals:   state.refusalCount(),
 			Bound:      c.cfg.MaxElapsed,
 			Service:    c.cfg.Service,
@@ -326,11 +345,24 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 			Body:       []byte(c.Redact(string(data))),
 			Attempts:   state.attempts,
 			Retryable:  state.wouldRetry(),
-			redact:     c.Redact,
+			// The key says which operation a 409 or 422 is about (KeyInUse); it is not secret.
+			IdempotencyKey: key,
+			redact:         c.Redact,
 		}
 	}
 	return &Response{Service: c.cfg.Service, Method: method, Path: state.path, StatusCode: resp.StatusCode,
-		Header: resp.Header, Body: data, redact: c.Redact}, nil
+		Header: resp.Header, Body: data, RequestID: requestID, redact: c.Redact}, nil
+}
+
+// maxRequestIDLength bounds a request id in a message or a log line: a real one is a short token.
+const maxRequestIDLength = 100
+
+// requestID is the service's id of an answer (Config.RequestID), redacted and escaped, or "".
+func (c *Client) requestID(header http.Header, body []byte) string {
+	if c.cfg.RequestID == nil {
+		return ""
+	}
+	return CleanText(c.Redact(c.cfg.RequestID(header, body)), maxRequestIDLength)
 }
 
 // networkError explains a call that ended without an HTTP answer, saying whether the caller cancelled it, the
@@ -496,54 +528,3 @@ func IsLoopback(host string) bool {
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
 }
-
-// Incomplete says how an answer to a list call shows that it holds only one page of a longer list, or returns ""
-// when it shows nothing of the kind: a Link header with rel="next"; an X-Has-More, X-Next-Page or X-Next-Cursor
-// header; or, in a JSON object body (at its top, or in a "meta", "pagination" or "paging" object), "has_more" or
-// "hasMore" true, or a next cursor, page, token or link that is not empty. Neither API documents pages; a
-// service that starts paging must not have its first page read as all there is.
-func (r *Response) Incomplete() string {
-	for _, link := range r.Header.Values("Link") {
-		for part := range strings.SplitSeq(link, ",") {
-			if relNext.MatchString(part) {
-				return `a Link header with rel="next"`
-			}
-		}
-	}
-	for _, name := range []string{"X-Next-Page", "X-Next-Cursor"} {
-		if v := strings.TrimSpace(r.Header.Get(name)); v != "" {
-			return fmt.Sprintf("an %s header (%q)", name, CleanText(v, 40))
-		}
-	}
-	if strings.EqualFold(strings.TrimSpace(r.Header.Get("X-Has-More")), "true") {
-		return "an X-Has-More: true header"
-	}
-	var top map[string]json.RawMessage
-	if json.Unmarshal(r.Body, &top) != nil {
-		return ""
-	}
-	objects := []map[string]json.RawMessage{top}
-	for _, nested := range []string{"meta", "pagination", "paging"} {
-		var inner map[string]json.RawMessage
-		if json.Unmarshal(top[nested], &inner) == nil && inner != nil {
-			objects = append(objects, inner)
-		}
-	}
-	for _, obj := range objects {
-		for _, key := range []string{"has_more", "hasMore"} {
-			if string(bytes.TrimSpace(obj[key])) == "true" {
-				return fmt.Sprintf(`"%s": true`, key)
-			}
-		}
-		for _, key := range []string{"next_cursor", "nextCursor", "next_page", "nextPage", "next_page_token",
-			"nextPageToken", "next", "next_url", "nextUrl"} {
-			if v := bytes.TrimSpace(obj[key]); len(v) > 0 && !slices.Contains([]string{"null", `""`, "false", "0"}, string(v)) {
-				return fmt.Sprintf(`"%s": %s`, key, CleanText(string(v), 60))
-			}
-		}
-	}
-	return ""
-}
-
-// relNext matches one link of a Link header whose relation is "next".
-var relNext = regexp.MustCompile(`(?i);\s*rel\s*=\s*"?(?:[^";]*\s)?next(?:\s[^";]*)?"?\s*(?:;|$)`)

@@ -1,9 +1,11 @@
 // Command demo is `make demo`: it starts the bundled mock server on a loopback port, installs the freshly built
 // provider through a filesystem mirror, and runs a real CLI on examples/demo, narrating each step: init, apply, a
-// second plan that must show no changes, a rotation of a signing secret (the new webhook made before the old one is
-// deleted), and, on a CLI that has them, `terraform query` and `terraform apply -invoke`; then destroy. It exits
-// non-zero if any step misbehaves, including a token or webhook secret showing up in the CLI's output or in its
-// TRACE log.
+// second plan that must show no changes, deliveries to a local receiver that verifies their signatures with the
+// secret from state, a rotation of a signing secret (the new webhook made before the old one is deleted, both
+// delivering meanwhile), and, on a CLI that has them, `terraform query` and `terraform apply -invoke`; signing
+// secrets sealed to an age key, one at create and one in place, and opened by the sellfern_webhook_secret ephemeral
+// resource (sealed.go); then destroy. It exits non-zero if any step misbehaves, including a token, a webhook secret
+// or the age identity showing up in the CLI's output or in its TRACE log.
 package main
 
 import (
@@ -145,15 +147,19 @@ func run(ctx context.Context, providerBinary, version, example, cli string, keep
 	fmt.Printf("    the refresh of 3 webhooks cost %d Sellfern list call(s) and %d SelSup list call(s)\n",
 		after.Requests["sellfern.list"]-before.Requests["sellfern.list"], after.Requests["selsup.list"]-before.Requests["selsup.list"])
 
-	ordersID, err := rotate(ctx, ws, mock, terraform)
+	ordersID, err := withDeliveries(ctx, ws, mock, func() (string, error) { return rotate(ctx, ws, mock, terraform) })
 	if err != nil {
 		return err
 	}
 	if err := newestFeatures(ws, mock, cliVersion, ordersID, terraform); err != nil {
 		return err
 	}
+	identity, err := sealSecrets(ctx, ws, mock, terraform)
+	if err != nil {
+		return err
+	}
 
-	step("terraform destroy: removes all three")
+	step("terraform destroy: removes every webhook")
 	if _, err := terraform("destroy", "-auto-approve", "-no-color", rotated); err != nil {
 		return err
 	}
@@ -162,13 +168,13 @@ func run(ctx context.Context, providerBinary, version, example, cli string, keep
 	}
 	fmt.Println("    the mock holds no webhooks")
 
-	step("Searching Terraform's output and its TRACE log for the token, the API key and every webhook secret")
+	step("Searching Terraform's output and its TRACE log for the token, the API key, every webhook secret and the age identity")
 	trace, err := os.ReadFile(traceLog)
 	if err != nil {
 		return fmt.Errorf("reading the trace log: %w", err)
 	}
 	// Every secret the mock ever issued: the rotated-out one too.
-	secrets := append(mock.IssuedSellfernSecrets(), mockserver.DemoSellfernToken, mockserver.DemoSelSupKey)
+	secrets := append(mock.IssuedSellfernSecrets(), mockserver.DemoSellfernToken, mockserver.DemoSelSupKey, identity)
 	for _, where := range []struct{ name, text string }{{"Terraform's output", transcript.String()}, {"the TRACE log", string(trace)}} {
 		for _, s := range secrets {
 			if strings.Contains(where.text, s) {
@@ -308,11 +314,12 @@ func newestFeatures(ws *tfrun.Workspace, mock *mockserver.Server, cliVersion, or
 	for _, line := range strings.Split(strings.TrimSpace(demoAction), "\n") {
 		fmt.Println("    + " + line)
 	}
+	deliveries := len(mock.SellfernDeliveries(ordersID))
 	res, err = terraform("apply", "-auto-approve", "-no-color", rotated, "-invoke=action.sellfern_send_test_event.orders")
 	if err != nil {
 		return err
 	}
-	if !strings.Contains(res.Output, "Actions: 1 invoked.") || mock.Count("sellfern.test") != 1 || len(mock.SellfernDeliveries(ordersID)) != 1 {
+	if !strings.Contains(res.Output, "Actions: 1 invoked.") || mock.Count("sellfern.test") != 1 || len(mock.SellfernDeliveries(ordersID)) != deliveries+1 {
 		return fmt.Errorf("apply -invoke did not send exactly one test event to %s (the mock saw %d test calls)", ordersID, mock.Count("sellfern.test"))
 	}
 	return nil

@@ -86,6 +86,10 @@ type flags struct {
 	seedSellfern, seedSelSup int
 	failingEndpoints         []endpointFailure
 	rateLimit                mockserver.RateLimit
+	ignoreKeys               bool
+	lateCommits              int
+	lateCommitDelay          time.Duration
+	deliverTo                string
 }
 
 // endpointFailure is one -sellfern-failing-endpoint: test events sent to url get status.
@@ -120,8 +124,16 @@ func parseFlags(args []string, stderr io.Writer) (*flags, error) {
 	fs.IntVar(&f.rateLimit.Quota, "rate-quota", 0, "requests each credential may make per -rate-quota-window; past it "+
 		"429 with Retry-After until the window ends (0: no quota)")
 	fs.DurationVar(&f.rateLimit.QuotaWindow, "rate-quota-window", 24*time.Hour, "the window of -rate-quota, from the credential's first request")
-	fs.Func("sellfern-failing-endpoint", "URL=STATUS: Sellfern's test events to the webhook URL get HTTP STATUS "+
-		"(0: unreachable) and are recorded as failed deliveries; repeatable", func(v string) error {
+	fs.BoolVar(&f.ignoreKeys, "ignore-idempotency-keys", false, "Sellfern ignores Idempotency-Key, as a proxy that drops "+
+		"the header would: a re-sent create makes a second webhook")
+	fs.IntVar(&f.lateCommits, "late-commits", 0, "the first N creates (of either service; -1: every create) are answered "+
+		"504 at once, as by a gateway, and stored -late-commit-delay later")
+	fs.DurationVar(&f.lateCommitDelay, "late-commit-delay", 2*time.Second, "how long after its 504 a create of -late-commits is stored")
+	fs.StringVar(&f.deliverTo, "deliver-to", "", "http://127.0.0.1:PORT: make Sellfern's deliveries (test events, and "+
+		"events emitted with POST /_mock/sellfern/emit), signed, to this loopback address plus each webhook URL's path "+
+		"and query, and record the receiver's answers (default: deliveries are recorded, not made)")
+	fs.Func("sellfern-failing-endpoint", "URL=STATUS: Sellfern's deliveries to the webhook URL get HTTP STATUS "+
+		"(0: unreachable) and are recorded as failed, when they are not made (no -deliver-to); repeatable", func(v string) error {
 		e, err := parseEndpointFailure(v)
 		if err == nil {
 			f.failingEndpoints = append(f.failingEndpoints, e)
@@ -177,6 +189,17 @@ func (f *flags) problems() []string {
 	if f.rateLimit.Quota > 0 && f.rateLimit.QuotaWindow <= 0 {
 		out = append(out, "-rate-quota needs a -rate-quota-window above 0")
 	}
+	if f.lateCommits < -1 {
+		out = append(out, "-late-commits must be -1 (every create), 0 (none) or more")
+	}
+	if f.lateCommitDelay <= 0 {
+		out = append(out, "-late-commit-delay must be more than 0")
+	}
+	if f.deliverTo != "" {
+		if err := mockserver.CheckDeliverTo(f.deliverTo); err != nil {
+			out = append(out, "-deliver-to: "+err.Error())
+		}
+	}
 	return out
 }
 
@@ -194,6 +217,7 @@ func (f *flags) options() mockserver.Options {
 		Shuffle:         f.shuffle,
 		SelSupOmitTypes: f.omitTypes,
 		RateLimit:       f.rateLimit,
+		DeliverTo:       f.deliverTo,
 	}
 }
 
@@ -202,6 +226,10 @@ func (f *flags) configure(srv *mockserver.Server) {
 	seedWebhooks(srv, f.seedSellfern, f.seedSelSup)
 	for _, e := range f.failingEndpoints {
 		srv.SetSellfernEndpointFailure(e.url, e.status, "")
+	}
+	srv.SetIgnoreIdempotencyKeys(f.ignoreKeys)
+	if f.lateCommits != 0 {
+		srv.SetLateCommits(f.lateCommits, f.lateCommitDelay)
 	}
 }
 

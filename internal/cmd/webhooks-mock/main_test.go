@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seed/terraform-provider-webhooks/internal/apitest"
 	"github.com/seed/terraform-provider-webhooks/internal/mockserver"
 )
 
@@ -102,6 +103,8 @@ func TestRunRejectsBadFlags(t *testing.T) {
 		{"-fault-after-commit", "-0.1"},
 		{"-fault-kinds", "503,500"},
 		{"-seed-sellfern", "-1"},
+		{"-late-commits", "-2"},
+		{"-late-commits", "1", "-late-commit-delay", "0s"},
 		{"-latency", "soon"},
 		{"-sellfern-failing-endpoint", "https://hooks.example.com/x"},
 		{"-sellfern-failing-endpoint", "https://hooks.example.com/x=oops"},
@@ -109,6 +112,8 @@ func TestRunRejectsBadFlags(t *testing.T) {
 		{"-rate-neighbour-hold", "8s"},
 		{"-rate-limit", "5", "-rate-neighbour-hold", "-1s"},
 		{"-rate-quota", "3", "-rate-quota-window", "0s"},
+		{"-deliver-to", "http://192.0.2.1:8080"},
+		{"-deliver-to", "http://127.0.0.1:8080/hooks"},
 		{"extra"},
 	} {
 		var stdout, stderr strings.Builder
@@ -145,6 +150,49 @@ func TestRunFailingEndpoint(t *testing.T) {
 		send(t, http.MethodPost, base+"/"+created.Data.ID+"/test", auth, "", &tested)
 		if d := tested.Data; d.StatusCode != want.status || d.Success != want.success || (d.Error == "") != want.success {
 			t.Errorf("test event to %s: %+v, want status %d, success %v", url, d, want.status, want.success)
+		}
+	}
+	stop()
+}
+
+// TestRunDeliverTo: with -deliver-to, a test call and an event emitted through the control call reach the receiver
+// at the webhook URL's path and query, signed with the webhook's secret, and the receiver's answer is recorded.
+func TestRunDeliverTo(t *testing.T) {
+	rcv := apitest.StartReceiver(t)
+	settings, stop := startRun(t, "-deliver-to", rcv.URL)
+	base, auth := settings["SELLFERN_BASE_URL"]+"/api/v2/webhooks", "Bearer "+settings["SELLFERN_TOKEN"]
+	var created struct {
+		Data struct {
+			ID     string `json:"id"`
+			Secret string `json:"secret"`
+		} `json:"data"`
+	}
+	send(t, http.MethodPost, base, auth, `{"url": "https://hooks.example.com/orders?team=a", "events": ["order.created"]}`, &created)
+	rcv.Accept("orders", created.Data.Secret)
+	var tested struct {
+		Data struct {
+			StatusCode int `json:"status_code"`
+		} `json:"data"`
+	}
+	send(t, http.MethodPost, base+"/"+created.Data.ID+"/test", auth, "", &tested)
+	var emitted struct {
+		Deliveries []struct {
+			WebhookID  string `json:"webhook_id"`
+			StatusCode int    `json:"status_code"`
+		} `json:"deliveries"`
+	}
+	send(t, http.MethodPost, settings["MOCK_URL"]+"/_mock/sellfern/emit", "", `{"event": "order.created", "data": {"n": 1}}`, &emitted)
+	if tested.Data.StatusCode != http.StatusNoContent || len(emitted.Deliveries) != 1 ||
+		emitted.Deliveries[0].WebhookID != created.Data.ID || emitted.Deliveries[0].StatusCode != http.StatusNoContent {
+		t.Errorf("test delivery %+v, emitted %+v: want both answered 204", tested.Data, emitted)
+	}
+	got := rcv.Arrivals()
+	if len(got) != 2 {
+		t.Fatalf("the receiver got %d deliveries, want 2", len(got))
+	}
+	for _, a := range got {
+		if a.Path != "/orders?team=a" || a.VerifiedWith != "orders" || a.Event != "order.created" {
+			t.Errorf("arrival %+v", a)
 		}
 	}
 	stop()
@@ -277,6 +325,43 @@ func TestRunRateLimitModes(t *testing.T) {
 	}
 	if third.StatusCode != http.StatusTooManyRequests || third.Header.Get("Retry-After") != "3600" {
 		t.Errorf("third: %s, Retry-After %q; want 429 and 3600", third.Status, third.Header.Get("Retry-After"))
+	}
+	stop()
+}
+
+// TestRunIdempotencySwitches: -late-commits answers the first create 504 and stores it -late-commit-delay later
+// (a re-send with its key meanwhile is refused 409, then replayed); -ignore-idempotency-keys makes a re-send a
+// second webhook.
+func TestRunIdempotencySwitches(t *testing.T) {
+	post := func(settings map[string]string, key string) int {
+		req, _ := http.NewRequest(http.MethodPost, settings["SELLFERN_BASE_URL"]+"/api/v2/webhooks",
+			strings.NewReader(`{"url": "https://hooks.example.com/late", "events": ["order.created"]}`))
+		req.Header.Set("Authorization", "Bearer "+settings["SELLFERN_TOKEN"])
+		req.Header.Set("Idempotency-Key", key)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	count := func(settings map[string]string) int {
+		var state struct {
+			Sellfern []json.RawMessage `json:"sellfern"`
+		}
+		send(t, http.MethodGet, settings["MOCK_URL"]+"/_mock/state", "", "", &state)
+		return len(state.Sellfern)
+	}
+
+	settings, stop := startRun(t, "-late-commits", "1", "-late-commit-delay", "1h")
+	if a, b, n := post(settings, "k"), post(settings, "k"), count(settings); a != http.StatusGatewayTimeout || b != http.StatusConflict || n != 0 {
+		t.Errorf("late commit: %d then %d with %d webhooks; want 504, 409 and none yet", a, b, n)
+	}
+	stop()
+
+	settings, stop = startRun(t, "-ignore-idempotency-keys")
+	if a, b, n := post(settings, "k"), post(settings, "k"), count(settings); a != http.StatusCreated || b != http.StatusCreated || n != 2 {
+		t.Errorf("keys ignored: %d then %d with %d webhooks; want 201, 201 and 2", a, b, n)
 	}
 	stop()
 }

@@ -1,0 +1,27 @@
+package mockserver_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/seed/terraform-provider-webhooks/internal/mockserver"
+)
+
+// The mock knows only the documented events and types unless told that the service has added some; then it
+// accepts those as well, and still refuses the rest.
+func TestAddedEvents(t *testing.T) {
+	s := mockserver.New(mockserver.Options{Seed: 1})
+	create := `{"url":"https://example.com/a","events":["order.created","product.created"]}`
+	wantSellfernError(t, sf(t, s, "POST", "/api/v2/webhooks", create), 400, "validation_error", `unknown event "product.created"`)
+	wantStatus(t, ss(t, s, "POST", "/api/webhook/", `{"url":"https://example.com/a","types":["NEW_TYPE"]}`), http.StatusBadRequest)
+
+	s.SetSellfernAddedEvents("product.created")
+	s.SetSelSupAddedTypes("NEW_TYPE")
+	id := data(t, sf(t, s, "POST", "/api/v2/webhooks", create)).(map[string]any)["id"].(string)
+	wantStatus(t, sf(t, s, "PATCH", "/api/v2/webhooks/"+id, `{"events":["product.created"]}`), http.StatusOK)
+	wantSellfernError(t, sf(t, s, "PATCH", "/api/v2/webhooks/"+id, `{"events":["product.deleted"]}`), 400, "validation_error", "product.deleted")
+	wantStatus(t, ss(t, s, "POST", "/api/webhook/", `{"url":"https://example.com/a","types":["NEW_TYPE","ORDER"]}`), http.StatusOK)
+
+	s.SetSellfernAddedEvents()
+	wantSellfernError(t, sf(t, s, "PATCH", "/api/v2/webhooks/"+id, `{"events":["product.created"]}`), 400, "validation_error", "product.created")
+}
