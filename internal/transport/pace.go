@@ -51,7 +51,8 @@ import (
 //     the account is taken, but keep the rate to climb back to; once a call is accepted after refusals that lasted
 //     blockedFor, the account is free again, and the rate doubles every doubleEvery until a refusal says how much.
 //   - Slow start (TCP's): until the service pushes back or a rate is known, the calls in flight start at one and
-//     grow by one per round trip, so that a run's first wave of ten calls does not hit an unknown limit at once.
+//     grow by one per round trip (and every startStep, for a service slow to answer), so that a run's first wave of
+//     ten calls does not hit an unknown limit at once.
 //   - Pauses: the refused call waits as long as the service asks (Retry-After, else the rate headers' reset, else
 //     defaultPause) before it is sent again, keeping its place in line; a wait of more than pauseAllAfter pauses
 //     every call to the account. After a pause, the calls go one interval apart, the first at a random point of
@@ -102,9 +103,11 @@ const (
 	// recheck is the longest the call first in line sleeps before it looks at the pace again: a pace that grows
 	// with time (after a block, or in its probe), or another process's change, may bring its turn forward.
 	recheck = 250 * time.Millisecond
-	// The slow start's window: the calls in flight before anything is known, and the size at which it ends.
+	// The slow start's window: the calls in flight before anything is known, the size at which it ends, and how
+	// often it widens by one even without answers.
 	startWindow = 1
 	endWindow   = 16
+	startStep   = 250 * time.Millisecond
 )
 
 // How the learned rate moves.
@@ -555,6 +558,7 @@ type pace struct {
 	window   int           // slow start: calls that may be in flight; 0: no window
 	inflight int           // calls sent and not yet answered
 	acks     int           // answers since the window last grew
+	opened   time.Time     // when the slow start's first call went
 	answered chan struct{} // closed at every answer, to wake the calls waiting for room in the window
 }
 
@@ -729,19 +733,35 @@ func (p *pace) look(deadline time.Time, bound time.Duration, jitter float64, ahe
 func (p *pace) enter(ctx context.Context) error {
 	for {
 		p.mu.Lock()
-		if p.window == 0 || p.inflight < p.window {
+		if p.window > 0 && p.opened.IsZero() {
+			p.opened = p.now()
+		}
+		// The window also widens by one every startStep without answers, so that a slow service, or one that
+		// holds its answers, is not called one call at a time.
+		if p.window == 0 || p.inflight < p.window+int(p.now().Sub(p.opened)/startStep) {
 			p.inflight++
 			p.mu.Unlock()
 			return nil
 		}
 		answered := p.answered
 		p.mu.Unlock()
-		select {
-		case <-ctx.Done():
+		if !waitFor(ctx, answered, startStep) && ctx.Err() != nil {
 			return ctx.Err()
-		case <-answered:
 		}
 	}
+}
+
+// waitFor waits until ch is closed (true), d passes or ctx ends (false).
+func waitFor(ctx context.Context, ch <-chan struct{}, d time.Duration) bool {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-ch:
+		return true
+	case <-ctx.Done():
+	case <-timer.C:
+	}
+	return false
 }
 
 // leave ends a call's flight; an accepted one widens the slow start's window, which ends once it is wide enough
