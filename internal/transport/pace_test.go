@@ -123,6 +123,22 @@ func TestRefusalsEndWithinTheBound(t *testing.T) {
 	}
 }
 
+// answering is a server that answers every request with status and header (and {}), and counts them.
+func answering(t *testing.T, status int, header http.Header) (*httptest.Server, *atomic.Int32) {
+	t.Helper()
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		for k, v := range header {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(status)
+		io.WriteString(w, `{}`)
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &n
+}
+
 // A pause longer than what is left of the bound is not waited: the 429 comes back at once, saying how long the
 // service asked for and what a wait that long means; every later call of the process waits for the same pause,
 // so it is not sent, and says which answer asked for it. Retry-After is read in each form HTTP allows, and an
@@ -152,13 +168,7 @@ func TestPauseBeyondTheBound(t *testing.T) {
 			"a pause of 1h0m0s before further calls"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			var n atomic.Int32
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				n.Add(1)
-				w.Header().Set("Retry-After", c.retryAfter)
-				w.WriteHeader(http.StatusTooManyRequests)
-			}))
-			t.Cleanup(srv.Close)
+			srv, n := answering(t, http.StatusTooManyRequests, http.Header{"Retry-After": {c.retryAfter}})
 			cl := newClient(t, srv.URL, func(c *Config) { c.MaxElapsed = 3 * time.Minute })
 			_, err := cl.Do(context.Background(), http.MethodGet, "x", nil, nil)
 			var se *StatusError
@@ -200,15 +210,7 @@ func TestQuotaSpentOnASuccess(t *testing.T) {
 			"2562047h"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			var n atomic.Int32
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				n.Add(1)
-				for k, v := range c.header {
-					w.Header()[k] = v
-				}
-				io.WriteString(w, `{}`)
-			}))
-			t.Cleanup(srv.Close)
+			srv, n := answering(t, http.StatusOK, c.header)
 			cl := newClient(t, srv.URL, func(c *Config) { c.MaxElapsed = 3 * time.Minute })
 			if _, err := cl.Do(context.Background(), http.MethodGet, "x", nil, nil); err != nil {
 				t.Fatal(err)

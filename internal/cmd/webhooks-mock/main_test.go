@@ -265,19 +265,26 @@ func send(t *testing.T, method, url, auth, body string, into any) {
 	}
 }
 
+// listSellfern lists the Sellfern webhooks of the mock settings describe, with its token, and returns the answer.
+func listSellfern(t *testing.T, settings map[string]string) *http.Response {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, settings["SELLFERN_BASE_URL"]+"/api/v2/webhooks", nil)
+	req.Header.Set("Authorization", "Bearer "+settings["SELLFERN_TOKEN"])
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return res
+}
+
 // TestRunRateLimit: with -rate-limit 2 -rate-burst 2 -rate-headers, a third request in the same moment gets 429
 // with Retry-After, and every answer says where the bucket stands.
 func TestRunRateLimit(t *testing.T) {
 	settings, stop := startRun(t, "-rate-limit", "2", "-rate-burst", "2", "-rate-headers")
 	var statuses []int
 	for range 3 {
-		req, _ := http.NewRequest(http.MethodGet, settings["SELLFERN_BASE_URL"]+"/api/v2/webhooks", nil)
-		req.Header.Set("Authorization", "Bearer "+settings["SELLFERN_TOKEN"])
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res.Body.Close()
+		res := listSellfern(t, settings)
 		statuses = append(statuses, res.StatusCode)
 		if res.Header.Get("RateLimit-Limit") != "2" || res.Header.Get("RateLimit-Remaining") == "" {
 			t.Errorf("answer %d lacks the rate-limit headers: %v", len(statuses), res.Header)
@@ -296,17 +303,7 @@ func TestRunRateLimit(t *testing.T) {
 // its quota, and -rate-quota with -rate-headers ends a window's quota with RateLimit-Remaining: 0 and a reset
 // that far away, then refuses with Retry-After until the window ends.
 func TestRunRateLimitModes(t *testing.T) {
-	get := func(settings map[string]string) *http.Response {
-		t.Helper()
-		req, _ := http.NewRequest(http.MethodGet, settings["SELLFERN_BASE_URL"]+"/api/v2/webhooks", nil)
-		req.Header.Set("Authorization", "Bearer "+settings["SELLFERN_TOKEN"])
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res.Body.Close()
-		return res
-	}
+	get := func(settings map[string]string) *http.Response { return listSellfern(t, settings) }
 	held, stop := startRun(t, "-rate-limit", "50", "-rate-neighbour-hold", "1h")
 	for range 3 {
 		if res := get(held); res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") != "1" {
