@@ -27,7 +27,7 @@ func main() {
 	flag.BoolVar(&debug, "debug", false, "run the provider with support for debuggers like delve")
 	flag.Parse()
 
-	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
+	err := providerserver.Serve(context.Background(), provider.NewServed(version), providerserver.ServeOpts{
 		Address:         "registry.terraform.io/seed/webhooks",
 		Debug:           debug,
 		ProtocolVersion: 6,

@@ -71,6 +71,9 @@ func workspaceAt(t *testing.T, sellfernURL, selsupURL string) *tfrun.Workspace {
 		t.Fatal(err)
 	}
 	ws.Env = []string{
+		// The provider processes on a machine share each account's pace through the user's cache directory: each
+		// test has its own.
+		"XDG_CACHE_HOME=" + t.TempDir(),
 		"SELLFERN_TOKEN=" + mockserver.DemoSellfernToken,
 		"SELLFERN_BASE_URL=" + sellfernURL,
 		"SELSUP_API_KEY=" + mockserver.DemoSelSupKey,

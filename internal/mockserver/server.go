@@ -205,9 +205,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if m.route != nil {
 		routeKey = m.route.key
 	}
-	if !cfg.limiter.admit(w, r, prefix, svc) {
-		s.stats.refused(routeKey)
-		return
+	if v := cfg.limiter.admit(w, r, prefix, svc); !v.admitted || v.unused > 0 {
+		s.stats.rateLimit(routeKey, v)
+		if !v.admitted {
+			return
+		}
 	}
 	if cfg.notServed {
 		notServed(w)

@@ -38,6 +38,11 @@ type Stats struct {
 	// and LateStored those of them that stored a webhook.
 	LateCommits map[string]int `json:"late_commits"`
 	LateStored  map[string]int `json:"late_stored"`
+	// RateLimitHeld counts the refusals while a neighbour held the quota (RateLimit.NeighbourHold).
+	RateLimitHeld int `json:"rate_limit_held"`
+	// RateLimitUnused counts the tokens no request took: they came while a credential's bucket was full, between
+	// two of its requests (capacity a client left idle while it went on calling).
+	RateLimitUnused int `json:"rate_limit_unused"`
 }
 
 // Refused is the number of requests the rate limit refused, on every route.
@@ -109,10 +114,16 @@ func (r *statsRecorder) fault(route string, kind FaultKind, afterCommit bool) {
 	}
 }
 
-func (r *statsRecorder) refused(route string) {
+func (r *statsRecorder) rateLimit(route string, v verdict) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.s.RateLimited[route]++
+	r.s.RateLimitUnused += v.unused
+	if !v.admitted {
+		r.s.RateLimited[route]++
+	}
+	if v.held {
+		r.s.RateLimitHeld++
+	}
 }
 
 // Stats returns a deep copy of the counters.

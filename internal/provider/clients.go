@@ -31,6 +31,7 @@ func (s serviceClient[C]) get() (C, diag.Diagnostics) {
 }
 
 type clientSettings struct {
+	paces          *sellfern.Paces
 	userAgent      string
 	maxRetries     int
 	requestTimeout time.Duration
@@ -40,7 +41,7 @@ type clientSettings struct {
 // clients share the type.
 func (cs clientSettings) settings(base string, perSecond float64) sellfern.Settings {
 	return sellfern.Settings{BaseURL: base, UserAgent: cs.userAgent, MaxRetries: cs.maxRetries,
-		RequestTimeout: cs.requestTimeout, RequestsPerSecond: perSecond}
+		RequestTimeout: cs.requestTimeout, RequestsPerSecond: perSecond, Paces: cs.paces}
 }
 
 func (cs clientSettings) sellfern(token, baseURL setting, perSecond float64) serviceClient[*sellfern.Client] {

@@ -51,11 +51,25 @@ var (
 // WebhooksProvider is the provider "webhooks".
 type WebhooksProvider struct {
 	version string
+	// paces gives the clients of one account (service, base URL and credential) one pace, whichever provider
+	// block configured them, so that the lowest requests_per_second among the blocks is the ceiling of all.
+	paces *sellfern.Paces
 }
 
-// New returns the provider factory for the given version (set at build time).
+// New returns the provider factory for the given version (set at build time). Each provider it makes shares its
+// paces among the provider blocks it configures, as a provider served in-process (under test) configures them
+// all.
 func New(version string) func() provider.Provider {
-	return func() provider.Provider { return &WebhooksProvider{version: version} }
+	return func() provider.Provider { return &WebhooksProvider{version: version, paces: sellfern.NewPaces()} }
+}
+
+// NewServed is New for the provider binary: Terraform starts a process for each provider block, so the paces are
+// shared with the user's other provider processes on the machine, which is where the other blocks of the run are
+// (and other runs on the same account).
+func NewServed(version string) func() provider.Provider {
+	return func() provider.Provider {
+		return &WebhooksProvider{version: version, paces: sellfern.NewSharedPaces()}
+	}
 }
 
 type providerModel struct {
@@ -89,10 +103,13 @@ const (
 func requestsPerSecondAttribute(service string) schema.NumberAttribute {
 	return schema.NumberAttribute{
 		Optional: true,
-		MarkdownDescription: fmt.Sprintf("The most calls per second this provider makes to %s in one Terraform run, "+
-			"for an account whose rate limit you know: a number from %g to %g, such as `5` or `0.5`. Without it there "+
-			"is no fixed ceiling: the provider slows down when %s answers `429` and speeds up again when it accepts.",
-			service, minRequestsPerSecond, float64(maxRequestsPerSecond), service),
+		MarkdownDescription: fmt.Sprintf("The most calls per second this provider makes to %s in one Terraform run: "+
+			"a number from %g to %g, such as `5` or `0.5`. Provider blocks that reach the same account (token and base "+
+			"URL) share one pace, under the lowest of their ceilings. Without it the provider adapts to the "+
+			"service's `429` answers and rate headers, and shares the account's limit with the other runs on it; "+
+			"where several runs on different machines work on one account at once, the account's rate divided by "+
+			"their number keeps every one of them from being refused (see the provider page).",
+			service, minRequestsPerSecond, float64(maxRequestsPerSecond)),
 		Validators: []validator.Number{numberRange(minRequestsPerSecond, maxRequestsPerSecond)},
 	}
 }
@@ -184,6 +201,7 @@ func (p *WebhooksProvider) Configure(ctx context.Context, req provider.Configure
 	}
 
 	settings := clientSettings{
+		paces:          p.paces,
 		userAgent:      "terraform-provider-webhooks/" + p.version,
 		maxRetries:     defaultMaxRetries,
 		requestTimeout: defaultRequestTime,

@@ -18,8 +18,10 @@ import (
 // testAccFactories serves the provider in-process under the local name "webhooks". With
 // TF_ACC_PROVIDER_NAMESPACE=seed (set in TestMain) its address is registry.terraform.io/seed/webhooks, the
 // published one, so configurations may declare it exactly as users do.
+// testAccFactories serves a new provider for each Terraform command, as Terraform starts a new provider process
+// for each: what one provider learns of a service's pace (a pause of an hour) lasts as long as its command.
 var testAccFactories = map[string]func() (tfprotov6.ProviderServer, error){
-	"webhooks": providerserver.NewProtocol6WithError(New("test")()),
+	"webhooks": func() (tfprotov6.ProviderServer, error) { return providerserver.NewProtocol6WithError(New("test")())() },
 }
 
 func TestMain(m *testing.M) {

@@ -150,6 +150,15 @@ data "selsup_webhooks" "all" {
 			Routes: []string{"sellfern.create"}})
 		return []resource.TestStep{{Config: providerConfig(m) + troubleshootingResources}}
 	}},
+	"A call was not sent: the service asked for a pause": {steps: func(_ *testing.T, m *mockserver.Server) []resource.TestStep {
+		m.SetFaults(mockserver.FaultOptions{Rate: 1, Kinds: []mockserver.FaultKind{mockserver.Fault429}, RetryAfter: time.Hour,
+			Routes: []string{"sellfern.create"}})
+		return []resource.TestStep{{Config: providerConfig(m) + sellfernWebhooks(3, "paused")}}
+	}},
+	"A call was not sent: the quota is spent": {steps: func(_ *testing.T, m *mockserver.Server) []resource.TestStep {
+		m.SetRateLimit(mockserver.RateLimit{Quota: 1, QuotaWindow: time.Hour, Headers: true})
+		return []resource.TestStep{{Config: providerConfig(m) + troubleshootingResources}}
+	}},
 	"A Sellfern event that is not of the form of one": {steps: func(_ *testing.T, m *mockserver.Server) []resource.TestStep {
 		return plan(sellfernBad(`"https://hooks.example.com/sellfern/orders"`, `["order-deleted"]`)(m))
 	}},

@@ -615,6 +615,17 @@ func sortedCopy(s []string) []string {
 // Settings are a client's transport settings besides its credential (both services' clients take the same).
 type Settings = transport.Settings
 
+// Paces makes the clients of one account (service, base URL and credential) share one pace; both services'
+// clients take the same registry, in Settings.Paces.
+type Paces = transport.Paces
+
+// NewPaces returns a registry whose paces live in this process.
+func NewPaces() *Paces { return transport.NewPaces() }
+
+// NewSharedPaces returns a registry whose paces are shared with the user's other provider processes on the
+// machine (the blocks of a run, and runs working at once), through small files in the user's cache directory.
+func NewSharedPaces() *Paces { return transport.NewSharedPaces("") }
+
 // CheckBaseURL applies the rule for a base URL: https, or plain http to a loopback host only, so that the
 // credential never crosses a network in clear text.
 func CheckBaseURL(raw string) error {

@@ -72,8 +72,8 @@ func (e *APIError) message() string {
 			"webhooks API there, so nothing is known of the webhooks, and none is taken to be gone",
 			e.call(), e.withNote(), words)
 	case e.StatusCode == http.StatusTooManyRequests:
-		return fmt.Sprintf("Sellfern refused %s with %s (too many requests%s)%s, %s, so it did nothing; %s",
-			e.call(), e.statusCode(), requestIDClause(e.RequestID), words, refusals(e.status), paceAdvice)
+		return fmt.Sprintf("Sellfern refused %s with %s (too many requests%s)%s, %s", e.call(), e.statusCode(),
+			requestIDClause(e.RequestID), words, e.status.TooManyRequests("requests_per_second in the provider's sellfern block"))
 	case e.StatusCode == http.StatusUnprocessableEntity && e.Code == codeIdempotencyConflict:
 		return e.idempotencyConflict(words)
 	case e.StatusCode == http.StatusBadRequest:
@@ -104,19 +104,6 @@ func requestIDClause(id string) string {
 		return ""
 	}
 	return ", request id " + id
-}
-
-// paceAdvice is what a user can do about calls the service keeps refusing for their number.
-const paceAdvice = "run fewer operations at once (terraform apply -parallelism=N), or set a lower " +
-	"requests_per_second in the provider's sellfern block"
-
-// refusals says how often a call was refused with 429 before the time allowed for it ran out.
-func refusals(se *transport.StatusError) string {
-	if se == nil || se.Refusals <= 1 {
-		return "and the time allowed for one call left no room to wait as long as it asked"
-	}
-	return fmt.Sprintf("%d times, waiting each time as long as it asked, until the %s allowed for one call ran out",
-		se.Refusals, se.Bound)
 }
 
 // call names the failed call, "GET /api/v2/webhooks" (with the base URL's own path, if any).

@@ -56,9 +56,8 @@ func (e *APIError) message() string {
 		return head + e.wordsSuffix() + ": the base URL does not serve SelSup's webhooks API there, so nothing is " +
 			"known of the webhooks, and none is taken to be gone"
 	case http.StatusTooManyRequests:
-		return fmt.Sprintf("SelSup refused %s with HTTP 429%s (too many requests)%s, %s, so it did nothing; run "+
-			"fewer operations at once (terraform apply -parallelism=N), or set a lower requests_per_second in the "+
-			"provider's selsup block", e.call(), suffix(e.Code), e.wordsSuffix(), refusals(e.status))
+		return fmt.Sprintf("SelSup refused %s with HTTP 429%s (too many requests)%s, %s", e.call(), suffix(e.Code),
+			e.wordsSuffix(), e.status.TooManyRequests("requests_per_second in the provider's selsup block"))
 	}
 	parts := e.serverWords()
 	if parts == "" && e.Detail != "" {
@@ -87,15 +86,6 @@ func (e *APIError) call() string {
 		return "the call"
 	}
 	return e.status.Method + " " + e.status.Path
-}
-
-// refusals says how often a call was refused with 429 before the time allowed for it ran out.
-func refusals(se *transport.StatusError) string {
-	if se == nil || se.Refusals <= 1 {
-		return "and the time allowed for one call left no room to wait as long as it asked"
-	}
-	return fmt.Sprintf("%d times, waiting each time as long as it asked, until the %s allowed for one call ran out",
-		se.Refusals, se.Bound)
 }
 
 // serverWords is what the service's error body said, beyond its code.

@@ -55,6 +55,37 @@ func (e *StatusError) Error() string {
 	return msg
 }
 
+// TooManyRequests explains a final 429, for a client's message after "refused CALL with HTTP 429 (too many
+// requests)": how long the service asked to wait and why the call ended without waiting; the call made nothing.
+// setting names where a user sets a ceiling for one run ("requests_per_second in the provider's sellfern block").
+func (e *StatusError) TooManyRequests(setting string) string {
+	if e == nil {
+		e = &StatusError{}
+	}
+	asked, ok := retryAfter(e.Header, time.Now())
+	if !ok {
+		if q := rateHeaders(e.Header, time.Now()); q.hasReset {
+			asked, ok = q.reset, true
+		}
+	}
+	bound := ReadableDuration(e.Bound)
+	share := "other clients of the account (other runs, or other tools with the same credential) are using " +
+		"its whole rate limit. Nothing was made: try again when they are done, or set " + setting + " in each " +
+		"run to its share of the account's limit"
+	switch {
+	case ok && e.Bound > 0 && asked.wait >= e.Bound:
+		return fmt.Sprintf("and asked to wait %s, longer than the %s allowed for one call, so it did nothing. %s",
+			asked.describe(), bound, quotaAdvice)
+	case e.Refusals > 1:
+		return fmt.Sprintf("%d times, waiting each time as long as it asked, until the %s allowed for one call ran "+
+			"out, so it did nothing: %s", e.Refusals, bound, share)
+	case ok:
+		return fmt.Sprintf("and asked to wait %s, more than was left of the %s allowed for one call, so it did "+
+			"nothing: %s", asked.describe(), bound, share)
+	}
+	return fmt.Sprintf("and the %s allowed for one call left no room to wait, so it did nothing: %s", bound, share)
+}
+
 // NetworkError is a call that ended without an HTTP answer: connection failures, timeouts, an oversized or
 // unreadable body, or cancellation.
 type NetworkError struct {

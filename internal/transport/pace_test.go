@@ -123,30 +123,117 @@ func TestRefusalsEndWithinTheBound(t *testing.T) {
 	}
 }
 
-// A pause longer than what is left of the bound is not waited: the 429 comes back at once.
-func TestRetryAfterBeyondTheBound(t *testing.T) {
+// answering is a server that answers every request with status and header (and {}), and counts them.
+func answering(t *testing.T, status int, header http.Header) (*httptest.Server, *atomic.Int32) {
+	t.Helper()
 	var n atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n.Add(1)
-		w.Header().Set("Retry-After", "3600")
-		w.WriteHeader(http.StatusTooManyRequests)
+		for k, v := range header {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(status)
+		io.WriteString(w, `{}`)
 	}))
 	t.Cleanup(srv.Close)
-	c := newClient(t, srv.URL, func(c *Config) { c.MaxElapsed = time.Minute })
-	_, err := c.Do(context.Background(), http.MethodGet, "x", nil, nil)
-	var se *StatusError
-	if !errors.As(err, &se) || se.StatusCode != http.StatusTooManyRequests || n.Load() != 1 {
-		t.Fatalf("want the 429 after 1 request, got %v after %d", err, n.Load())
+	return srv, &n
+}
+
+// A pause longer than what is left of the bound is not waited: the 429 comes back at once, saying how long the
+// service asked for and what a wait that long means; every later call of the process waits for the same pause,
+// so it is not sent, and says which answer asked for it. Retry-After is read in each form HTTP allows, and an
+// absurd one is capped, never overflowed into a short wait.
+func TestPauseBeyondTheBound(t *testing.T) {
+	now := time.Now()
+	for _, c := range []struct {
+		name, retryAfter string
+		first, later     string
+	}{
+		{"a daily quota", "86400",
+			"and asked to wait 1 day (Retry-After: 86400), longer than the 3m0s allowed for one call, so it did " +
+				"nothing. A wait that long looks like a quota (for the hour or the day) or a long block, not a pace to " +
+				"keep to: try again once it is over",
+			"not sent: Test answered an earlier call (GET /x) with HTTP 429 and Retry-After: 86400, a pause of 1 day " +
+				"before further calls; 1 day of it is left, more than is left of the 3m0s allowed for this call. A wait " +
+				"that long looks like a quota (for the hour or the day) or a long block, not a pace to keep to: try " +
+				"again once it is over"},
+		{"a value past any duration", "18446744074",
+			"and asked to wait more than 366 days (Retry-After: 18446744074), longer than the 3m0s allowed",
+			"with HTTP 429 and Retry-After: 18446744074, a pause of more than 366 days before further calls"},
+		{"an RFC 850 date", now.Add(2 * time.Hour).UTC().Format(time.RFC850),
+			"and asked to wait 2h0m0s (Retry-After: " + now.Add(2*time.Hour).UTC().Format(time.RFC850) + "), longer than",
+			"a pause of 2h0m0s before further calls; 2h0m0s of it is left"},
+		{"an asctime date", now.Add(time.Hour).UTC().Format(time.ANSIC),
+			"and asked to wait 1h0m0s (Retry-After: ",
+			"a pause of 1h0m0s before further calls"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			srv, n := answering(t, http.StatusTooManyRequests, http.Header{"Retry-After": {c.retryAfter}})
+			cl := newClient(t, srv.URL, func(c *Config) { c.MaxElapsed = 3 * time.Minute })
+			_, err := cl.Do(context.Background(), http.MethodGet, "x", nil, nil)
+			var se *StatusError
+			if !errors.As(err, &se) || se.StatusCode != http.StatusTooManyRequests || n.Load() != 1 {
+				t.Fatalf("want the 429 after 1 request, got %v after %d", err, n.Load())
+			}
+			if text := se.TooManyRequests("a ceiling"); !strings.Contains(text, c.first) || strings.Contains(text, "parallelism") {
+				t.Fatalf("the 429 says\n%s\nwant\n%s", text, c.first)
+			}
+			_, err = cl.Do(context.Background(), http.MethodGet, "x", nil, nil)
+			var ne *NetworkError
+			if !errors.As(err, &ne) || !errors.Is(err, ErrNotSent) || !errors.Is(err, ErrPaced) || n.Load() != 1 ||
+				!strings.Contains(err.Error(), c.later) {
+				t.Fatalf("want a call not sent because of the pause, saying\n%s\ngot\n%v\nafter %d requests", c.later, err,
+					n.Load())
+			}
+			if OutcomeUnknown(err) || Retryable(err) {
+				t.Fatal("a call that was not sent made nothing")
+			}
+		})
 	}
-	// Every later call of the process waits for the same pause, so it is refused before it is sent.
-	_, err = c.Do(context.Background(), http.MethodGet, "x", nil, nil)
-	var ne *NetworkError
-	if !errors.As(err, &ne) || !errors.Is(err, ErrNotSent) || !errors.Is(err, ErrPaced) || n.Load() != 1 ||
-		!strings.Contains(err.Error(), "asked for a pause of 1h0m0s before further calls") {
-		t.Fatalf("want a call not sent because of the pause, got %v after %d requests", err, n.Load())
+}
+
+// A success whose rate headers say the quota is spent pauses the calls until it resets; the calls it stops say
+// so, and never cite a 429 that did not come. A reset too far to hold in a duration is capped.
+func TestQuotaSpentOnASuccess(t *testing.T) {
+	for _, c := range []struct {
+		name           string
+		header         http.Header
+		want           string
+		wantNotPrinted string
+	}{
+		{"an hour away", http.Header{"Ratelimit-Remaining": {"0"}, "Ratelimit-Reset": {"3600"}},
+			"not sent: Test accepted an earlier call (GET /x, HTTP 200), but its rate-limit headers " +
+				"(RateLimit-Remaining: 0, RateLimit-Reset: 3600) said the quota is spent for 1h0m0s; 1h0m0s of it is " +
+				"left, more than is left of the 3m0s allowed for this call. A wait that long looks like a quota", ""},
+		{"a Unix time centuries away", http.Header{"X-Ratelimit-Remaining": {"0"}, "X-Ratelimit-Reset": {"99999999999999"}},
+			"(X-RateLimit-Remaining: 0, X-RateLimit-Reset: 99999999999999) said the quota is spent for more than 366 days",
+			"2562047h"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			srv, n := answering(t, http.StatusOK, c.header)
+			cl := newClient(t, srv.URL, func(c *Config) { c.MaxElapsed = 3 * time.Minute })
+			if _, err := cl.Do(context.Background(), http.MethodGet, "x", nil, nil); err != nil {
+				t.Fatal(err)
+			}
+			_, err := cl.Do(context.Background(), http.MethodGet, "x", nil, nil)
+			if !errors.Is(err, ErrPaced) || n.Load() != 1 || !strings.Contains(err.Error(), c.want) ||
+				strings.Contains(err.Error(), "429") || (c.wantNotPrinted != "" && strings.Contains(err.Error(), c.wantNotPrinted)) {
+				t.Fatalf("got\n%v\nafter %d requests; want\n%s", err, n.Load(), c.want)
+			}
+		})
 	}
-	if OutcomeUnknown(err) || Retryable(err) {
-		t.Fatal("a call that was not sent made nothing")
+}
+
+// A call refused until its bound ran out says how often, and what that means: the limit is taken by others.
+func TestRefusedUntilTheBound(t *testing.T) {
+	se := &StatusError{StatusCode: http.StatusTooManyRequests, Refusals: 37, Bound: 3 * time.Minute,
+		Header: http.Header{"Retry-After": {"1"}}}
+	want := "37 times, waiting each time as long as it asked, until the 3m0s allowed for one call ran out, so it " +
+		"did nothing: other clients of the account (other runs, or other tools with the same credential) are using " +
+		"its whole rate limit. Nothing was made: try again when they are done, or set a ceiling in each run to its " +
+		"share of the account's limit"
+	if got := se.TooManyRequests("a ceiling"); got != want {
+		t.Fatalf("got\n%s\nwant\n%s", got, want)
 	}
 }
 
@@ -215,83 +302,75 @@ func TestRateLimitHeadersPause(t *testing.T) {
 	}
 }
 
-// The pace's learning, on its own clock: the first refusal sets the pace to what the service accepted in the
-// second before it; calm raises that guess quickly until a refusal takes it back to the guess; later refusals
-// lower the pace by a quarter, and calm raises it slowly.
-func TestPaceLearns(t *testing.T) {
-	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
-	p := newPace("Test", 0)
-	p.now = func() time.Time { return now }
-	wait := func() {
-		t.Helper()
-		if err := p.wait(context.Background()); err != nil {
-			t.Fatal(err)
-		}
+// The pace's learning, on its own clock.
+func TestPaceStateLearns(t *testing.T) {
+	t0 := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	at := func(d time.Duration) time.Time { return t0.Add(d) }
+	retry1 := http.Header{"Retry-After": {"1"}}
+	near := func(got, want float64) bool { return got > want-0.01 && got < want+0.01 }
+
+	// The first refusal: what was accepted in the second before it, the calls still in flight included, lowered
+	// by lowerBy; a refusal of a call sent before that changes nothing.
+	var s paceState
+	for i := range 4 {
+		s.accept(at(time.Duration(i)*100*time.Millisecond), at(time.Duration(i)*100*time.Millisecond), nil, 200, "GET /x")
 	}
-	for i := range 5 {
-		p.accept(now.Add(time.Duration(i)*time.Millisecond), nil)
+	if pause, all := s.refuse(at(400*time.Millisecond), at(420*time.Millisecond), retry1, "GET /x", 2); pause != time.Second || all {
+		t.Fatalf("pause %v for every call %v; want 1s for the refused call only", pause, all)
 	}
-	if pause := p.refuse(now.Add(5*time.Millisecond), http.Header{"Retry-After": {"1"}}); pause != time.Second {
-		t.Fatalf("pause %v, want the 1s asked for", pause)
+	if !near(s.Max, 6) || !near(s.Rate, 4.2) || s.Mode != modeClimb {
+		t.Fatalf("after the first refusal: max %v, rate %v, %s; want 6, 4.2, climbing", s.Max, s.Rate, s.Mode)
 	}
-	// The rest of the burst, refused too, changes nothing.
-	p.refuse(now.Add(6*time.Millisecond), http.Header{"Retry-After": {"1"}})
-	if p.learned != rate.Inf {
-		t.Fatal("learned before the burst's answers were all in")
+	s.refuse(at(410*time.Millisecond), at(430*time.Millisecond), retry1, "GET /x", 0)
+	if !near(s.Rate, 4.2) {
+		t.Fatalf("a refusal of a call sent before the decrease lowered the rate to %v", s.Rate)
 	}
-	now = now.Add(time.Second)
-	wait()
-	if p.learned != 5 || p.limiter.Limit() != 5 {
-		t.Fatalf("learned %v, limiter %v; want 5 per second", p.learned, p.limiter.Limit())
+	// The climb: back to the rate refused in backCalls accepted calls (or backTime), then beyond it.
+	for i := range int(backCalls) {
+		s.accept(at(time.Second+time.Duration(i)*time.Millisecond), at(time.Second), nil, 200, "GET /x")
 	}
-	now = now.Add(probeAfter)
-	p.accept(now, nil)
-	if p.learned != 6.25 {
-		t.Fatalf("after a calm spell the first guess is %v, want 6.25", p.learned)
+	if r := s.learned(at(time.Second)); !near(r, 6) {
+		t.Fatalf("after %v calls the rate is %v, want back at 6", backCalls, r)
 	}
-	// Refused at that pace: back to the guess, and no more quick raises.
-	now = now.Add(time.Second)
-	if pause := p.refuse(now, http.Header{"Retry-After": {"0"}}); pause != minPause {
-		t.Fatalf("a 429 asking for no pause got %v, want %v", pause, minPause)
+	if r := s.learned(at(420*time.Millisecond + backTime + probeTime)); !near(r, 6*(1+(1-lowerBy))) {
+		t.Fatalf("a probeTime beyond, the rate is %v, want 7.8", r)
 	}
-	now = now.Add(minPause)
-	wait()
-	if p.learned != 5 {
-		t.Fatalf("after a refusal of a raised guess learned %v, want the guess, 5", p.learned)
+	// Refused below the rate refused before: a rate between the two is remembered (fast convergence).
+	s.refuse(at(2*time.Second), at(2*time.Second), retry1, "GET /x", 0)
+	s.accept(at(3*time.Second), at(3*time.Second), nil, 200, "GET /x")
+	current := s.learned(at(4 * time.Second))
+	s.refuse(at(4*time.Second), at(4*time.Second), retry1, "GET /x", 0)
+	if !near(s.Max, current*(1+lowerBy)/2) || !near(s.Rate, current*lowerBy) {
+		t.Fatalf("refused at %v below the rate refused before: max %v, rate %v", current, s.Max, s.Rate)
 	}
-	now = now.Add(probeAfter)
-	p.accept(now, nil)
-	if p.learned != 5 {
-		t.Fatalf("raised to %v after %v, want no change before %v", p.learned, probeAfter, raiseAfter)
+
+	// Refused before anything was accepted (another client holds the quota): one call per pause, lowered, and
+	// lower with each refusal in a row; the rate to climb back to stays.
+	var b paceState
+	b.refuse(t0, t0, retry1, "GET /x", 0)
+	if !near(b.Max, 1) || !near(b.Rate, 0.7) || b.Mode != modeBlocked {
+		t.Fatalf("refused at once: max %v, rate %v, %s; want 1, 0.7, blocked", b.Max, b.Rate, b.Mode)
 	}
-	now = now.Add(raiseAfter)
-	p.accept(now, nil)
-	if p.learned != 5.5 {
-		t.Fatalf("after a long calm learned %v, want 5.5", p.learned)
+	b.refuse(at(2*time.Second), at(2*time.Second), retry1, "GET /x", 0)
+	b.refuse(at(4*time.Second), at(4*time.Second), retry1, "GET /x", 0)
+	if !near(b.Rate, 0.343) || !near(b.Max, 1) {
+		t.Fatalf("refused three times in a row: rate %v, max %v; want 0.343, 1", b.Rate, b.Max)
 	}
-	// A refusal of a call sent before the pace last changed says nothing of the new pace.
-	p.refuse(now.Add(-time.Second), nil)
-	now = now.Add(time.Hour)
-	wait()
-	if p.learned != 5.5 {
-		t.Fatalf("a stale refusal changed the pace to %v", p.learned)
+	// Accepted again after a block of 7s (more than blockedIntervals of the rate that worked): the rate doubles
+	// every doubleEvery until it is refused, up to twice the rate to climb back to (a hundred times, when that was
+	// a guess).
+	b.accept(at(7*time.Second), at(7*time.Second), nil, 200, "GET /x")
+	if b.Mode != modeRestart || !near(b.learned(at(7*time.Second+doubleEvery)), 0.686) {
+		t.Fatalf("after a block: %s at %v; want restarting, doubled", b.Mode, b.learned(at(7*time.Second+doubleEvery)))
 	}
-	// Refused now: a quarter lower.
-	now = now.Add(time.Second)
-	p.refuse(now, nil)
-	now = now.Add(defaultPause)
-	wait()
-	if p.learned != 4.125 {
-		t.Fatalf("after a refusal learned %v, want 4.125", p.learned)
+	if r := b.learned(at(time.Minute)); !near(r, 100) || b.Mode != modeClimb {
+		t.Fatalf("a minute later the rate is %v, %s; want a hundred times the guess, climbing", r, b.Mode)
 	}
-	// Never below minRate.
-	for range 20 {
-		now = now.Add(time.Second)
-		p.refuse(now, nil)
-		now = now.Add(time.Hour)
-		wait()
-	}
-	if p.learned != minRate {
-		t.Fatalf("after many refusals learned %v, want the floor %v", p.learned, minRate)
+	s.refuse(at(5*time.Second), at(5*time.Second), retry1, "GET /x", 0)
+	s.refuse(at(9*time.Second), at(9*time.Second), retry1, "GET /x", 0)
+	refused := s.Max
+	s.accept(at(10*time.Second), at(10*time.Second), nil, 200, "GET /x")
+	if r := s.learned(at(time.Minute)); !near(r, 2*refused) {
+		t.Fatalf("after a block, a rate learned from refusals doubles to %v; want twice the rate refused, %v", r, 2*refused)
 	}
 }

@@ -151,8 +151,8 @@ func (c *Client) logPace(ctx context.Context, msg string, fields map[string]any)
 // backoff waits as the server asks (Retry-After on a 503, up to MaxRetryAfter) or else exponentially with jitter.
 func (c *Client) backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
 	if resp != nil {
-		if wait, ok := retryAfter(resp.Header); ok && resp.StatusCode == http.StatusServiceUnavailable {
-			return min(wait, c.cfg.MaxRetryAfter)
+		if asked, ok := retryAfter(resp.Header, time.Now()); ok && resp.StatusCode == http.StatusServiceUnavailable {
+			return min(asked.wait, c.cfg.MaxRetryAfter)
 		}
 	}
 	return JitteredBackoff(minWait, maxWait, attempt)

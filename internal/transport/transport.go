@@ -45,9 +45,12 @@ type Settings struct {
 	MaxRetries     int           // retries after the first attempt of an idempotent call, taken as given: 0 means none
 	RequestTimeout time.Duration // bound on each attempt; zero means DefaultRequestTimeout
 	MaxElapsed     time.Duration // bound on one call, all attempts and waits included (a create's recovery too)
-	// RequestsPerSecond, when positive, is a ceiling on the pace of every call to the service from this Client;
-	// without it the pace has no limit until the service answers 429 (pace.go).
+	// RequestsPerSecond, when positive, is a ceiling on the pace of every call to the service from this Client,
+	// and from every client that shares its pace; without it the pace adapts to the service's answers (pace.go).
 	RequestsPerSecond float64
+	// Paces, when set, gives the Client the pace it shares with every client of the same service, base URL and
+	// credential in the registry; without it the Client has a pace of its own.
+	Paces *Paces
 	// HTTPClient replaces the default pooled client (tests); its Transport is wrapped with the credential guard.
 	HTTPClient *http.Client
 }
@@ -174,11 +177,16 @@ func New(cfg Config) (*Client, error) {
 	if cfg.RequestsPerSecond < 0 {
 		return nil, fmt.Errorf("RequestsPerSecond is %g; it must be more than 0, or 0 for no ceiling", cfg.RequestsPerSecond)
 	}
-	c := &Client{cfg: cfg, base: base, pace: newPace(cfg.Service, cfg.RequestsPerSecond)}
+	c := &Client{cfg: cfg, base: base}
+	if cfg.Paces != nil {
+		c.pace = cfg.Paces.pace(cfg.Service, base.String(), cfg.AuthValue, cfg.RequestsPerSecond)
+	} else {
+		c.pace = newPace(cfg.Service, cfg.RequestsPerSecond)
+	}
 	// The request timeout bounds each attempt from the moment it is sent (pacedTransport), not the time it waits
 	// for its turn, which http.Client.Timeout would count too.
-	httpClient.Transport = &credentialGuard{header: cfg.AuthHeader,
-		next: &pacedTransport{next: inner, pace: c.pace, timeout: cfg.RequestTimeout, log: c.logPace}}
+	httpClient.Transport = &credentialGuard{header: cfg.AuthHeader, next: &pacedTransport{next: inner, pace: c.pace,
+		timeout: cfg.RequestTimeout, bound: cfg.MaxElapsed, log: c.logPace}}
 	httpClient.Timeout = 0
 	httpClient.CheckRedirect = checkRedirect(cfg.AuthHeader)
 

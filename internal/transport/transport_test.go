@@ -143,35 +143,6 @@ func TestRetriesDroppedConnections(t *testing.T) {
 	}
 }
 
-func TestRetryAfter(t *testing.T) {
-	cases := []struct {
-		header string
-		want   time.Duration
-		ok     bool
-	}{
-		{"3", 3 * time.Second, true},
-		{"0", 0, true},
-		{"-1", 0, false},
-		{"soon", 0, false},
-		{"", 0, false},
-		{time.Now().Add(-time.Minute).UTC().Format(http.TimeFormat), 0, false},
-	}
-	for _, tc := range cases {
-		h := http.Header{}
-		if tc.header != "" {
-			h.Set("Retry-After", tc.header)
-		}
-		got, ok := retryAfter(h)
-		if got != tc.want || ok != tc.ok {
-			t.Errorf("Retry-After %q: got %v %v, want %v %v", tc.header, got, ok, tc.want, tc.ok)
-		}
-	}
-	h := http.Header{"Retry-After": {time.Now().Add(90 * time.Second).UTC().Format(http.TimeFormat)}}
-	if got, ok := retryAfter(h); !ok || got < 85*time.Second || got > 90*time.Second {
-		t.Errorf("Retry-After as a date 90s away: got %v %v", got, ok)
-	}
-}
-
 func TestBackoffHonoursRetryAfterUpToCap(t *testing.T) {
 	c := newClient(t, "https://api.example.com", func(c *Config) { c.MaxRetryAfter = 2 * time.Second })
 	resp := &http.Response{StatusCode: 503, Header: http.Header{"Retry-After": {"1"}}}

@@ -58,7 +58,8 @@ func main() {
 	flag.StringVar(&b.version, "version", "0.1.0", "the version the provider was built as")
 	flag.DurationVar(&b.latency, "latency", 20*time.Millisecond, "latency the mock adds to every API call")
 	flag.IntVar(&b.rounds, "rounds", 5, "rounds of the repeated commands per case; tables show medians")
-	only := flag.String("only", "refresh,query,limit,faults", "the sections to run, separated by commas: refresh, query, limit, faults")
+	only := flag.String("only", "refresh,query,limit,faults,share", "the sections to run, separated by commas: "+
+		"refresh, query, limit, faults, share")
 	limit := limitCase{}
 	flag.Float64Var(&limit.perSecond, "limit-rate", 5, "requests per second the mock admits per service in the limit section")
 	flag.IntVar(&limit.sellfern, "limit-sellfern", 100, "Sellfern webhooks in the limit section")
@@ -66,6 +67,8 @@ func main() {
 	faults := faultsCase{}
 	flag.IntVar(&faults.n, "faults-n", 100, "webhooks each row of the faults section creates")
 	flag.Float64Var(&faults.rate, "faults-rate", 0.2, "fraction of API calls that fail in the faults section")
+	shareRuns := flag.Int("share-runs", 3, "runs at once on one account in the share section")
+	shareRows := flag.String("share-rows", "", `only the share section's rows whose name contains this, such as "1/s" or "one machine"`)
 	keep := flag.Bool("keep", false, "keep the work directories")
 	verbose := flag.Bool("v", false, "echo every Terraform command's output")
 	flag.Func("env", "KEY=VALUE added to every Terraform command's environment, and so the provider's (repeatable)",
@@ -89,13 +92,15 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := run(ctx, &b, *keep, strings.Split(*only, ","), refreshCases, limit, faults); err != nil {
+	if err := run(ctx, &b, *keep, strings.Split(*only, ","), refreshCases, limit, faults, max(*shareRuns, 1),
+		*shareRows); err != nil {
 		fmt.Fprintln(os.Stderr, "\nbench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, b *bench, keep bool, only []string, refreshCases []refreshCase, limit limitCase, faults faultsCase) error {
+func run(ctx context.Context, b *bench, keep bool, only []string, refreshCases []refreshCase, limit limitCase,
+	faults faultsCase, shareRuns int, shareRows string) error {
 	started, loadBefore := time.Now(), loadAverages()
 	var err error
 	if b.provider, err = filepath.Abs(b.provider); err != nil {
@@ -123,6 +128,7 @@ func run(ctx context.Context, b *bench, keep bool, only []string, refreshCases [
 		{"query", func() (section, error) { return queryCost(ctx, b) }},
 		{"limit", func() (section, error) { return limitCost(ctx, b, limit) }},
 		{"faults", func() (section, error) { return faultsCost(ctx, b, faults) }},
+		{"share", func() (section, error) { return shareCost(ctx, b, shareRuns, shareRows) }},
 	} {
 		if !slices.Contains(only, kind.name) {
 			continue

@@ -116,7 +116,14 @@ func parseFlags(args []string, stderr io.Writer) (*flags, error) {
 	fs.Float64Var(&f.rateLimit.PerSecond, "rate-limit", 0, "requests per second each service admits per credential "+
 		"(a token bucket); the surplus gets 429 with Retry-After and nothing is done (0: no limit)")
 	fs.IntVar(&f.rateLimit.Burst, "rate-burst", 0, "the token bucket's size with -rate-limit (0: the rate, rounded up)")
-	fs.BoolVar(&f.rateLimit.Headers, "rate-headers", false, "with -rate-limit, answer with RateLimit-Limit, -Remaining and -Reset headers")
+	fs.BoolVar(&f.rateLimit.Headers, "rate-headers", false, "with -rate-limit or -rate-quota, answer with RateLimit-Limit, -Remaining and -Reset headers")
+	fs.DurationVar(&f.rateLimit.NeighbourHold, "rate-neighbour-hold", 0, "with -rate-limit, a neighbour on the same "+
+		"credential takes every token for this long from the credential's first request (e.g. 8s): every request "+
+		"meanwhile gets 429")
+	fs.DurationVar(&f.rateLimit.NeighbourAfter, "rate-neighbour-after", 0, "with -rate-neighbour-hold, the hold begins this long after the credential's first request")
+	fs.IntVar(&f.rateLimit.Quota, "rate-quota", 0, "requests each credential may make per -rate-quota-window; past it "+
+		"429 with Retry-After until the window ends (0: no quota)")
+	fs.DurationVar(&f.rateLimit.QuotaWindow, "rate-quota-window", 24*time.Hour, "the window of -rate-quota, from the credential's first request")
 	fs.BoolVar(&f.ignoreKeys, "ignore-idempotency-keys", false, "Sellfern ignores Idempotency-Key, as a proxy that drops "+
 		"the header would: a re-sent create makes a second webhook")
 	fs.IntVar(&f.lateCommits, "late-commits", 0, "the first N creates (of either service; -1: every create) are answered "+
@@ -172,8 +179,15 @@ func (f *flags) problems() []string {
 	if f.seedSellfern < 0 || f.seedSelSup < 0 {
 		out = append(out, "-seed-sellfern and -seed-selsup must not be negative")
 	}
-	if f.rateLimit.PerSecond < 0 || f.rateLimit.Burst < 0 {
-		out = append(out, "-rate-limit and -rate-burst must not be negative")
+	if f.rateLimit.PerSecond < 0 || f.rateLimit.Burst < 0 || f.rateLimit.Quota < 0 || f.rateLimit.NeighbourHold < 0 ||
+		f.rateLimit.NeighbourAfter < 0 {
+		out = append(out, "-rate-limit, -rate-burst, -rate-quota and -rate-neighbour-* must not be negative")
+	}
+	if f.rateLimit.NeighbourHold > 0 && f.rateLimit.PerSecond == 0 {
+		out = append(out, "-rate-neighbour-hold needs -rate-limit: the neighbour holds the rate's tokens")
+	}
+	if f.rateLimit.Quota > 0 && f.rateLimit.QuotaWindow <= 0 {
+		out = append(out, "-rate-quota needs a -rate-quota-window above 0")
 	}
 	if f.lateCommits < -1 {
 		out = append(out, "-late-commits must be -1 (every create), 0 (none) or more")

@@ -109,6 +109,9 @@ func TestRunRejectsBadFlags(t *testing.T) {
 		{"-sellfern-failing-endpoint", "https://hooks.example.com/x"},
 		{"-sellfern-failing-endpoint", "https://hooks.example.com/x=oops"},
 		{"-sellfern-failing-endpoint", "https://hooks.example.com/x=1000"},
+		{"-rate-neighbour-hold", "8s"},
+		{"-rate-limit", "5", "-rate-neighbour-hold", "-1s"},
+		{"-rate-quota", "3", "-rate-quota-window", "0s"},
 		{"-deliver-to", "http://192.0.2.1:8080"},
 		{"-deliver-to", "http://127.0.0.1:8080/hooks"},
 		{"extra"},
@@ -262,19 +265,26 @@ func send(t *testing.T, method, url, auth, body string, into any) {
 	}
 }
 
+// listSellfern lists the Sellfern webhooks of the mock settings describe, with its token, and returns the answer.
+func listSellfern(t *testing.T, settings map[string]string) *http.Response {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, settings["SELLFERN_BASE_URL"]+"/api/v2/webhooks", nil)
+	req.Header.Set("Authorization", "Bearer "+settings["SELLFERN_TOKEN"])
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return res
+}
+
 // TestRunRateLimit: with -rate-limit 2 -rate-burst 2 -rate-headers, a third request in the same moment gets 429
 // with Retry-After, and every answer says where the bucket stands.
 func TestRunRateLimit(t *testing.T) {
 	settings, stop := startRun(t, "-rate-limit", "2", "-rate-burst", "2", "-rate-headers")
 	var statuses []int
 	for range 3 {
-		req, _ := http.NewRequest(http.MethodGet, settings["SELLFERN_BASE_URL"]+"/api/v2/webhooks", nil)
-		req.Header.Set("Authorization", "Bearer "+settings["SELLFERN_TOKEN"])
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res.Body.Close()
+		res := listSellfern(t, settings)
 		statuses = append(statuses, res.StatusCode)
 		if res.Header.Get("RateLimit-Limit") != "2" || res.Header.Get("RateLimit-Remaining") == "" {
 			t.Errorf("answer %d lacks the rate-limit headers: %v", len(statuses), res.Header)
@@ -285,6 +295,33 @@ func TestRunRateLimit(t *testing.T) {
 	}
 	if statuses[0] != 200 || statuses[1] != 200 || statuses[2] != http.StatusTooManyRequests {
 		t.Fatalf("statuses %v, want 200 200 429", statuses)
+	}
+	stop()
+}
+
+// TestRunRateLimitModes: -rate-neighbour-hold refuses every request of a credential while the neighbour holds
+// its quota, and -rate-quota with -rate-headers ends a window's quota with RateLimit-Remaining: 0 and a reset
+// that far away, then refuses with Retry-After until the window ends.
+func TestRunRateLimitModes(t *testing.T) {
+	get := func(settings map[string]string) *http.Response { return listSellfern(t, settings) }
+	held, stop := startRun(t, "-rate-limit", "50", "-rate-neighbour-hold", "1h")
+	for range 3 {
+		if res := get(held); res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") != "1" {
+			t.Fatalf("during the hold: %s, Retry-After %q; want 429 and 1", res.Status, res.Header.Get("Retry-After"))
+		}
+	}
+	stop()
+
+	quota, stop := startRun(t, "-rate-quota", "2", "-rate-quota-window", "1h", "-rate-headers")
+	first, second, third := get(quota), get(quota), get(quota)
+	if first.StatusCode != 200 || first.Header.Get("RateLimit-Remaining") != "1" {
+		t.Errorf("first: %s, remaining %q", first.Status, first.Header.Get("RateLimit-Remaining"))
+	}
+	if second.StatusCode != 200 || second.Header.Get("RateLimit-Remaining") != "0" || second.Header.Get("RateLimit-Reset") != "3600" {
+		t.Errorf("second: %s, %v; want 200 with the quota spent for an hour", second.Status, second.Header)
+	}
+	if third.StatusCode != http.StatusTooManyRequests || third.Header.Get("Retry-After") != "3600" {
+		t.Errorf("third: %s, Retry-After %q; want 429 and 3600", third.Status, third.Header.Get("Retry-After"))
 	}
 	stop()
 }

@@ -1,0 +1,357 @@
+package transport
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+)
+
+// simService is a service in a synctest bubble, so on the bubble's fake clock: it admits rate calls per second
+// per account as a token bucket of burst (the mock's rule), answers the rest 429 with Retry-After (whole seconds
+// until a token, rounded up), and takes latency per call. A neighbour may hold the whole quota for a while.
+type simService struct {
+	rate, burst float64
+	latency     time.Duration
+	sayNow      bool // answer every 429 with Retry-After: 0
+
+	start            time.Time
+	mu               sync.Mutex
+	tokens           float64
+	last             time.Time
+	holdFrom, holdTo time.Time
+	requests         int
+	refused          int
+	refusedInHold    int
+}
+
+func newSimService(rate float64) *simService {
+	return &simService{rate: rate, burst: math.Ceil(rate), tokens: math.Ceil(rate), latency: 20 * time.Millisecond,
+		last: time.Now(), start: time.Now()}
+}
+
+func (s *simService) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+		req.Body.Close()
+	}
+	time.Sleep(s.latency / 2)
+	s.mu.Lock()
+	now := time.Now()
+	s.tokens = min(s.burst, s.tokens+now.Sub(s.last).Seconds()*s.rate)
+	s.last = now
+	held := !now.Before(s.holdFrom) && now.Before(s.holdTo)
+	if held {
+		s.tokens = 0 // the neighbour takes every token as it comes
+	}
+	s.requests++
+	ok := s.tokens >= 1
+	if ok {
+		s.tokens--
+	} else {
+		s.refused++
+		if held {
+			s.refusedInHold++
+		}
+	}
+	// During a hold the service knows only that a token comes in one interval; the neighbour then takes it.
+	wait := (1 - s.tokens) / s.rate
+	s.mu.Unlock()
+	time.Sleep(s.latency / 2)
+	status, h := http.StatusOK, http.Header{}
+	if !ok {
+		status = http.StatusTooManyRequests
+		h.Set("Retry-After", strconv.Itoa(int(math.Ceil(wait))))
+		if s.sayNow {
+			h.Set("Retry-After", "0")
+		}
+	}
+	return &http.Response{StatusCode: status, Header: h, Body: io.NopCloser(strings.NewReader(`{}`)), Request: req}, nil
+}
+
+// simRun is one Terraform run: for each service, a list, then calls[i] calls by ten workers shared between the
+// services, through one Client per service. On different machines each run's client has a pace of its own; on
+// one machine they share one through a registry, as the files share it between processes.
+type simRun struct {
+	calls []int
+	took  time.Duration
+	err   error
+}
+
+// simulate runs the runs against the services and returns when all are done.
+func simulate(t *testing.T, svcs []*simService, runs []*simRun, oneMachine bool) {
+	t.Helper()
+	var wg sync.WaitGroup
+	shared := map[string]paceStore{}
+	for i, r := range runs {
+		var clients []*Client
+		for k, svc := range svcs {
+			s := Settings{BaseURL: "http://127.0.0.1:" + strconv.Itoa(9+k), HTTPClient: &http.Client{Transport: svc}}
+			if oneMachine {
+				s.Paces = &Paces{run: strconv.Itoa(i), paces: map[string]*pace{}, mem: shared}
+			}
+			c, err := New(Config{Settings: s, Service: "Sim"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			clients = append(clients, c)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			started := time.Now()
+			var mu sync.Mutex
+			fail := func(err error) {
+				mu.Lock()
+				r.err = err
+				mu.Unlock()
+			}
+			var services sync.WaitGroup
+			for k, c := range clients {
+				services.Add(1)
+				go func() {
+					defer services.Done()
+					if _, err := c.Do(context.Background(), http.MethodGet, "list", nil, nil); err != nil {
+						fail(err)
+						return
+					}
+					jobs := make(chan int, r.calls[k])
+					for i := range r.calls[k] {
+						jobs <- i
+					}
+					close(jobs)
+					var workers sync.WaitGroup
+					for range 10 / len(clients) {
+						workers.Add(1)
+						go func() {
+							defer workers.Done()
+							for range jobs {
+								if _, err := c.Do(context.Background(), http.MethodPost, "create", nil, struct{}{}); err != nil {
+									fail(err)
+								}
+							}
+						}()
+					}
+					workers.Wait()
+				}()
+			}
+			services.Wait()
+			r.took = time.Since(started)
+		}()
+	}
+	wg.Wait()
+}
+
+// simReport is what a simulation shows: the slowest run against the floor (the accepted calls of the busiest
+// service at its rate), and the share of refusals over all services.
+func simReport(svcs []*simService, runs []*simRun) (ratio, refusedShare float64, text string) {
+	var floor time.Duration
+	requests, refused := 0, 0
+	for _, svc := range svcs {
+		floor = max(floor, time.Duration(float64(svc.requests-svc.refused)/svc.rate*float64(time.Second)))
+		requests += svc.requests
+		refused += svc.refused
+	}
+	var slowest time.Duration
+	var walls []string
+	for _, r := range runs {
+		slowest = max(slowest, r.took)
+		walls = append(walls, fmt.Sprintf("%.1fs", r.took.Seconds()))
+	}
+	ratio = slowest.Seconds() / floor.Seconds()
+	refusedShare = float64(refused) / float64(requests)
+	return ratio, refusedShare, fmt.Sprintf("requests %d, refused %d (%.0f%%), floor %.1fs, runs %s, slowest/floor %.2fx",
+		requests, refused, 100*refusedShare, floor.Seconds(), strings.Join(walls, " "), ratio)
+}
+
+// The pace against a token bucket, in a synctest bubble: minutes of calls in milliseconds, the same at every
+// run. Several runs share one account's limit, each with its own pace (runs on different machines) or with one
+// pace between them (runs on one machine, pace_share.go). The bounds hold what the design promises with some
+// margin; the figures are logged, and BENCHMARKS.md has the same scenarios with real Terraform.
+func TestPaceSharesALimit(t *testing.T) {
+	for _, c := range []struct {
+		name       string
+		rate       float64
+		runs       int
+		calls      []int // per service: each run's calls after its list
+		oneMachine bool
+		ratio      float64 // the slowest run's time over the floor, at most
+		refused    float64 // refusals over requests, at most
+	}{
+		{"one run, 30 + 10 at 5/s", 5, 1, []int{30, 10}, false, 1.0, 0.15},
+		{"one run, 100 + 30 at 5/s", 5, 1, []int{100, 30}, false, 1.1, 0.10},
+		{"three runs, 30 + 10 at 5/s, on one machine", 5, 3, []int{30, 10}, true, 1.15, 0.12},
+		{"three runs of 20 at 1/s, on one machine", 1, 3, []int{20}, true, 1.3, 0.15},
+		{"five runs of 60 at 10/s, on one machine", 10, 5, []int{60}, true, 1.15, 0.10},
+		{"three runs, 30 + 10 at 5/s, on three machines", 5, 3, []int{30, 10}, false, 1.4, 0.18},
+		{"five runs of 60 at 10/s, on five machines", 10, 5, []int{60}, false, 1.7, 0.10},
+		{"two runs of 100 at 20/s, on two machines", 20, 2, []int{100}, false, 1.1, 0.10},
+		{"three runs of 20 at 1/s, on three machines", 1, 3, []int{20}, false, 2.0, 0.5},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				var svcs []*simService
+				for range c.calls {
+					svcs = append(svcs, newSimService(c.rate))
+				}
+				var runs []*simRun
+				for range c.runs {
+					runs = append(runs, &simRun{calls: c.calls})
+				}
+				simulate(t, svcs, runs, c.oneMachine)
+				ratio, share, text := simReport(svcs, runs)
+				t.Log(text)
+				for _, r := range runs {
+					if r.err != nil {
+						t.Fatalf("a call failed: %v", r.err)
+					}
+				}
+				if ratio > c.ratio || share > c.refused {
+					t.Fatalf("slowest/floor %.2fx (want <= %.2fx), refused %.0f%% (want <= %.0f%%)", ratio, c.ratio,
+						100*share, 100*c.refused)
+				}
+			})
+		})
+	}
+}
+
+// A run that starts while another client holds the account's whole quota learns from the refusals alone: it
+// sends far fewer calls than the service admits, not ten at every wake-up (8 a second with Retry-After: 1, 33 a
+// second with Retry-After: 0, before), and once the hold ends it finds the limit again within seconds.
+func TestPaceWhileEverythingIsRefused(t *testing.T) {
+	for _, sayNow := range []bool{false, true} {
+		t.Run(fmt.Sprintf("Retry-After 0: %v", sayNow), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				svc := newSimService(5)
+				svc.sayNow = sayNow
+				hold := 10 * time.Second
+				svc.holdFrom, svc.holdTo = svc.start, svc.start.Add(hold)
+				runs := []*simRun{{calls: []int{40}}}
+				simulate(t, []*simService{svc}, runs, false)
+				_, _, text := simReport([]*simService{svc}, runs)
+				perSecond := float64(svc.refusedInHold) / hold.Seconds()
+				t.Logf("%s; %d refused in the %s hold (%.1f per second)", text, svc.refusedInHold, hold, perSecond)
+				if runs[0].err != nil {
+					t.Fatal(runs[0].err)
+				}
+				if perSecond > 1.5 {
+					t.Fatalf("%.1f requests per second while every call was refused; the service admits 5, and the "+
+						"pace should send far fewer", perSecond)
+				}
+				// After the hold: 41 calls at 5 per second take 8.2 s; found again within seconds.
+				if end := runs[0].took; end > hold+14*time.Second {
+					t.Fatalf("the run took %s after a hold of %s: the pace was slow to find the limit again", end, hold)
+				}
+			})
+		})
+	}
+}
+
+// A neighbour that takes the quota for 8 s in the middle of a run, then stops: the run waits it out, sending
+// little, and is back at the service's rate within seconds (before, it rose by a tenth every 10 s: an apply of 60
+// took a minute where 20 s would do).
+func TestPaceRecoversWhenANeighbourStops(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		svc := newSimService(5)
+		svc.holdFrom, svc.holdTo = svc.start.Add(2*time.Second), svc.start.Add(10*time.Second)
+		runs := []*simRun{{calls: []int{60}}}
+		simulate(t, []*simService{svc}, runs, false)
+		_, _, text := simReport([]*simService{svc}, runs)
+		t.Logf("%s; %d refused in the hold", text, svc.refusedInHold)
+		// Without the neighbour: 61 calls, 5 at once and 5 a second, 11.2 s; with it, at best 8 s more.
+		if took := runs[0].took; took > 24*time.Second || svc.refusedInHold > 12 {
+			t.Fatalf("took %s (want <= 24s, the best being 19.2s), %d refused in the 8s hold (want <= 12)", took,
+				svc.refusedInHold)
+		}
+	})
+}
+
+// After a pause every call waited for, the calls go one interval of the pace apart, not all at once.
+func TestPaceSpreadsCallsAfterAPause(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var mu sync.Mutex
+		var arrivals []time.Time
+		refused := false
+		srv := roundTripFunc(func(req *http.Request) (*http.Response, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			arrivals = append(arrivals, time.Now())
+			if !refused && len(arrivals) == 5 {
+				refused = true
+				return &http.Response{StatusCode: 429, Header: http.Header{"Retry-After": {"5"}},
+					Body: io.NopCloser(strings.NewReader("")), Request: req}, nil
+			}
+			return &http.Response{StatusCode: 200, Header: http.Header{}, Body: io.NopCloser(strings.NewReader("{}")),
+				Request: req}, nil
+		})
+		c, err := New(Config{Settings: Settings{BaseURL: "http://127.0.0.1:9", HTTPClient: &http.Client{Transport: srv}},
+			Service: "Sim"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		for range 10 {
+			wg.Go(func() {
+				if _, err := c.Do(context.Background(), http.MethodGet, "x", nil, nil); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		resumed := arrivals[4].Add(5 * time.Second)
+		var after []time.Time
+		for _, a := range arrivals {
+			if !a.Before(resumed) {
+				after = append(after, a)
+			}
+		}
+		if len(after) < 5 {
+			t.Fatalf("%d calls after the pause; want the refused one and the rest", len(after))
+		}
+		for i := 1; i < len(after); i++ {
+			if gap := after[i].Sub(after[i-1]); gap < 100*time.Millisecond {
+				t.Fatalf("calls %d and %d after the pause came %s apart: sent together", i, i+1, gap)
+			}
+		}
+	})
+}
+
+// Rate headers with calls left: no more of them go before the reset.
+func TestPaceKeepsToTheQuotaLeft(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var mu sync.Mutex
+		var arrivals []time.Time
+		begin := time.Now()
+		srv := roundTripFunc(func(req *http.Request) (*http.Response, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			arrivals = append(arrivals, time.Now())
+			h := http.Header{}
+			if len(arrivals) == 1 {
+				h.Set("RateLimit-Remaining", "2")
+				h.Set("RateLimit-Reset", "10")
+			}
+			return &http.Response{StatusCode: 200, Header: h, Body: io.NopCloser(strings.NewReader("{}")), Request: req}, nil
+		})
+		c, err := New(Config{Settings: Settings{BaseURL: "http://127.0.0.1:9", HTTPClient: &http.Client{Transport: srv}},
+			Service: "Sim"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 4 {
+			if _, err := c.Do(context.Background(), http.MethodGet, "x", nil, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if arrivals[2].Sub(begin) > time.Second || arrivals[3].Sub(begin) < 10*time.Second {
+			t.Fatalf("calls at %v; want the two left at once, the fourth after the reset at 10s", arrivals)
+		}
+	})
+}
