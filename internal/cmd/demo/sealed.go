@@ -46,6 +46,14 @@ ephemeral "sellfern_webhook_secret" "sealed" {
   identity = var.demo_age_identity
 }
 
+# The endpoints the account delivers to, read once every webhook is made, the sealed one included (the override
+# file points the output at it): main.tf's list depends on the webhooks main.tf knows, and would race this create.
+data "sellfern_webhooks" "after_sealing" {
+  provider = webhooks
+
+  depends_on = [sellfern_webhook.orders, sellfern_webhook.support, sellfern_webhook.sealed]
+}
+
 resource "terraform_data" "sealed_handoff" {
   triggers_replace = sellfern_webhook.sealed.secret_sealed
 
@@ -59,6 +67,10 @@ resource "terraform_data" "sealed_handoff" {
 `
 	demoSealedOverride = `resource "sellfern_webhook" "support" {
   secret_recipients = [var.demo_age_recipient]
+}
+
+output "sellfern_endpoints" {
+  value = sort(distinct([for w in data.sellfern_webhooks.after_sealing.webhooks : w.url]))
 }
 `
 )
