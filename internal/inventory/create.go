@@ -79,10 +79,10 @@ type Made[T any] struct {
 	CheckErr error
 }
 
-// CreateOnce makes exactly one webhook, or none, however its requests fail, and never takes or deletes a webhook
-// it cannot prove it made. With an idempotency key the proof is the service's answer to a re-send of the same
-// request (createKeyed); without one, a list is all there is (createListed), which can adopt but never proves
-// anything, so the caller says so. In either case a create whose outcome was in doubt lists once more when it
+// CreateOnce makes exactly one webhook, or none, however its requests fail, and never deletes a webhook it cannot
+// prove it made. With an idempotency key the proof is the service's answer to a re-send of the same request
+// (createKeyed), and nothing else is taken; without one, a list is all there is (createListed), which can adopt but
+// never proves anything, so the caller says so. In either case a create whose outcome was in doubt lists once more when it
 // ends, and reports what appeared beside it.
 func (s *Store[T]) CreateOnce(ctx context.Context, c Create[T]) (Made[T], error) {
 	bounded, cancel := withBound(ctx, c.Policy.MaxElapsed())

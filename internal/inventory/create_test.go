@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -231,21 +232,30 @@ func TestCreateKeyedUnsettled(t *testing.T) {
 	}
 }
 
-// Keys in use are waited out within the create's bound, and no longer.
+// Keys in use are waited out within the create's bound, and no longer. The service takes 10ms to answer each
+// request, on the bubble's clock.
 func TestCreateKeyedBound(t *testing.T) {
-	k := newKeyed()
-	s := newStore(k.fakeService)
-	spec, _ := keyedSpec(k, "https://busy")
-	spec.Do = func(ctx context.Context) (hook, error) {
-		time.Sleep(10 * time.Millisecond)
-		return hook{}, errInUse
-	}
-	spec.Policy = &testPolicy{attempts: 5, bound: 200 * time.Millisecond}
-	_, err := s.CreateOnce(context.Background(), spec)
-	var unsettled *UnsettledError
-	if !errors.As(err, &unsettled) || unsettled.Bound != 200*time.Millisecond || !strings.Contains(err.Error(), "within 200ms") {
-		t.Fatalf("want an UnsettledError naming the bound, got %v", err)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		k := newKeyed()
+		s := newStore(k.fakeService)
+		spec, sends := keyedSpec(k, "https://busy")
+		spec.Do = func(ctx context.Context) (hook, error) {
+			sends.Add(1)
+			time.Sleep(10 * time.Millisecond)
+			return hook{}, errInUse
+		}
+		spec.Policy = &testPolicy{attempts: 5, bound: 200 * time.Millisecond}
+		start := time.Now()
+		_, err := s.CreateOnce(context.Background(), spec)
+		var unsettled *UnsettledError
+		if !errors.As(err, &unsettled) || unsettled.Bound != 200*time.Millisecond || !strings.Contains(err.Error(), "within 200ms") {
+			t.Fatalf("want an UnsettledError naming the bound, got %v", err)
+		}
+		// A 409 is not counted against the attempts (5): it did nothing, so it is sent again until the bound.
+		if took := time.Since(start); took > 200*time.Millisecond || sends.Load() <= 5 {
+			t.Fatalf("%d sends in %v: want more than 5 (409s uncounted), within the 200ms bound", sends.Load(), took)
+		}
+	})
 }
 
 // An interrupted keyed create re-sends its request with the key to learn what it made, deletes that webhook, and

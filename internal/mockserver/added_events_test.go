@@ -2,6 +2,7 @@ package mockserver_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/seed/terraform-provider-webhooks/internal/mockserver"
@@ -24,4 +25,23 @@ func TestAddedEvents(t *testing.T) {
 
 	s.SetSellfernAddedEvents()
 	wantSellfernError(t, sf(t, s, "PATCH", "/api/v2/webhooks/"+id, `{"events":["product.created"]}`), 400, "validation_error", "product.created")
+}
+
+// An event the service has added is one it emits: the webhooks subscribed to it get it, as they get a documented
+// one; before it is added, and after, emitting it is refused like any unknown event.
+func TestAddedEventsAreEmitted(t *testing.T) {
+	s := mockserver.New(mockserver.Options{Seed: 1})
+	if _, err := s.EmitSellfernEvent("product.created", nil); err == nil || !strings.Contains(err.Error(), "product.created") {
+		t.Fatalf("emitting an event the service does not have: %v, want an error naming it", err)
+	}
+	s.SetSellfernAddedEvents("product.created")
+	products := createSellfern(t, s, "https://hooks.example.com/products", "product.created")
+	createSellfern(t, s, "https://hooks.example.com/orders", "order.created")
+	em, err := s.EmitSellfernEvent("product.created", nil)
+	if err != nil || len(em.Deliveries) != 1 || em.Deliveries[0].WebhookID != products["id"] {
+		t.Fatalf("emission %+v, %v; want one delivery, to %v", em, err, products["id"])
+	}
+	if _, err := s.EmitSellfernEvent("product.updated", nil); err == nil {
+		t.Error("an event neither documented nor added was emitted")
+	}
 }

@@ -80,15 +80,16 @@ type emissionJSON struct {
 	Deliveries []sellfernDeliveryJSON `json:"deliveries"`
 }
 
-// EmitSellfernEvent emits event (one of Sellfern's documented events) with data (nil, or anything that encodes as
-// a JSON object) and returns once every delivery is done: each enabled webhook subscribed to the event gets one.
+// EmitSellfernEvent emits event (one of Sellfern's documented events, or one SetSellfernAddedEvents added) with data
+// (nil, or anything that encodes as a JSON object) and returns once every delivery is done: each enabled webhook
+// subscribed to the event gets one.
 func (s *Server) EmitSellfernEvent(event string, data any) (SellfernEmission, error) {
 	return s.sellfern.emit(event, data)
 }
 
 func (a *sellfernAPI) emit(event string, data any) (SellfernEmission, error) {
-	if !slices.Contains(sellfernEvents, event) {
-		return SellfernEmission{}, fmt.Errorf("unknown event %q; Sellfern's events: %s", event, strings.Join(sellfernEvents, ", "))
+	if known := a.srv.config().knownEvents(sellfernEvents, "sellfern"); !slices.Contains(known, event) {
+		return SellfernEmission{}, fmt.Errorf("unknown event %q; Sellfern's events: %s", event, strings.Join(known, ", "))
 	}
 	raw, err := eventData(data)
 	if err != nil {

@@ -100,16 +100,16 @@ const (
 
 // requestsPerSecondAttribute is each service block's ceiling on the pace of its calls. It is a number, not a
 // float64, so that any number Terraform accepts (1e400 too) reaches the validator and gets its message.
-func requestsPerSecondAttribute(service string) schema.NumberAttribute {
+func requestsPerSecondAttribute(service, credential string) schema.NumberAttribute {
 	return schema.NumberAttribute{
 		Optional: true,
 		MarkdownDescription: fmt.Sprintf("The most calls per second this provider makes to %s in one Terraform run: "+
-			"a number from %g to %g, such as `5` or `0.5`. Provider blocks that reach the same account (token and base "+
+			"a number from %g to %g, such as `5` or `0.5`. Provider blocks that reach the same account (%s and base "+
 			"URL) share one pace, under the lowest of their ceilings. Without it the provider adapts to the "+
 			"service's `429` answers and rate headers, and shares the account's limit with the other runs on it; "+
 			"where several runs on different machines work on one account at once, the account's rate divided by "+
-			"their number keeps every one of them from being refused (see the provider page).",
-			service, minRequestsPerSecond, float64(maxRequestsPerSecond)),
+			"their number keeps every one of them from being refused (see [several runs on one account](#several-runs-on-one-account)).",
+			service, minRequestsPerSecond, float64(maxRequestsPerSecond), credential),
 		Validators: []validator.Number{numberRange(minRequestsPerSecond, maxRequestsPerSecond)},
 	}
 }
@@ -152,7 +152,7 @@ func (p *WebhooksProvider) Schema(_ context.Context, _ provider.SchemaRequest, r
 							"bundled mock server, so that the token never crosses a network in clear text.",
 						Validators: []validator.String{baseURL(sellfern.CheckBaseURL)},
 					},
-					"requests_per_second": requestsPerSecondAttribute("Sellfern"),
+					"requests_per_second": requestsPerSecondAttribute("Sellfern", "token"),
 				},
 			},
 			"selsup": schema.SingleNestedAttribute{
@@ -172,7 +172,7 @@ func (p *WebhooksProvider) Schema(_ context.Context, _ provider.SchemaRequest, r
 							"with `" + EnvSelSupBaseURL + "`. Must be `https://`, except on a loopback host.",
 						Validators: []validator.String{baseURL(selsup.CheckBaseURL)},
 					},
-					"requests_per_second": requestsPerSecondAttribute("SelSup"),
+					"requests_per_second": requestsPerSecondAttribute("SelSup", "API key"),
 				},
 			},
 			"max_retries": schema.NumberAttribute{

@@ -521,7 +521,7 @@ ephemeral "sellfern_webhook_secret" "bad" {
 		{name: "sellfern_webhook_secret identity and sealed swapped", config: opening("AGE-SECRET-KEY-19FVZDAPZJSZNN3WT4NL25AZSLSNR7Y7GQP5DLGJ027EG47Z9JYYQ5NA2FP", "-----BEGIN AGE ENCRYPTED FILE-----"),
 			want: errorContaining(`Invalid sealed`, `Are the sealed value and the identity swapped?`)},
 		{name: "sellfern_webhook_secret identity not a key", config: opening("-----BEGIN AGE ENCRYPTED FILE-----", "# my key\nhunter2"),
-			want: errorContaining(`Invalid identity`, `Not an age identity: line 2 of the identity is not an age identity: an age key file holds AGE-SECRET-KEY-1… lines`)},
+			want: errorContaining(`Invalid identity`, `Not an age identity: line 2 of the identity is not a key: an age key file holds AGE-SECRET-KEY-1… lines`)},
 	}
 }
 

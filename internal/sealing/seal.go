@@ -169,8 +169,8 @@ func ParseIdentities(text string) ([]age.Identity, []string, error) {
 		case strings.HasPrefix(line, "ssh-"):
 			return bad("is an SSH public key, not an identity: give the private key file's contents")
 		default:
-			return bad("is not an age identity: an age key file holds AGE-SECRET-KEY-1… lines, comments starting " +
-				"with #, and blank lines")
+			return bad("is not a key: an age key file holds AGE-SECRET-KEY-1… lines, comments starting with #, and " +
+				"blank lines (an SSH private key starts with -----BEGIN)")
 		}
 	}
 	if len(ids) == 0 {

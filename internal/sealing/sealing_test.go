@@ -149,8 +149,8 @@ func TestBadIdentities(t *testing.T) {
 		"a recipient":          {id.Recipient().String(), "line 1 of the identity is a recipient (a public key), not an identity"},
 		"a plugin identity":    {"AGE-PLUGIN-YUBIKEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQ", "is the identity of an age plugin"},
 		"an SSH public key":    {"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIO3pM7aQq8wY7xqvCSUs8AP5tcv2rUTldeJvVNG5wWkA a@b", "is an SSH public key, not an identity"},
-		"a password":           {"correct horse battery staple of secrecy", "line 1 of the identity is not an age identity"},
-		"a good line, one bad": {key + "\nnot-a-key-but-secret-text-0123456789", "line 2 of the identity is not an age identity"},
+		"a password":           {"correct horse battery staple of secrecy", "line 1 of the identity is not a key: an age key file holds"},
+		"a good line, one bad": {key + "\nnot-a-key-but-secret-text-0123456789", "line 2 of the identity is not a key: an age key file holds"},
 		"not PEM after BEGIN":  {"-----BEGIN OPENSSH PRIVATE KEY-----\nAAAAsecretsecretsecretsecret\n-----END OPENSSH PRIVATE KEY-----", "not an unencrypted SSH private key"},
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -90,6 +90,7 @@ type flags struct {
 	lateCommits              int
 	lateCommitDelay          time.Duration
 	deliverTo                string
+	addedEvents, addedTypes  []string
 }
 
 // endpointFailure is one -sellfern-failing-endpoint: test events sent to url get status.
@@ -132,6 +133,18 @@ func parseFlags(args []string, stderr io.Writer) (*flags, error) {
 	fs.StringVar(&f.deliverTo, "deliver-to", "", "http://127.0.0.1:PORT: make Sellfern's deliveries (test events, and "+
 		"events emitted with POST /_mock/sellfern/emit), signed, to this loopback address plus each webhook URL's path "+
 		"and query, and record the receiver's answers (default: deliveries are recorded, not made)")
+	fs.Func("sellfern-added-events", "comma-separated events Sellfern has added besides the documented eight "+
+		"(e.g. product.created): it accepts them in webhooks and emits them; repeatable", func(v string) error {
+		names, err := parseNames(v)
+		f.addedEvents = append(f.addedEvents, names...)
+		return err
+	})
+	fs.Func("selsup-added-types", "comma-separated types SelSup has added besides the documented four (e.g. "+
+		"NEW_TYPE): it accepts them in webhooks; repeatable", func(v string) error {
+		names, err := parseNames(v)
+		f.addedTypes = append(f.addedTypes, names...)
+		return err
+	})
 	fs.Func("sellfern-failing-endpoint", "URL=STATUS: Sellfern's deliveries to the webhook URL get HTTP STATUS "+
 		"(0: unreachable) and are recorded as failed, when they are not made (no -deliver-to); repeatable", func(v string) error {
 		e, err := parseEndpointFailure(v)
@@ -228,6 +241,8 @@ func (f *flags) configure(srv *mockserver.Server) {
 		srv.SetSellfernEndpointFailure(e.url, e.status, "")
 	}
 	srv.SetIgnoreIdempotencyKeys(f.ignoreKeys)
+	srv.SetSellfernAddedEvents(f.addedEvents...)
+	srv.SetSelSupAddedTypes(f.addedTypes...)
 	if f.lateCommits != 0 {
 		srv.SetLateCommits(f.lateCommits, f.lateCommitDelay)
 	}
@@ -245,6 +260,19 @@ func parseEndpointFailure(v string) (endpointFailure, error) {
 		return endpointFailure{}, fmt.Errorf("the status in %q must be an HTTP status (100 to 599) or 0 for an endpoint that cannot be reached", v)
 	}
 	return endpointFailure{url: v[:i], status: status}, nil
+}
+
+// parseNames reads a comma-separated list of event or type names, none of them empty.
+func parseNames(v string) ([]string, error) {
+	var names []string
+	for part := range strings.SplitSeq(v, ",") {
+		name := strings.TrimSpace(part)
+		if name == "" {
+			return nil, fmt.Errorf("want names separated by commas, like product.created,product.updated, got %q", v)
+		}
+		names = append(names, name)
+	}
+	return names, nil
 }
 
 func parseFaultKinds(s string) ([]mockserver.FaultKind, error) {

@@ -114,6 +114,8 @@ func TestRunRejectsBadFlags(t *testing.T) {
 		{"-rate-quota", "3", "-rate-quota-window", "0s"},
 		{"-deliver-to", "http://192.0.2.1:8080"},
 		{"-deliver-to", "http://127.0.0.1:8080/hooks"},
+		{"-sellfern-added-events", "product.created,"},
+		{"-selsup-added-types", ""},
 		{"extra"},
 	} {
 		var stdout, stderr strings.Builder
@@ -361,4 +363,36 @@ func TestRunIdempotencySwitches(t *testing.T) {
 		t.Errorf("keys ignored: %d then %d with %d webhooks; want 201, 201 and 2", a, b, n)
 	}
 	stop()
+}
+
+// TestRunAddedEvents: -sellfern-added-events and -selsup-added-types make the services accept events and types they
+// have added since their documents (Sellfern emits them too), so that a user can try one the provider does not know.
+func TestRunAddedEvents(t *testing.T) {
+	settings, stop := startRun(t, "-sellfern-added-events", "product.created, product.updated", "-sellfern-added-events",
+		"catalog.synced", "-selsup-added-types", "NEW_TYPE")
+	defer stop()
+	var made struct {
+		Data struct {
+			ID string `json:"id"`
+		} `json:"data"`
+	}
+	send(t, http.MethodPost, settings["SELLFERN_BASE_URL"]+"/api/v2/webhooks", "Bearer "+settings["SELLFERN_TOKEN"],
+		`{"url": "https://hooks.example.com/products", "events": ["product.created", "product.updated", "catalog.synced"]}`, &made)
+	var emitted struct {
+		Deliveries []struct {
+			WebhookID string `json:"webhook_id"`
+		} `json:"deliveries"`
+	}
+	send(t, http.MethodPost, settings["MOCK_URL"]+"/_mock/sellfern/emit", "", `{"event": "catalog.synced"}`, &emitted)
+	if len(emitted.Deliveries) != 1 || emitted.Deliveries[0].WebhookID != made.Data.ID {
+		t.Errorf("emitting catalog.synced reached %+v, want %s", emitted.Deliveries, made.Data.ID)
+	}
+	var selsup struct {
+		ID int64 `json:"id"`
+	}
+	send(t, http.MethodPost, settings["SELSUP_BASE_URL"]+"/api/webhook/", settings["SELSUP_API_KEY"],
+		`{"name": "new", "url": "https://hooks.example.com/new", "types": ["NEW_TYPE"]}`, &selsup)
+	if selsup.ID == 0 {
+		t.Error("SelSup made no webhook with NEW_TYPE")
+	}
 }
