@@ -28,13 +28,17 @@ type serviceWords struct {
 	keyed bool
 	// stray is the next step for an identical webhook that no configuration manages.
 	stray string
+	// replacement names the replacements that leave an identical webhook beside the new one for a moment.
+	replacement string
 }
 
 var (
 	sellfernWords = serviceWords{service: "Sellfern", same: "url and events", keyed: true,
-		stray: "delete it, since its signing secret cannot be recovered (or import it, to manage it without a secret)"}
+		stray:       "delete it, since its signing secret cannot be recovered (or import it, to manage it without a secret)",
+		replacement: "-replace, or create_before_destroy as in a rotation of the secret"}
 	selsupWords = serviceWords{service: "SelSup", same: "name, url and types",
-		stray: "import it into the configuration that should manage it (every attribute can be imported), or delete it"}
+		stray:       "import it into the configuration that should manage it (every attribute can be imported), or delete it",
+		replacement: "-replace, or any change with create_before_destroy"}
 )
 
 // whose is the step that comes before any other with an identical webhook: finding out whether a state records it.
@@ -88,11 +92,10 @@ func warnIdentical(diags *diag.Diagnostics, w serviceWords, url, madeID string, 
 		fmt.Sprintf("Before creating webhook %s (%s), the account already held %d webhook(s) with the same %s that this "+
 			"run did not make: %s. The provider left them alone; it cannot see which of them a state records.\n\n"+
 			"A configuration may manage identical webhooks on purpose: count or for_each over one endpoint, or a "+
-			"replacement (-replace, or create_before_destroy as in a rotation of the secret, where the webhook being "+
-			"replaced is deleted next). If they are this configuration's own, there is nothing to do. Otherwise (one "+
-			"left by an interrupted or killed apply, made by hand, or another configuration's) each of them receives "+
-			"every event too. %s%s.", safetext.Escape(madeID), safetext.Escape(url), len(identical), w.same,
-			ids(identical), whose, w.stray))
+			"replacement (%s, where the webhook being replaced is deleted next). If they are this configuration's "+
+			"own, there is nothing to do. Otherwise (one left by an interrupted or killed apply, made by hand, or "+
+			"another configuration's) each of them receives every event too. %s%s.", safetext.Escape(madeID),
+			safetext.Escape(url), len(identical), w.same, ids(identical), w.replacement, whose, w.stray))
 }
 
 // warnAppeared tells of the identical webhooks that appeared while a create was in doubt (an answer was lost) and
