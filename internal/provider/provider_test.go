@@ -64,9 +64,20 @@ func providerConfigWith(m *mockserver.Server, token, key, extra string) string {
 	return tfrun.Services{SellfernToken: token, SellfernURL: m.SellfernBaseURL(), SelSupKey: key, SelSupURL: m.SelSupBaseURL()}.Config(extra)
 }
 
-// errorContaining matches a Terraform error whose text contains every fragment, whatever line breaks Terraform
-// wrapped it with.
+// errorContaining matches a Terraform error whose text contains every fragment, in order, whatever line breaks
+// Terraform wrapped it with.
 func errorContaining(fragments ...string) *regexp.Regexp {
+	return regexp.MustCompile("(?s)" + fragmentsInOrder(fragments))
+}
+
+// errorsContaining matches a Terraform error that holds two diagnostics, each containing its fragments in order,
+// the two in either order: Terraform prints the errors of parallel calls in the order the calls ended.
+func errorsContaining(first, second []string) *regexp.Regexp {
+	a, b := fragmentsInOrder(first), fragmentsInOrder(second)
+	return regexp.MustCompile("(?s)(?:" + a + b + "|" + b + a + ")")
+}
+
+func fragmentsInOrder(fragments []string) string {
 	parts := make([]string, len(fragments))
 	for i, f := range fragments {
 		words := strings.Fields(f)
@@ -75,5 +86,5 @@ func errorContaining(fragments ...string) *regexp.Regexp {
 		}
 		parts[i] = "(?s:.*" + strings.Join(words, `\s+(?:│\s+)?`) + ")"
 	}
-	return regexp.MustCompile("(?s)" + strings.Join(parts, ""))
+	return strings.Join(parts, "")
 }

@@ -177,43 +177,47 @@ resource "sellfern_webhook" "test" {
 
 // TestAccRateLimit_pauseLongerThanTheBound: a service that asks for a pause longer than a call may take (a daily
 // quota) fails the call at once saying how long it asked for and what that means, with no advice that cannot
-// help (lowering -parallelism); nothing is made, and the other calls of the run are not sent.
+// help (lowering -parallelism); nothing is made, and the calls that start after the answer are not sent. Twelve
+// creates for Terraform's ten workers: at least two start only once a first call has ended, after its answer.
 func TestAccRateLimit_pauseLongerThanTheBound(t *testing.T) {
+	const creates, workers = 12, 10
 	m := accMock(t, mockserver.Options{})
 	m.SetFaults(mockserver.FaultOptions{Rate: 1, Kinds: []mockserver.FaultKind{mockserver.Fault429}, RetryAfter: 24 * time.Hour,
 		Routes: []string{"sellfern.create"}})
-	cfg := providerConfig(m) + `
+	cfg := providerConfig(m) + fmt.Sprintf(`
 resource "sellfern_webhook" "test" {
   provider = webhooks
-  count    = 3
+  count    = %d
   url      = "https://hooks.example.com/paused/${count.index}"
   events   = ["order.created"]
 }
-`
+`, creates)
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccFactories,
 		Steps: []resource.TestStep{{
 			Config: cfg,
-			ExpectError: errorContaining("Could not create Sellfern webhook",
+			ExpectError: errorsContaining([]string{"Could not create Sellfern webhook",
 				"Sellfern refused POST /sellfern/api/v2/webhooks with HTTP 429 rate_limited (too many requests, request id req_",
 				"and asked to wait 1 day (Retry-After: 86400), longer than the 3m0s allowed for one call, so it did nothing.",
 				"A wait that long looks like a quota (for the hour or the day) or a long block, not a pace to keep to: try again once it is over",
-				// The other creates were not sent: they name the answer that asked for the pause.
-				"Sellfern API call POST /sellfern/api/v2/webhooks failed: not sent: Sellfern answered an earlier call "+
-					"(POST /sellfern/api/v2/webhooks) with HTTP 429 and Retry-After: 86400, a pause of 1 day before further "+
-					"calls; 1 day of it is left, more than is left of the 3m0s allowed for this call."),
+			}, []string{"Could not create Sellfern webhook",
+				// The calls that started after the answer were not sent: they name the answer that asked for the pause.
+				"Sellfern API call POST /sellfern/api/v2/webhooks failed: not sent: Sellfern answered an earlier call " +
+					"(POST /sellfern/api/v2/webhooks) with HTTP 429 and Retry-After: 86400, a pause of 1 day before further " +
+					"calls; 1 day of it is left, more than is left of the 3m0s allowed for this call.",
+			}),
 		}, {
 			PreConfig: func() {
 				if n := len(m.SellfernWebhooks()); n != 0 {
 					t.Fatalf("the mock holds %d webhooks after refused creates, want 0", n)
 				}
-				if n := m.Count("sellfern.create"); n > 3 {
-					t.Fatalf("%d create requests for 3 webhooks: a pause of a day was not honoured", n)
+				if n := m.Count("sellfern.create"); n > workers {
+					t.Fatalf("%d create requests for %d webhooks and %d workers: a pause of a day was not honoured", n, creates, workers)
 				}
 				m.SetFaults(mockserver.FaultOptions{})
 			},
 			Config:            cfg,
-			ConfigStateChecks: []statecheck.StateCheck{mockHolds(m, 3, 0)},
+			ConfigStateChecks: []statecheck.StateCheck{mockHolds(m, creates, 0)},
 		}},
 	})
 }
