@@ -100,6 +100,9 @@ const (
 	// minRate is the slowest pace learned: ten calls waiting their turn then wait 100 s, within a call's default
 	// bound of three minutes. A service that wants even less says so with Retry-After.
 	minRate = 0.1
+	// idleIntervals: a turn taken more than this many intervals of the rate after the one before ends an idle
+	// spell, which does not count as calm (take).
+	idleIntervals = 2
 	// recheck is the longest the call first in line sleeps before it looks at the pace again: a pace that grows
 	// with time (after a block, or in its probe), or another process's change, may bring its turn forward.
 	recheck = 250 * time.Millisecond
@@ -258,8 +261,17 @@ func (s *paceState) earliest(now time.Time, jitter float64) time.Time {
 	return at
 }
 
-// take spends the turn at now.
+// take spends the turn at now. A turn taken long after the last one (more than idleIntervals of the rate
+// then) ends a spell in which the account was idle: the rate rises with calm only while calls test it, so the
+// climb's clock stops for the idle time (RFC 7661: a sender limited by what it has to send does not grow its
+// window). Otherwise an apply that follows another after a minute would start its climb at a rate no call has
+// tried, a thousand times the limit, and its first wave would be refused whole.
 func (s *paceState) take(now time.Time) {
+	if s.Rate > 0 && !s.Last.IsZero() {
+		if idle := now.Sub(s.Last) - idleIntervals*perSecond(s.learned(s.Last)); idle > 0 {
+			s.ClimbFrom = s.ClimbFrom.Add(idle)
+		}
+	}
 	s.Last, s.RunLast = now, now
 	if s.BudgetEnd.After(now) {
 		s.Budget--

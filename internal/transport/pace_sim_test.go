@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"strings"
@@ -20,7 +21,8 @@ import (
 type simService struct {
 	rate, burst float64
 	latency     time.Duration
-	sayNow      bool // answer every 429 with Retry-After: 0
+	jitter      time.Duration // added to each half of the latency: from 0 to this, at random
+	sayNow      bool          // answer every 429 with Retry-After: 0
 
 	start            time.Time
 	mu               sync.Mutex
@@ -30,6 +32,15 @@ type simService struct {
 	requests         int
 	refused          int
 	refusedInHold    int
+	calls            []simCall // every request, in the order they came
+}
+
+// simCall is one request a simService answered: when it came (from the service's start) and whether it was
+// refused.
+type simCall struct {
+	at      time.Duration
+	run     string // the Sim-Run header: which run sent it
+	refused bool
 }
 
 func newSimService(rate float64) *simService {
@@ -42,7 +53,7 @@ func (s *simService) RoundTrip(req *http.Request) (*http.Response, error) {
 		_, _ = io.Copy(io.Discard, req.Body)
 		req.Body.Close()
 	}
-	time.Sleep(s.latency / 2)
+	time.Sleep(s.latency/2 + time.Duration(rand.Int64N(int64(s.jitter)+1)))
 	s.mu.Lock()
 	now := time.Now()
 	s.tokens = min(s.burst, s.tokens+now.Sub(s.last).Seconds()*s.rate)
@@ -53,6 +64,7 @@ func (s *simService) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	s.requests++
 	ok := s.tokens >= 1
+	s.calls = append(s.calls, simCall{at: now.Sub(s.start), run: req.Header.Get("Sim-Run"), refused: !ok})
 	if ok {
 		s.tokens--
 	} else {
@@ -64,7 +76,7 @@ func (s *simService) RoundTrip(req *http.Request) (*http.Response, error) {
 	// During a hold the service knows only that a token comes in one interval; the neighbour then takes it.
 	wait := (1 - s.tokens) / s.rate
 	s.mu.Unlock()
-	time.Sleep(s.latency / 2)
+	time.Sleep(s.latency/2 + time.Duration(rand.Int64N(int64(s.jitter)+1)))
 	status, h := http.StatusOK, http.Header{}
 	if !ok {
 		status = http.StatusTooManyRequests
@@ -80,9 +92,31 @@ func (s *simService) RoundTrip(req *http.Request) (*http.Response, error) {
 // services, through one Client per service. On different machines each run's client has a pace of its own; on
 // one machine they share one through a registry, as the files share it between processes.
 type simRun struct {
+	delay time.Duration // when it starts, after the others
 	calls []int
 	took  time.Duration
 	err   error
+}
+
+// simMachine is the registry of paces of a provider process of run on a machine, which shares the states of its
+// paces with the machine's other processes through shared, as the files share them.
+func simMachine(shared map[string]paceStore, run string) *Paces {
+	return &Paces{run: run, paces: map[string]*pace{}, mem: shared}
+}
+
+// simClient is a client of service k (svc) for run, with a pace of its own, or from paces when not nil.
+func simClient(t *testing.T, svc http.RoundTripper, k int, run string, paces *Paces) *Client {
+	t.Helper()
+	tagged := roundTripFunc(func(req *http.Request) (*http.Response, error) {
+		req.Header.Set("Sim-Run", run)
+		return svc.RoundTrip(req)
+	})
+	c, err := New(Config{Settings: Settings{BaseURL: "http://127.0.0.1:" + strconv.Itoa(9+k),
+		HTTPClient: &http.Client{Transport: tagged}, Paces: paces}, Service: "Sim"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 // simulate runs the runs against the services and returns when all are done.
@@ -92,20 +126,17 @@ func simulate(t *testing.T, svcs []*simService, runs []*simRun, oneMachine bool)
 	shared := map[string]paceStore{}
 	for i, r := range runs {
 		var clients []*Client
+		var paces *Paces
+		if oneMachine {
+			paces = simMachine(shared, strconv.Itoa(i))
+		}
 		for k, svc := range svcs {
-			s := Settings{BaseURL: "http://127.0.0.1:" + strconv.Itoa(9+k), HTTPClient: &http.Client{Transport: svc}}
-			if oneMachine {
-				s.Paces = &Paces{run: strconv.Itoa(i), paces: map[string]*pace{}, mem: shared}
-			}
-			c, err := New(Config{Settings: s, Service: "Sim"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			clients = append(clients, c)
+			clients = append(clients, simClient(t, svc, k, strconv.Itoa(i), paces))
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			time.Sleep(r.delay)
 			started := time.Now()
 			var mu sync.Mutex
 			fail := func(err error) {
@@ -352,6 +383,42 @@ func TestPaceKeepsToTheQuotaLeft(t *testing.T) {
 		}
 		if arrivals[2].Sub(begin) > time.Second || arrivals[3].Sub(begin) < 10*time.Second {
 			t.Fatalf("calls at %v; want the two left at once, the fourth after the reset at 10s", arrivals)
+		}
+	})
+}
+
+// An account left idle for a while (an apply, then a destroy a minute later) is not taken to have more room for
+// it: calm with no calls tested nothing, so the pace starts again where it was, not at a rate no call has tried,
+// and the second command's first wave is not refused whole.
+func TestPaceIdleSpellDoesNotRaiseThePace(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		svc := newSimService(5)
+		c := simClient(t, svc, 0, "0", nil)
+		batch := func() {
+			var wg sync.WaitGroup
+			jobs := make(chan int, 40)
+			for i := range 40 {
+				jobs <- i
+			}
+			close(jobs)
+			for range 10 {
+				wg.Go(func() {
+					for range jobs {
+						if _, err := c.Do(context.Background(), http.MethodPost, "create", nil, struct{}{}); err != nil {
+							t.Error(err)
+						}
+					}
+				})
+			}
+			wg.Wait()
+		}
+		batch()
+		before := svc.refused
+		time.Sleep(time.Minute)
+		batch()
+		if after := svc.refused - before; after > 3 {
+			t.Fatalf("%d of the second command's calls refused after a minute's idle spell (%d in the first); "+
+				"want at most 3", after, before)
 		}
 	})
 }
