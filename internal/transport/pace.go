@@ -42,17 +42,33 @@ import (
 //     where the equilibrium lies, the clients creep, so refusals stay rare; counting calls keeps their share the
 //     same at 1 or 100 requests per second, and counting time keeps a slow pace from taking minutes. A calm that
 //     lasts well beyond the rate last refused means much more is free (a run on the account finished): the rate
-//     then doubles, as in slow start, until a refusal. Fast convergence (RFC 8312 4.6): a client refused below the
-//     rate it was refused at before remembers a rate between the two, leaving room to one that arrived.
+//     then doubles, as in slow start, until a refusal.
+//   - Every probe above a limit costs a refusal, so how often to probe is a trade: a client that cannot tell a
+//     limit of 1 request per second from a share of 1 of a larger one probes in time, which at a slow limit is
+//     often in calls, while a client alone at it should probe rarely. The service's answers tell the two apart: a
+//     limit it refuses again at about the rate it refused before (within steadyWithin) holds steady, just below
+//     the lower of the two. The climb then goes back to a little under it (steadyBelow), where the service refuses
+//     nothing even with a bucket of one, and each such refusal doubles the climb's time units, up to the time their
+//     calls take (units), so that a steady slow limit is probed as rarely, in calls, as a fast one. Until then the
+//     units are short, so that a client whose share is small (it learned the limit while others held most of it)
+//     finds the capacity they free within seconds. Fast convergence (RFC 8312 4.6): a client refused below the
+//     rate it climbs back to, not at about the rate refused before (someone arrived), remembers a rate between
+//     the two, leaving room to the newcomer.
 //   - Learning from refusals even when nothing was accepted yet: the first refusal sets the pace from the calls the
-//     service accepted in the second before it, the calls still in flight included (its rate, and its burst, which
-//     lowerBy discounts), or, when it accepted none (another client holds the quota), from the pause it asked
-//     for: one call per pause, lowered. Refusals in a row lower the pace further, so that few calls are sent while
-//     the account is taken, but keep the rate to climb back to; once a call is accepted after refusals that lasted
-//     blockedFor, the account is free again, and the rate doubles every doubleEvery until a refusal says how much.
-//   - Slow start (TCP's): until the service pushes back or a rate is known, the calls in flight start at one and
-//     grow by one per round trip (and every startStep, for a service slow to answer), so that a run's first wave of
-//     ten calls does not hit an unknown limit at once.
+//     service accepted in the second before it (its rate, and its burst, which lowerBy discounts), the calls still
+//     in flight included, as most reached the service before the refused one; each of them that comes back refused
+//     is taken out again, as at a slow limit the calls sent with the refused one are refused too. When it accepted
+//     none (another client holds the quota), the pace comes from the pause it asked for: one call per pause,
+//     lowered. Refusals in a row lower the pace further, so that few calls are sent while the account is taken,
+//     but keep the rate to climb back to; once a call is accepted after refusals that lasted blockedFor, the
+//     account is free again, and the rate doubles every doubleEvery until a refusal says how much.
+//   - Slow start (TCP's), the account's on the machine: until the service pushes back or a rate is known, the
+//     calls in flight, those of every process that shares the pace, start at one and grow by one per round trip
+//     (and every startStep that the oldest waits for its answer, for a service slow to answer), so that neither a
+//     run's first wave of ten calls nor the first calls of several runs that start together hit an unknown limit
+//     at once: a second run waits for the first answer instead of being refused. Each call in flight holds a
+//     lease in the shared state, which its answer ends; a process that dies holding one holds back the others for
+//     at most startStep, and its lease lapses after flightLease.
 //   - Pauses: the refused call waits as long as the service asks (Retry-After, else the rate headers' reset, else
 //     defaultPause) before it is sent again, keeping its place in line; a wait of more than pauseAllAfter pauses
 //     every call to the account. After a pause, the calls go one interval apart, the first at a random point of
@@ -65,13 +81,19 @@ const (
 	// lowerBy is what a refusal of a call sent at the current rate multiplies it by (CUBIC's beta).
 	lowerBy = 0.7
 	// The climb after a decrease: back to the rate refused in backCalls accepted calls or backTime, whichever
-	// comes first; then beyond it, by (1-lowerBy) of it for each climbCalls calls or probeTime, cubed. Chosen by
-	// simulating several runs against a token bucket (pace_sim_test.go): shorter ones refuse more often, longer
-	// ones leave freed capacity unused for longer.
+	// comes first; then beyond it, by (1-lowerBy) of it for each climbCalls calls or probeTime, cubed (units says
+	// how the times grow at a slow pace). Chosen by simulating several runs against a token bucket
+	// (pace_sim_test.go): shorter ones refuse more often, longer ones leave freed capacity unused for longer.
 	backCalls  = 24.0
 	backTime   = 10 * time.Second
 	climbCalls = 36.0
-	probeTime  = 12 * time.Second
+	probeTime  = 3 * time.Second
+	// A refusal within steadyWithin of the rate refused before says the limit holds steady: the climb goes back to
+	// steadyBelow under it, and each such refusal doubles the climb's time units, steadyDoublings times at most
+	// (units).
+	steadyWithin    = 0.1
+	steadyBelow     = 0.05
+	steadyDoublings = 2
 	// Refusals in a row for blockedFor and blockedIntervals of the rate that worked, then a call accepted, mean the
 	// account was taken and is free again, and the rate doubles every doubleEvery until a refusal says how much.
 	blockedFor       = 3 * time.Second
@@ -100,14 +122,22 @@ const (
 	// minRate is the slowest pace learned: ten calls waiting their turn then wait 100 s, within a call's default
 	// bound of three minutes. A service that wants even less says so with Retry-After.
 	minRate = 0.1
+	// idleIntervals: a turn taken more than this many intervals of the rate after the one before ends an idle
+	// spell, which does not count as calm (take).
+	idleIntervals = 2
 	// recheck is the longest the call first in line sleeps before it looks at the pace again: a pace that grows
 	// with time (after a block, or in its probe), or another process's change, may bring its turn forward.
 	recheck = 250 * time.Millisecond
 	// The slow start's window: the calls in flight before anything is known, the size at which it ends, and how
-	// often it widens by one even without answers.
+	// often it widens by one while the oldest call in flight waits for its answer.
 	startWindow = 1
 	endWindow   = 16
 	startStep   = 250 * time.Millisecond
+	// flightLease is the longest a call counts as in flight in the slow start: the lease of a process that died
+	// with calls in flight, or of a call slower than that, is then dropped. flightPoll is how often a call that
+	// waits for room looks again, as the answer that makes room may come to another process.
+	flightLease = 2 * time.Second
+	flightPoll  = 20 * time.Millisecond
 )
 
 // How the learned rate moves.
@@ -172,6 +202,8 @@ type paceState struct {
 	Calm      int       `json:"calm,omitempty"`
 	Lowered   time.Time `json:"lowered,omitzero"`    // refusals of calls sent before it were sent at an older rate
 	MaxKnown  bool      `json:"max_known,omitempty"` // Max is a rate the service refused after accepting calls
+	Steady    int       `json:"steady,omitempty"`    // refusals in a row at about the same rate (units)
+	Refused   float64   `json:"refused,omitempty"`   // the rate of the last refusal in a climb, or the first estimate
 	Mode      string    `json:"mode,omitempty"`      // how the rate moves: modeClimb, modeBlocked or modeRestart
 	ClimbFrom time.Time `json:"climb_from,omitzero"` // the climb's time origin
 	// BlockedSince is when the refusals in a row began.
@@ -183,11 +215,26 @@ type paceState struct {
 	ResumeAt time.Time   `json:"resume_at,omitzero"` // the end of the pause the service asked for
 	Cause    *pauseCause `json:"cause,omitempty"`    // what asked for the pause, for messages
 
-	Accepted  []time.Time `json:"accepted,omitempty"`     // send times of calls accepted lately, until a rate is learned
-	Budget    int64       `json:"budget,omitempty"`       // calls the rate headers left before BudgetEnd
-	BudgetEnd time.Time   `json:"budget_end,omitzero"`    // the reset those headers announced
-	Updated   time.Time   `json:"updated,omitzero"`       // the last change, to drop a state left by an older run
-	Headers   bool        `json:"from_headers,omitempty"` // the rate in force was set by rate headers, not by a 429
+	Accepted []time.Time `json:"accepted,omitempty"` // send times of calls accepted lately, until a rate is learned
+	// The slow start, until a rate is learned: the calls in flight, each under a lease, and how many times the
+	// window of calls in flight has widened from startWindow; WideEnough once it reached endWindow.
+	Flights    []flight `json:"flights,omitempty"`
+	Widened    int      `json:"widened,omitempty"`
+	Acks       int      `json:"acks,omitempty"` // calls accepted since the window last widened
+	WideEnough bool     `json:"wide_enough,omitempty"`
+	// The first estimate: the calls it counted (Estimate), and those of them that were still in flight.
+	Estimate  int       `json:"estimate,omitempty"`
+	Counted   []uint64  `json:"counted,omitempty"`
+	Budget    int64     `json:"budget,omitempty"`       // calls the rate headers left before BudgetEnd
+	BudgetEnd time.Time `json:"budget_end,omitzero"`    // the reset those headers announced
+	Updated   time.Time `json:"updated,omitzero"`       // the last change, to drop a state left by an older run
+	Headers   bool      `json:"from_headers,omitempty"` // the rate in force was set by rate headers, not by a 429
+}
+
+// flight is a call in flight in the slow start: the lease it holds on the window.
+type flight struct {
+	ID   uint64    `json:"id"`
+	Sent time.Time `json:"sent"`
 }
 
 // pauseCause is the answer that asked for a pause, as messages name it.
@@ -258,11 +305,61 @@ func (s *paceState) earliest(now time.Time, jitter float64) time.Time {
 	return at
 }
 
-// take spends the turn at now.
+// take spends the turn at now. A turn taken long after the last one (more than idleIntervals of the rate
+// then) ends a spell in which the account was idle: the rate rises with calm only while calls test it, so the
+// climb's clock stops for the idle time (RFC 7661: a sender limited by what it has to send does not grow its
+// window). Otherwise an apply that follows another after a minute would start its climb at a rate no call has
+// tried, a thousand times the limit, and its first wave would be refused whole.
 func (s *paceState) take(now time.Time) {
+	if s.Rate > 0 && !s.Last.IsZero() {
+		if idle := now.Sub(s.Last) - idleIntervals*perSecond(s.learned(s.Last)); idle > 0 {
+			s.ClimbFrom = s.ClimbFrom.Add(idle)
+		}
+	}
 	s.Last, s.RunLast = now, now
 	if s.BudgetEnd.After(now) {
 		s.Budget--
+	}
+}
+
+// room says whether the slow start has room for one more call of the run in flight at now: always, once a rate
+// is learned or the window is wide enough, and for a run with a ceiling, which is a pace already. The window
+// widens by one for each answer that comes back accepted while it is full (one more call per round trip), and
+// by one for every startStep the oldest call in flight has waited, so that a service slow to answer, or one
+// that holds its answers, is not called one call at a time.
+func (s *paceState) room(now time.Time) bool {
+	s.Flights = slices.DeleteFunc(s.Flights, func(f flight) bool { return now.Sub(f.Sent) > flightLease })
+	if s.Rate > 0 || s.WideEnough || s.Ceiling > 0 || len(s.Flights) == 0 {
+		return true
+	}
+	window := startWindow + s.Widened + int(now.Sub(s.Flights[0].Sent)/startStep)
+	return len(s.Flights) < window
+}
+
+// depart takes a lease for a call sent at now, until a rate is learned.
+func (s *paceState) depart(id uint64, now time.Time) {
+	if s.Rate == 0 {
+		s.Flights = append(s.Flights, flight{ID: id, Sent: now})
+	}
+}
+
+// land ends the lease of a call answered (accepted: not with a 429) or failed; an accepted one widens the window
+// once a window's worth have been, until it is wide enough for any run.
+func (s *paceState) land(id uint64, accepted bool) {
+	i := slices.IndexFunc(s.Flights, func(f flight) bool { return f.ID == id })
+	if i < 0 {
+		if !accepted {
+			s.uncount(id)
+		}
+		return
+	}
+	s.Flights = slices.Delete(s.Flights, i, i+1)
+	if !accepted || s.Rate > 0 || s.WideEnough {
+		return
+	}
+	if s.Acks++; s.Acks >= startWindow+s.Widened {
+		s.Acks, s.Widened = 0, s.Widened+1
+		s.WideEnough = startWindow+s.Widened >= endWindow
 	}
 }
 
@@ -276,7 +373,7 @@ func (s *paceState) pauseUntil(t time.Time, cause pauseCause) {
 
 // refuse takes in a 429 to a call sent at sent, answered at now, and returns the pause it asked for, and
 // whether every call waits for it or only the refused one.
-func (s *paceState) refuse(sent, now time.Time, h http.Header, call string, inflight int) (pause time.Duration, all bool) {
+func (s *paceState) refuse(sent, now time.Time, h http.Header, call string) (pause time.Duration, all bool) {
 	cause := pauseCause{Status: http.StatusTooManyRequests, Call: call}
 	pause = defaultPause
 	asked, ok := retryAfter(h, now)
@@ -298,22 +395,34 @@ func (s *paceState) refuse(sent, now time.Time, h http.Header, call string, infl
 	s.Headers = false
 	switch {
 	case s.Rate == 0:
-		s.learn(sent, now, pause, inflight)
+		s.learn(sent, now, pause)
 	case !sent.After(s.Lowered):
 		// Sent at an older, faster rate: that one was lowered already.
 	case !s.AcceptedSince:
 		// Refused again with nothing accepted in between: the pace is too fast, or the account is taken by
 		// others for now. The rate goes down, and the rate to climb back to stays the one that worked.
+		s.Counted, s.Steady = nil, 0
 		keep := s.Max
 		s.setRate(max(s.limit(now)*lowerBy, minRate), now)
 		s.Max, s.Mode = keep, modeBlocked
 	default:
+		s.Counted = nil
 		current := s.limit(sent)
-		if s.MaxKnown && current < s.Max {
+		// Refused at about the rate refused before: the limit holds steady, just below the lower of the two; the
+		// climb goes back to a little under it, and probes beyond it less often (units). Refused below the rate
+		// to climb back to otherwise: another client arrived, and gets room (fast convergence).
+		switch {
+		case s.MaxKnown && s.Refused > 0 && math.Abs(current/s.Refused-1) <= steadyWithin:
+			s.Steady++
+			s.Max = min(current, s.Refused) * (1 - steadyBelow)
+		case s.MaxKnown && current < s.Max:
+			s.Steady = 0
 			s.Max = current * (1 + lowerBy) / 2
-		} else {
+		default:
+			s.Steady = 0
 			s.Max = current
 		}
+		s.Refused = current
 		s.MaxKnown = true
 		s.setRate(max(current*lowerBy, minRate), now)
 		s.Mode = modeClimb
@@ -327,30 +436,59 @@ func (s *paceState) refuse(sent, now time.Time, h http.Header, call string, infl
 
 // learn sets the first rate, at the first refusal or the first pause the rate headers ask for: what the service
 // accepted in the second before the call (its rate, and its burst, which lowerBy discounts), the calls still in
-// flight included, as most were sent before the refused one. When it accepted none, another client holds the
-// quota: one call per pause, until the account is free again.
-func (s *paceState) learn(sent, now time.Time, pause time.Duration, inflight int) {
+// flight included, as most reached the service before the refused one; each of them that comes back refused is
+// taken out again (land), as at a slow limit the calls sent with the refused one are refused too. When it
+// accepted none, another client holds the quota: one call per pause, until the account is free again.
+func (s *paceState) learn(sent, now time.Time, pause time.Duration) {
 	from, to := sent.Add(-estimateWindow), sent.Add(estimateSlack)
-	n := inflight
+	n := 0
 	for _, t := range s.Accepted {
 		if !t.Before(from) && !t.After(to) {
 			n++
 		}
 	}
-	s.Accepted = nil
+	s.Counted = nil
+	for _, f := range s.Flights {
+		if !f.Sent.Before(from) && !f.Sent.After(to) {
+			n++
+			s.Counted = append(s.Counted, f.ID)
+		}
+	}
+	s.Accepted, s.Flights = nil, nil
+	s.Steady, s.Refused = 0, 0
 	if n == 0 {
 		s.Max = max(1/max(pause.Seconds(), 1), minRate)
 		s.setRate(s.Max*lowerBy, now)
 		s.Mode = modeBlocked
 		return
 	}
+	s.estimate(n)
+	s.setRate(max(s.Max*lowerBy, minRate), now)
+}
+
+// estimate sets the rate to climb back to from n calls accepted in estimateWindow.
+func (s *paceState) estimate(n int) {
+	s.Estimate = n
 	s.Max = max(float64(n)/estimateWindow.Seconds(), minRate)
 	if s.Ceiling > 0 {
 		s.Max = min(s.Max, s.Ceiling)
 	}
-	s.MaxKnown = true
-	s.setRate(max(s.Max*lowerBy, minRate), now)
+	s.MaxKnown, s.Refused = true, s.Max
 	s.Mode = modeClimb
+}
+
+// uncount takes out of the first estimate a call it counted as accepted while in flight, which came back
+// refused, while that estimate is still the rate's.
+func (s *paceState) uncount(id uint64) {
+	i := slices.Index(s.Counted, id)
+	if i < 0 {
+		return
+	}
+	s.Counted = slices.Delete(s.Counted, i, i+1)
+	if s.Estimate > 1 {
+		s.estimate(s.Estimate - 1)
+		s.Rate, s.Start = max(s.Max*lowerBy, minRate), max(s.Max*lowerBy, minRate)
+	}
 }
 
 // setRate starts a climb from r; the next turn is one interval of it away, as if one had just been taken.
@@ -360,16 +498,13 @@ func (s *paceState) setRate(r float64, now time.Time) {
 }
 
 // climb is the rate at now, Calm accepted calls after the last decrease: CUBIC's curve, from Start back to Max
-// (concave) in backCalls calls or backTime, whichever comes first, then beyond Max (convex), by (1-lowerBy)·Max
-// for each climbCalls calls or probeTime cubed. Counting calls keeps the share of refusals the same at any rate;
-// counting time too keeps a slow pace from taking minutes to find capacity freed by a neighbour.
+// (concave) in backCalls calls or a time unit (units), whichever comes first, then beyond Max (convex), by
+// (1-lowerBy)·Max for each climbCalls calls or time unit cubed, then doubling. Counting calls keeps the share of
+// refusals the same at any rate; counting time too keeps a slow pace from taking minutes to find capacity freed
+// by a neighbour.
 func (s *paceState) climb(now time.Time) float64 {
 	calm := now.Sub(s.ClimbFrom)
-	// The time units: at a slow pace, up to half the time their calls take, so that the share of refusals stays
-	// nearly as small as at a fast one, and no more than half as long again, so that a slow client still finds
-	// the capacity that other runs free when they end.
-	backFor := min(max(backTime, perSecond(s.Max)*time.Duration(backCalls)/2), backTime*3/2)
-	probeFor := min(max(probeTime, perSecond(s.Max)*time.Duration(climbCalls)/2), probeTime*3/2)
+	backFor, probeFor := s.units()
 	var r float64
 	if back := max(float64(s.Calm)/backCalls, float64(calm)/float64(backFor)); back < 1 {
 		x := 1 - back
@@ -381,14 +516,32 @@ func (s *paceState) climb(now time.Time) float64 {
 			r = s.Max + (1-lowerBy)*s.Max*x*x*x
 		} else {
 			// Calm this long beyond the rate refused last says much more is free (a neighbour stopped): the rate
-			// doubles every quarter step, as slow start does, until a refusal.
-			r = (2 - lowerBy) * s.Max * math.Pow(2, min(4*(x-1), 20))
+			// doubles every half step, as slow start does, until a refusal.
+			r = (2 - lowerBy) * s.Max * math.Pow(2, min(2*(x-1), 20))
 		}
 	}
 	if s.Ceiling > 0 {
 		r = min(r, s.Ceiling)
 	}
 	return max(r, s.Start, minRate)
+}
+
+// units are the climb's time units at a slow pace, where they come before its calls: back to Max in backFor,
+// and beyond it by probeFor. A limit the service keeps refusing at about the same rate (Steady) is there to
+// stay: each such refusal doubles the units, up to the time their calls take (backCalls and climbCalls
+// intervals of Max), so that a steady slow limit is probed as rarely, in calls, as a fast one. Until then they
+// are short: back in half the time backCalls take (within backTime and half as long again), and beyond in
+// probeTime, so that a client whose share is small (it learned the limit while others held most of it) finds
+// the capacity they free within seconds once they end.
+func (s *paceState) units() (backFor, probeFor time.Duration) {
+	backFor = min(max(backTime, perSecond(s.Max)*time.Duration(backCalls)/2), backTime*3/2)
+	probeFor = probeTime
+	if s.Steady > 0 {
+		k := time.Duration(1) << min(s.Steady, steadyDoublings)
+		backFor = max(backFor, min(k*backFor, perSecond(s.Max)*time.Duration(backCalls)))
+		probeFor = max(probeFor, min(k*probeFor, perSecond(s.Max)*time.Duration(climbCalls)))
+	}
+	return backFor, probeFor
 }
 
 // grow takes in a call accepted at the current rate. After a block (refusals in a row for blockedFor) the
@@ -403,7 +556,7 @@ func (s *paceState) grow(now time.Time) {
 	// A block is long for the pace that worked: several of its intervals. Shorter runs of refusals are the share
 	// of a slow limit going to others, not an account taken and freed.
 	if now.Sub(s.BlockedSince) >= max(blockedFor, blockedIntervals*perSecond(s.Max)) {
-		s.Mode, s.Calm = modeRestart, 0
+		s.Mode, s.Calm, s.Steady = modeRestart, 0, 0
 	}
 }
 
@@ -456,7 +609,7 @@ func (s *paceState) accept(sent, now time.Time, h http.Header, status int, call 
 	s.pauseUntil(now.Add(q.reset.wait), pauseCause{Status: status, Call: call, Asked: q.reset.wait,
 		Header: header, Capped: q.reset.capped})
 	if s.Rate == 0 {
-		s.learn(sent, now, q.reset.wait, 0)
+		s.learn(sent, now, q.reset.wait)
 		s.Headers = true
 	}
 }
@@ -543,7 +696,7 @@ func (e *paceError) Is(target error) bool {
 }
 
 // pace spaces the calls of a process to one account, on the state it shares (paceStore), and keeps what is the
-// process's own: its ceiling, and the slow start's window. It is safe for concurrent use.
+// process's own: its ceiling, and its calls' places in line. It is safe for concurrent use.
 type pace struct {
 	service string
 	run     string // the run this process belongs to, when the state is shared between runs
@@ -555,11 +708,7 @@ type pace struct {
 
 	mu       sync.Mutex
 	ceiling  float64       // the lowest ceiling of the clients in this process that share the pace; 0: none
-	window   int           // slow start: calls that may be in flight; 0: no window
-	inflight int           // calls sent and not yet answered
-	acks     int           // answers since the window last grew
-	opened   time.Time     // when the slow start's first call went
-	answered chan struct{} // closed at every answer, to wake the calls waiting for room in the window
+	answered chan struct{} // closed at every answer, to wake a call waiting for room in the slow start
 }
 
 // newPace returns a pace of its own for one service, in memory; perSecond > 0 is a ceiling.
@@ -568,7 +717,7 @@ func newPace(service string, perSecond float64) *pace {
 }
 
 func newPaceOn(service string, perSecond float64, store paceStore) *pace {
-	p := &pace{service: service, store: store, now: time.Now, window: startWindow, answered: make(chan struct{})}
+	p := &pace{service: service, store: store, now: time.Now, answered: make(chan struct{})}
 	p.lowerCeiling(perSecond)
 	return p
 }
@@ -582,7 +731,6 @@ func (p *pace) lowerCeiling(perSecond float64) {
 	if p.ceiling == 0 || perSecond < p.ceiling {
 		p.ceiling = perSecond
 	}
-	p.window = 0 // a ceiling is a pace already: no need to start slowly
 	p.mu.Unlock()
 	p.update(func(*paceState) {})
 }
@@ -597,27 +745,19 @@ func (p *pace) update(f func(s *paceState)) {
 		s.forRun(p.run, ceiling, now)
 		f(s)
 		s.saveRun(p.run)
-		if s.Rate > 0 || s.Ceiling > 0 {
-			p.endSlowStart()
-		}
 	})
 }
 
-func (p *pace) endSlowStart() {
-	p.mu.Lock()
-	p.window = 0
-	p.mu.Unlock()
-}
-
-// wait blocks until the call may be sent: at its turn, after any pause the service asked for. ticket is the
-// call's place in line (pace.ticket), the same for every attempt of the call. bound is the time allowed for one
-// call, for messages. It fails at once, sending nothing, when the turn lies past ctx's deadline.
+// wait blocks until the call may be sent: at its turn, after any pause the service asked for, with room for it
+// in the slow start. ticket is the call's place in line (pace.ticket), the same for every attempt of the call.
+// bound is the time allowed for one call, for messages. It fails at once, sending nothing, when the turn lies
+// past ctx's deadline. It returns the attempt's flight, which its answer ends (accept, refuse, leave).
 //
 // The calls of a process wait in line by ticket, and only the first of them waits for the next turn, looking
 // again whenever it wakes: a turn is never booked ahead, so a pace that rises or a pause that begins applies to
 // the very next call; and a call sent again after a 429 keeps its place, so that it is not sent to the back of the
 // line each time until its bound runs out.
-func (p *pace) wait(ctx context.Context, bound time.Duration, ticket uint64) error {
+func (p *pace) wait(ctx context.Context, bound time.Duration, ticket uint64) (uint64, error) {
 	deadline, bounded := ctx.Deadline()
 	if !bounded {
 		deadline = p.now().Add(10 * maxAskedWait)
@@ -626,35 +766,43 @@ func (p *pace) wait(ctx context.Context, bound time.Duration, ticket uint64) err
 	// A call whose turn cannot come in time, behind the calls in line before it, is not sent, and does not wait.
 	if err := p.look(deadline, bound, jitter, p.line.join(ticket)); err != nil {
 		p.line.leave(ticket, false)
-		return err
+		return 0, err
 	}
 	if err := p.line.first(ctx, ticket); err != nil {
-		return err
+		return 0, err
 	}
 	defer p.line.leave(ticket, true)
-	if err := p.enter(ctx); err != nil {
-		return err
-	}
+	id := rand.Uint64() | 1
 	for {
+		p.mu.Lock()
+		answered := p.answered
+		p.mu.Unlock()
 		now := p.now()
 		var at time.Time
 		var err error
+		room := true
 		p.update(func(s *paceState) {
 			if at = s.earliest(now, jitter); at.After(deadline) {
 				err = s.notSent(p.service, now, at, deadline, bound)
 			} else if !at.After(now) {
-				s.take(now)
+				if room = s.room(now); room {
+					s.take(now)
+					s.depart(id, now)
+				}
 			}
 		})
 		switch {
 		case err != nil:
-			p.leave(false)
-			return err
+			return 0, err
+		case !at.After(now) && room:
+			return id, nil
 		case !at.After(now):
-			return nil
+			// Waiting for an answer to make room: one in this process wakes it, one in another is polled for.
+			if !waitFor(ctx, answered, flightPoll) && ctx.Err() != nil {
+				return 0, ctx.Err()
+			}
 		case !sleep(ctx, min(at.Sub(now), recheck)):
-			p.leave(false)
-			return ctx.Err()
+			return 0, ctx.Err()
 		}
 	}
 }
@@ -729,28 +877,6 @@ func (p *pace) look(deadline time.Time, bound time.Duration, jitter float64, ahe
 	return err
 }
 
-// enter waits for room in the slow start's window.
-func (p *pace) enter(ctx context.Context) error {
-	for {
-		p.mu.Lock()
-		if p.window > 0 && p.opened.IsZero() {
-			p.opened = p.now()
-		}
-		// The window also widens by one every startStep without answers, so that a slow service, or one that
-		// holds its answers, is not called one call at a time.
-		if p.window == 0 || p.inflight < p.window+int(p.now().Sub(p.opened)/startStep) {
-			p.inflight++
-			p.mu.Unlock()
-			return nil
-		}
-		answered := p.answered
-		p.mu.Unlock()
-		if !waitFor(ctx, answered, startStep) && ctx.Err() != nil {
-			return ctx.Err()
-		}
-	}
-}
-
 // waitFor waits until ch is closed (true), d passes or ctx ends (false).
 func waitFor(ctx context.Context, ch <-chan struct{}, d time.Duration) bool {
 	timer := time.NewTimer(d)
@@ -764,41 +890,33 @@ func waitFor(ctx context.Context, ch <-chan struct{}, d time.Duration) bool {
 	return false
 }
 
-// leave ends a call's flight; an accepted one widens the slow start's window, which ends once it is wide enough
-// for any run.
-func (p *pace) leave(accepted bool) {
+// leave ends the flight id of a call that got no answer.
+func (p *pace) leave(id uint64) {
+	p.land(id, false, func(*paceState) {})
+}
+
+// land ends the flight id, then changes the state with f, and wakes a call waiting for room.
+func (p *pace) land(id uint64, accepted bool, f func(s *paceState)) {
+	p.update(func(s *paceState) {
+		s.land(id, accepted)
+		f(s)
+	})
 	p.mu.Lock()
-	p.inflight--
-	if accepted && p.window > 0 {
-		// One more call in flight per window's worth of answers: a round trip.
-		if p.acks++; p.acks >= p.window {
-			p.acks = 0
-			if p.window++; p.window >= endWindow {
-				p.window = 0
-			}
-		}
-	}
 	close(p.answered)
 	p.answered = make(chan struct{})
 	p.mu.Unlock()
 }
 
-// refuse takes in a 429 to a call sent at sent and returns the pause the refused call waits before it is sent
-// again, and whether every call waits for it.
-func (p *pace) refuse(sent time.Time, h http.Header, call string) (pause time.Duration, all bool) {
-	p.mu.Lock()
-	others := p.inflight - 1
-	p.mu.Unlock()
-	p.update(func(s *paceState) { pause, all = s.refuse(sent, p.now(), h, call, others) })
-	p.endSlowStart()
-	p.leave(false)
+// refuse takes in a 429 to the call in flight id, sent at sent, and returns the pause the refused call waits
+// before it is sent again, and whether every call waits for it.
+func (p *pace) refuse(id uint64, sent time.Time, h http.Header, call string) (pause time.Duration, all bool) {
+	p.land(id, false, func(s *paceState) { pause, all = s.refuse(sent, p.now(), h, call) })
 	return pause, all
 }
 
-// accept takes in any other answer to a call sent at sent.
-func (p *pace) accept(sent time.Time, h http.Header, status int, call string) {
-	p.update(func(s *paceState) { s.accept(sent, p.now(), h, status, call) })
-	p.leave(true)
+// accept takes in any other answer to the call in flight id, sent at sent.
+func (p *pace) accept(id uint64, sent time.Time, h http.Header, status int, call string) {
+	p.land(id, true, func(s *paceState) { s.accept(sent, p.now(), h, status, call) })
 }
 
 // describe says what the pace is and where it comes from, for messages and logs.
@@ -866,7 +984,8 @@ func (t *pacedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ticket := t.pace.ticket()
 	var lastRefusal *http.Response // the last 429, its body read, for when the bound leaves no room to send again
 	for {
-		if err := t.pace.wait(ctx, t.bound, ticket); err != nil {
+		id, err := t.pace.wait(ctx, t.bound, ticket)
+		if err != nil {
 			return answerOr(ctx, lastRefusal, err)
 		}
 		attemptCtx, cancel := context.WithTimeout(ctx, t.timeout)
@@ -878,15 +997,15 @@ func (t *pacedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		resp, err := t.next.RoundTrip(attempt)
 		if err != nil {
 			cancel()
-			t.pace.leave(false)
+			t.pace.leave(id)
 			return answerOr(ctx, lastRefusal, err)
 		}
 		if resp.StatusCode != http.StatusTooManyRequests {
-			t.pace.accept(sent, resp.Header, resp.StatusCode, call)
+			t.pace.accept(id, sent, resp.Header, resp.StatusCode, call)
 			resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
 			return resp, nil
 		}
-		pause, all := t.pace.refuse(sent, resp.Header, call)
+		pause, all := t.pace.refuse(id, sent, resp.Header, call)
 		refusals := state.refused()
 		deadline, bounded := ctx.Deadline()
 		fits := !bounded || t.pace.now().Add(pause).Before(deadline)

@@ -25,9 +25,11 @@ import (
 // named by a hash of the account and holding the pace's state, never the credential, changed under an exclusive
 // lock (lockedfile): the blocks of a run, and the runs that work on one account at once (parallel CI jobs,
 // Atlantis, terragrunt run-all), act as one client, so they neither crowd each other nor each learn the limit by
-// being refused. Each run keeps its own ceiling (requests_per_second is a ceiling for the calls of one run); the
-// processes of a run, children of one terraform process, share theirs. A file that cannot be used leaves a
-// process with a pace of its own: a call never fails for it.
+// being refused. Until a rate is learned, the file also holds the slow start's calls in flight, each under a
+// lease that its answer ends and that lapses after flightLease if its process died, so that the runs that start
+// together start slowly together. Each run keeps its own ceiling (requests_per_second is a ceiling for the calls
+// of one run); the processes of a run, children of one terraform process, share theirs. A file that cannot be
+// used leaves a process with a pace of its own: a call never fails for it.
 type Paces struct {
 	dir string // "" keeps every pace in this process
 	run string // this process's run: its parent process, the terraform that started it

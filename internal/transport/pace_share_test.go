@@ -140,3 +140,29 @@ func TestPaceShareFallsBack(t *testing.T) {
 		t.Fatalf("the state of a run two days old is still there: %v", err)
 	}
 }
+
+// The slow start is the machine's: while nothing is known of the account, a call in flight in one process holds
+// the only room there is, through the file, until its answer comes; another process's call then finds room.
+func TestPaceSlowStartSharedBetweenProcesses(t *testing.T) {
+	dir := t.TempDir()
+	first := sharedClient(t, "http://127.0.0.1:9", dir, "run-1", 0, "tok")
+	second := sharedClient(t, "http://127.0.0.1:9", dir, "run-2", 0, "tok")
+	id, err := first.pace.wait(context.Background(), time.Minute, first.pace.ticket())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Looked at as of the moment the first call went, so that a slow machine does not widen the window meanwhile.
+	sent := time.Now()
+	room := func() bool {
+		var ok bool
+		second.pace.update(func(s *paceState) { ok = s.room(sent) })
+		return ok
+	}
+	if room() {
+		t.Fatal("another process found room beside the machine's first call in flight")
+	}
+	first.pace.accept(id, time.Now(), http.Header{}, http.StatusOK, "GET /x")
+	if !room() {
+		t.Fatal("no room once the first call was answered")
+	}
+}

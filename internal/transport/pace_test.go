@@ -315,13 +315,23 @@ func TestPaceStateLearns(t *testing.T) {
 	for i := range 4 {
 		s.accept(at(time.Duration(i)*100*time.Millisecond), at(time.Duration(i)*100*time.Millisecond), nil, 200, "GET /x")
 	}
-	if pause, all := s.refuse(at(400*time.Millisecond), at(420*time.Millisecond), retry1, "GET /x", 2); pause != time.Second || all {
+	for i, sent := range []time.Duration{380 * time.Millisecond, 390 * time.Millisecond, 400 * time.Millisecond} {
+		s.depart(uint64(i+1), at(sent))
+	}
+	if pause, all := s.refuse(at(400*time.Millisecond), at(420*time.Millisecond), retry1, "GET /x"); pause != time.Second || all {
 		t.Fatalf("pause %v for every call %v; want 1s for the refused call only", pause, all)
 	}
-	if !near(s.Max, 6) || !near(s.Rate, 4.2) || s.Mode != modeClimb {
-		t.Fatalf("after the first refusal: max %v, rate %v, %s; want 6, 4.2, climbing", s.Max, s.Rate, s.Mode)
+	if !near(s.Max, 7) || !near(s.Rate, 4.9) || s.Mode != modeClimb {
+		t.Fatalf("after the first refusal: max %v, rate %v, %s; want 7, 4.9, climbing", s.Max, s.Rate, s.Mode)
 	}
-	s.refuse(at(410*time.Millisecond), at(430*time.Millisecond), retry1, "GET /x", 0)
+	// A call it counted as accepted while in flight comes back refused: it is taken out of the estimate; one that
+	// comes back accepted changes nothing.
+	s.land(3, false)
+	s.land(1, true)
+	if !near(s.Max, 6) || !near(s.Rate, 4.2) || s.Mode != modeClimb {
+		t.Fatalf("after a counted call was refused: max %v, rate %v, %s; want 6, 4.2, climbing", s.Max, s.Rate, s.Mode)
+	}
+	s.refuse(at(410*time.Millisecond), at(430*time.Millisecond), retry1, "GET /x")
 	if !near(s.Rate, 4.2) {
 		t.Fatalf("a refusal of a call sent before the decrease lowered the rate to %v", s.Rate)
 	}
@@ -336,10 +346,10 @@ func TestPaceStateLearns(t *testing.T) {
 		t.Fatalf("a probeTime beyond, the rate is %v, want 7.8", r)
 	}
 	// Refused below the rate refused before: a rate between the two is remembered (fast convergence).
-	s.refuse(at(2*time.Second), at(2*time.Second), retry1, "GET /x", 0)
+	s.refuse(at(2*time.Second), at(2*time.Second), retry1, "GET /x")
 	s.accept(at(3*time.Second), at(3*time.Second), nil, 200, "GET /x")
 	current := s.learned(at(4 * time.Second))
-	s.refuse(at(4*time.Second), at(4*time.Second), retry1, "GET /x", 0)
+	s.refuse(at(4*time.Second), at(4*time.Second), retry1, "GET /x")
 	if !near(s.Max, current*(1+lowerBy)/2) || !near(s.Rate, current*lowerBy) {
 		t.Fatalf("refused at %v below the rate refused before: max %v, rate %v", current, s.Max, s.Rate)
 	}
@@ -347,12 +357,12 @@ func TestPaceStateLearns(t *testing.T) {
 	// Refused before anything was accepted (another client holds the quota): one call per pause, lowered, and
 	// lower with each refusal in a row; the rate to climb back to stays.
 	var b paceState
-	b.refuse(t0, t0, retry1, "GET /x", 0)
+	b.refuse(t0, t0, retry1, "GET /x")
 	if !near(b.Max, 1) || !near(b.Rate, 0.7) || b.Mode != modeBlocked {
 		t.Fatalf("refused at once: max %v, rate %v, %s; want 1, 0.7, blocked", b.Max, b.Rate, b.Mode)
 	}
-	b.refuse(at(2*time.Second), at(2*time.Second), retry1, "GET /x", 0)
-	b.refuse(at(4*time.Second), at(4*time.Second), retry1, "GET /x", 0)
+	b.refuse(at(2*time.Second), at(2*time.Second), retry1, "GET /x")
+	b.refuse(at(4*time.Second), at(4*time.Second), retry1, "GET /x")
 	if !near(b.Rate, 0.343) || !near(b.Max, 1) {
 		t.Fatalf("refused three times in a row: rate %v, max %v; want 0.343, 1", b.Rate, b.Max)
 	}
@@ -366,11 +376,58 @@ func TestPaceStateLearns(t *testing.T) {
 	if r := b.learned(at(time.Minute)); !near(r, 100) || b.Mode != modeClimb {
 		t.Fatalf("a minute later the rate is %v, %s; want a hundred times the guess, climbing", r, b.Mode)
 	}
-	s.refuse(at(5*time.Second), at(5*time.Second), retry1, "GET /x", 0)
-	s.refuse(at(9*time.Second), at(9*time.Second), retry1, "GET /x", 0)
+	s.refuse(at(5*time.Second), at(5*time.Second), retry1, "GET /x")
+	s.refuse(at(9*time.Second), at(9*time.Second), retry1, "GET /x")
 	refused := s.Max
 	s.accept(at(10*time.Second), at(10*time.Second), nil, 200, "GET /x")
 	if r := s.learned(at(time.Minute)); !near(r, 2*refused) {
 		t.Fatalf("after a block, a rate learned from refusals doubles to %v; want twice the rate refused, %v", r, 2*refused)
+	}
+}
+
+// A limit refused again at about the same rate holds steady: the climb goes back to a little under it, and its
+// time units double, up to the time their calls take, so that a slow limit is probed as rarely in calls as a fast
+// one. A refusal clearly below it (someone arrived) makes room, and the units are short again.
+func TestPaceStateSteadyLimit(t *testing.T) {
+	t0 := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	at := func(d time.Duration) time.Time { return t0.Add(d) }
+	retry1 := http.Header{"Retry-After": {"1"}}
+	near := func(got, want float64) bool { return got > want-0.01 && got < want+0.01 }
+	var s paceState
+	s.accept(t0, t0, nil, 200, "GET /x")
+	s.refuse(at(20*time.Millisecond), at(40*time.Millisecond), retry1, "GET /x")
+	if !near(s.Max, 1) || !near(s.Rate, 0.7) {
+		t.Fatalf("first estimate: max %v, rate %v; want 1, 0.7", s.Max, s.Rate)
+	}
+	back, probe := s.units()
+	if back != 12*time.Second || probe != probeTime {
+		t.Fatalf("units before the limit proved steady: %s and %s; want 12s (half the time of backCalls) and %s",
+			back, probe, probeTime)
+	}
+	// Refused again at the rate refused before, once the climb is back there.
+	s.accept(at(time.Second), at(time.Second), nil, 200, "GET /x")
+	when := at(40*time.Millisecond + back)
+	if r := s.learned(when); !near(r, 1) {
+		t.Fatalf("the climb is at %v after %s, want back at 1", r, back)
+	}
+	s.refuse(when, when, retry1, "GET /x")
+	if s.Steady != 1 || !near(s.Max, 1-steadyBelow) {
+		t.Fatalf("refused again at 1: steady %d, max %v; want 1, %v", s.Steady, s.Max, 1-steadyBelow)
+	}
+	back, probe = s.units()
+	if want := perSecond(s.Max) * time.Duration(backCalls); back != want || probe != 2*probeTime {
+		t.Fatalf("units of a steady limit: %s and %s; want %s (the time of backCalls) and %s", back, probe, want,
+			2*probeTime)
+	}
+	// Refused clearly below it: another client arrived.
+	s.accept(when.Add(time.Second), when.Add(time.Second), nil, 200, "GET /x")
+	current := s.learned(when.Add(2 * time.Second))
+	s.refuse(when.Add(2*time.Second), when.Add(2*time.Second), retry1, "GET /x")
+	if s.Steady != 0 || !near(s.Max, current*(1+lowerBy)/2) {
+		t.Fatalf("refused at %v, well below: steady %d, max %v; want 0, %v", current, s.Steady, s.Max,
+			current*(1+lowerBy)/2)
+	}
+	if back, probe = s.units(); back > 15*time.Second || probe != probeTime {
+		t.Fatalf("units after a change: %s and %s; want short ones again", back, probe)
 	}
 }
