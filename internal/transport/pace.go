@@ -537,9 +537,9 @@ func (s *paceState) units() (backFor, probeFor time.Duration) {
 	backFor = min(max(backTime, perSecond(s.Max)*time.Duration(backCalls)/2), backTime*3/2)
 	probeFor = probeTime
 	if s.Steady > 0 {
-		k := time.Duration(1) << min(s.Steady, steadyDoublings)
-		backFor = max(backFor, min(k*backFor, perSecond(s.Max)*time.Duration(backCalls)))
-		probeFor = max(probeFor, min(k*probeFor, perSecond(s.Max)*time.Duration(climbCalls)))
+		doublings := min(s.Steady, steadyDoublings)
+		backFor = max(backFor, min(backFor<<doublings, perSecond(s.Max)*time.Duration(backCalls)))
+		probeFor = max(probeFor, min(probeFor<<doublings, perSecond(s.Max)*time.Duration(climbCalls)))
 	}
 	return backFor, probeFor
 }
