@@ -144,7 +144,9 @@ func answering(t *testing.T, status int, header http.Header) (*httptest.Server, 
 // so it is not sent, and says which answer asked for it. Retry-After is read in each form HTTP allows, and an
 // absurd one is capped, never overflowed into a short wait.
 func TestPauseBeyondTheBound(t *testing.T) {
-	now := time.Now()
+	// The service's Date header is the clock an HTTP date in Retry-After is read against; it is fixed here, as a
+	// server's own would tick to the next second between the test's clock and the answer now and then.
+	now := time.Now().UTC().Truncate(time.Second)
 	for _, c := range []struct {
 		name, retryAfter string
 		first, later     string
@@ -168,7 +170,8 @@ func TestPauseBeyondTheBound(t *testing.T) {
 			"a pause of 1h0m0s before further calls"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			srv, n := answering(t, http.StatusTooManyRequests, http.Header{"Retry-After": {c.retryAfter}})
+			srv, n := answering(t, http.StatusTooManyRequests, http.Header{"Retry-After": {c.retryAfter},
+				"Date": {now.Format(http.TimeFormat)}})
 			cl := newClient(t, srv.URL, func(c *Config) { c.MaxElapsed = 3 * time.Minute })
 			_, err := cl.Do(context.Background(), http.MethodGet, "x", nil, nil)
 			var se *StatusError
