@@ -305,12 +305,17 @@ func TestRateLimitHeadersPause(t *testing.T) {
 	}
 }
 
+// paceStateClock is what the paceState tests share: a start, the time d after it, a 429's Retry-After of one
+// second, and a comparison of rates to a hundredth.
+func paceStateClock() (t0 time.Time, at func(time.Duration) time.Time, retry1 http.Header, near func(got, want float64) bool) {
+	t0 = time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	return t0, func(d time.Duration) time.Time { return t0.Add(d) }, http.Header{"Retry-After": {"1"}},
+		func(got, want float64) bool { return got > want-0.01 && got < want+0.01 }
+}
+
 // The pace's learning, on its own clock.
 func TestPaceStateLearns(t *testing.T) {
-	t0 := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
-	at := func(d time.Duration) time.Time { return t0.Add(d) }
-	retry1 := http.Header{"Retry-After": {"1"}}
-	near := func(got, want float64) bool { return got > want-0.01 && got < want+0.01 }
+	t0, at, retry1, near := paceStateClock()
 
 	// The first refusal: what was accepted in the second before it, the calls still in flight included, lowered
 	// by lowerBy; a refusal of a call sent before that changes nothing.
@@ -392,10 +397,7 @@ func TestPaceStateLearns(t *testing.T) {
 // time units double, up to the time their calls take, so that a slow limit is probed as rarely in calls as a fast
 // one. A refusal clearly below it (someone arrived) makes room, and the units are short again.
 func TestPaceStateSteadyLimit(t *testing.T) {
-	t0 := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
-	at := func(d time.Duration) time.Time { return t0.Add(d) }
-	retry1 := http.Header{"Retry-After": {"1"}}
-	near := func(got, want float64) bool { return got > want-0.01 && got < want+0.01 }
+	t0, at, retry1, near := paceStateClock()
 	var s paceState
 	s.accept(t0, t0, nil, 200, "GET /x")
 	s.refuse(at(20*time.Millisecond), at(40*time.Millisecond), retry1, "GET /x")
