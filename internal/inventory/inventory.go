@@ -32,14 +32,9 @@ const DefaultTTL = 2 * time.Minute
 // window; a newer baseline costs one more list call every BaselineAge during a long apply of many creates.
 const BaselineAge = 5 * time.Second
 
-// Listing is one answer to a list call: the webhooks.
-type Listing[T any] struct {
-	Items []T
-}
-
 // Store caches one service's list of webhooks of type T.
 type Store[T any] struct {
-	fetch       func(context.Context) (Listing[T], error)
+	fetch       func(context.Context) ([]T, error)
 	idOf        func(T) string
 	clone       func(T) T
 	ttl         time.Duration
@@ -67,7 +62,7 @@ type Store[T any] struct {
 
 // New returns a Store that lists with fetch, identifies items with idOf, and hands callers copies made with clone
 // (nil when T holds nothing a caller could share, such as a slice).
-func New[T any](fetch func(context.Context) (Listing[T], error), idOf func(T) string, clone func(T) T) *Store[T] {
+func New[T any](fetch func(context.Context) ([]T, error), idOf func(T) string, clone func(T) T) *Store[T] {
 	if clone == nil {
 		clone = func(t T) T { return t }
 	}
@@ -141,26 +136,26 @@ func (s *Store[T]) load(ctx context.Context, gen uint64) ([]T, error) {
 	s.started++
 	number, requested := s.started, s.now()
 	s.mu.Unlock()
-	listing, err := s.fetch(ctx)
+	items, err := s.fetch(ctx)
 	if err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.completed++
-	for _, item := range listing.Items {
+	for _, item := range items {
 		if _, ok := s.firstSeen[s.idOf(item)]; !ok {
 			s.firstSeen[s.idOf(item)] = s.completed
 		}
 	}
 	if number > s.newest.number {
-		s.newest = baseline[T]{number: number, requested: requested, items: listing.Items}
+		s.newest = baseline[T]{number: number, requested: requested, items: items}
 	}
-	s.noticeArrivals(listing.Items)
+	s.noticeArrivals(items)
 	if gen == s.gen {
-		s.items, s.fetchedAt, s.cached = listing.Items, s.now(), true
+		s.items, s.fetchedAt, s.cached = items, s.now(), true
 	}
-	return listing.Items, nil
+	return items, nil
 }
 
 // Invalidate forgets the shared list; the next List asks the server again.
@@ -350,25 +345,22 @@ func (s *Store[T]) lock(ctx context.Context, key string) (func(), error) {
 }
 
 // Arrival is a webhook identical to one a create in doubt made, which appeared after that create ended: a request
-// the service stored late, or another configuration's. Beside is the id of the webhook the create made, Describe
-// what it was.
+// the service stored late, or another configuration's. Beside is the id of the webhook the create made.
 type Arrival[T any] struct {
-	Describe string
-	Beside   string
-	Item     T
+	Beside string
+	Item   T
 }
 
 // watch is a create in doubt whose webhook's identical neighbours the lists of this process keep looking for.
 type watch[T any] struct {
-	describe string
-	beside   string
-	matches  func(T) bool
-	known    map[string]bool
+	beside  string
+	matches func(T) bool
+	known   map[string]bool
 }
 
 // watch starts looking for webhooks identical to the one c made (id) that are not among known.
 func (s *Store[T]) watch(c Create[T], id string, known []string) {
-	w := &watch[T]{describe: c.Describe, beside: id, matches: c.Matches, known: map[string]bool{}}
+	w := &watch[T]{beside: id, matches: c.Matches, known: map[string]bool{}}
 	for _, k := range known {
 		w.known[k] = true
 	}
@@ -388,7 +380,7 @@ func (s *Store[T]) noticeArrivals(items []T) {
 				continue
 			}
 			w.known[id] = true
-			s.arrivals = append(s.arrivals, Arrival[T]{Describe: w.describe, Beside: w.beside, Item: s.clone(item)})
+			s.arrivals = append(s.arrivals, Arrival[T]{Beside: w.beside, Item: s.clone(item)})
 		}
 	}
 }

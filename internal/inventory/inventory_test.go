@@ -60,30 +60,30 @@ func (f *fakeService) advance(d time.Duration) {
 	f.now = f.now.Add(d)
 }
 
-func (f *fakeService) list(ctx context.Context) (Listing[hook], error) {
+func (f *fakeService) list(ctx context.Context) ([]hook, error) {
 	first := f.lists.Add(1) == 1
 	f.entered <- struct{}{}
 	if f.stall.Load() {
 		<-ctx.Done()
-		return Listing[hook]{}, ctx.Err()
+		return nil, ctx.Err()
 	}
 	if first && f.gate != nil {
 		select {
 		case <-f.gate:
 		case <-ctx.Done():
-			return Listing[hook]{}, ctx.Err()
+			return nil, ctx.Err()
 		}
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.listErr != nil {
-		return Listing[hook]{}, f.listErr
+		return nil, f.listErr
 	}
 	out := make([]hook, 0, len(f.hooks))
 	for _, h := range f.hooks {
 		out = append(out, h)
 	}
-	return Listing[hook]{Items: out}, nil
+	return out, nil
 }
 
 func (f *fakeService) remove(id string) error {

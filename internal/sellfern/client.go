@@ -325,24 +325,23 @@ func (c *Client) ListWebhooks(ctx context.Context) ([]Webhook, error) {
 	return c.inventory.List(ctx)
 }
 
-func (c *Client) listWebhooks(ctx context.Context) (inventory.Listing[Webhook], error) {
-	var none inventory.Listing[Webhook]
+func (c *Client) listWebhooks(ctx context.Context) ([]Webhook, error) {
 	data, resp, err := c.call(ctx, http.MethodGet, "api/v2/webhooks", nil, nil, false)
 	if err != nil {
-		return none, err
+		return nil, err
 	}
 	var wire []wireWebhook
 	if err := decodeList(resp, data, &wire, "the list of webhooks"); err != nil {
-		return none, err
+		return nil, err
 	}
 	out := make([]Webhook, len(wire))
 	for i, w := range wire {
 		var problem string
 		if out[i], problem = w.webhook(listFields...); problem != "" {
-			return none, resp.NotAsPromised(fmt.Sprintf("webhook %d of the list has %s", i+1, problem))
+			return nil, resp.NotAsPromised(fmt.Sprintf("webhook %d of the list has %s", i+1, problem))
 		}
 	}
-	return inventory.Listing[Webhook]{Items: out}, nil
+	return out, nil
 }
 
 // GetWebhook finds one webhook in the list (the API has no read by id). A missing id gives a *NotFoundError; a

@@ -128,12 +128,11 @@ func (c *Client) ListWebhooks(ctx context.Context) ([]Webhook, error) {
 	return c.inventory.List(ctx)
 }
 
-func (c *Client) listWebhooks(ctx context.Context) (inventory.Listing[Webhook], error) {
-	var none inventory.Listing[Webhook]
+func (c *Client) listWebhooks(ctx context.Context) ([]Webhook, error) {
 	// The trailing slash is part of the documented path.
 	resp, err := c.http.Do(ctx, http.MethodGet, "api/webhook/", nil, nil)
 	if err != nil {
-		return none, asAPIError(err)
+		return nil, asAPIError(err)
 	}
 	var wire []wireWebhook
 	// A body that is not an array may still be one page of a paged answer ({"content": […], "totalPages": 2}):
@@ -148,25 +147,25 @@ func (c *Client) listWebhooks(ctx context.Context) (inventory.Listing[Webhook], 
 	if how := resp.Incomplete(items); how != "" {
 		// Neither the documents nor the service describe pages; a partial list taken for all of it would read
 		// the missing webhooks as deleted (and create them again).
-		return none, resp.NotAsPromised("only part of the list of webhooks: the answer says more follows (" + how +
+		return nil, resp.NotAsPromised("only part of the list of webhooks: the answer says more follows (" + how +
 			"), and the provider does not follow pages, which SelSup's API does not document, since a partial " +
 			"list read as complete would delete or duplicate webhooks")
 	}
 	if body := bytes.TrimSpace(resp.Body); len(body) == 0 || body[0] != '[' {
 		// A 200 with anything but the documented array (null, or an error body) is not an empty account.
-		return none, resp.NotAsPromised("not the list of webhooks: " + describeBody(resp))
+		return nil, resp.NotAsPromised("not the list of webhooks: " + describeBody(resp))
 	}
 	if err := resp.Decode(&wire); err != nil {
-		return none, err
+		return nil, err
 	}
 	out := make([]Webhook, len(wire))
 	for i, w := range wire {
 		var problem string
 		if out[i], problem = w.webhook(); problem != "" {
-			return none, resp.NotAsPromised(fmt.Sprintf("webhook %d of the list has %s", i+1, problem))
+			return nil, resp.NotAsPromised(fmt.Sprintf("webhook %d of the list has %s", i+1, problem))
 		}
 	}
-	return inventory.Listing[Webhook]{Items: out}, nil
+	return out, nil
 }
 
 // describeBody says what a 2xx body holds instead of what the call promised: the service's own error code and
