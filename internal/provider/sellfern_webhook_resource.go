@@ -182,6 +182,10 @@ func (r *sellfernWebhookResource) Create(ctx context.Context, req resource.Creat
 
 	plan.ID = types.StringValue(created.ID)
 	plan.CreatedAt = createdAt(created.Webhook)
+	// What the create met is told even when what follows fails: the webhook exists either way.
+	reportCreate(ctx, &resp.Diagnostics, resp.Private, sellfernWords, createSeen{url: plan.URL.ValueString(),
+		id: created.ID, key: created.Key, identical: sellfernIDs(created.Identical), inDoubt: created.InDoubt,
+		appeared: sellfernIDs(created.Appeared), beside: created.Beside, checkErr: created.CheckErr})
 	// With recipients, the secret is sealed here, before anything is stored, and the plaintext is kept nowhere.
 	secret, sealed, sealDiags := sealedSecret(created.Secret, recipients)
 	plan.Secret, plan.SecretSealed = secret, sealed
@@ -195,9 +199,6 @@ func (r *sellfernWebhookResource) Create(ctx context.Context, req resource.Creat
 			"is recorded in state as tainted, so the next apply replaces it.", created.ID))
 		return
 	}
-	reportCreate(ctx, &resp.Diagnostics, resp.Private, sellfernWords, createSeen{url: plan.URL.ValueString(),
-		id: created.ID, key: created.Key, identical: sellfernIDs(created.Identical), inDoubt: created.InDoubt,
-		appeared: sellfernIDs(created.Appeared), beside: created.Beside, checkErr: created.CheckErr})
 
 	if !plan.Enabled.ValueBool() {
 		disabled := false
