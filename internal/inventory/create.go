@@ -57,6 +57,11 @@ type Create[T any] struct {
 // user about it.
 type Made[T any] struct {
 	Item T
+	Around[T]
+}
+
+// Around is what a create saw around the webhook it made.
+type Around[T any] struct {
 	// Identical are the webhooks identical to Item that the create's baseline held and that this process neither
 	// made nor deleted: another configuration's, one left by an interrupted apply or made by hand, this
 	// configuration's own (count or for_each over one endpoint), or the webhook a create_before_destroy
@@ -337,7 +342,7 @@ func (s *Store[T]) made(ctx context.Context, c Create[T], b baseline[T], item T,
 	id := s.idOf(item)
 	s.recordMade(id)
 	s.Invalidate()
-	m := Made[T]{Item: item, Identical: identical, InDoubt: inDoubt}
+	m := Made[T]{Item: item, Around: Around[T]{Identical: identical, InDoubt: inDoubt}}
 	if !inDoubt {
 		return m
 	}

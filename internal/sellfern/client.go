@@ -357,19 +357,16 @@ func (c *Client) GetWebhook(ctx context.Context, id string) (*Webhook, error) {
 	return &w, nil
 }
 
-// Created is a webhook a create made, with its secret, and what the create saw around it (see inventory.Made):
+// Created is a webhook a create made, with its secret, and what the create saw around it (inventory.Around):
 // Identical, the identical webhooks (same URL and events) the account already held that this process neither
 // made nor deleted; when InDoubt (some request's outcome was unknown), Appeared, the identical webhooks that
 // appeared while it was in doubt, and Beside, the ids of every identical webhook there when it ended (CheckErr
-// when the list that would say failed). Key is the Idempotency-Key its requests carried.
+// when the list that would say failed). Key is the Idempotency-Key its requests carried. (Adopted is never set:
+// a keyed create adopts nothing.)
 type Created struct {
 	Webhook
-	Key       string
-	Identical []Webhook
-	InDoubt   bool
-	Appeared  []Webhook
-	Beside    []string
-	CheckErr  error
+	Key string
+	inventory.Around[Webhook]
 }
 
 // CreateWebhook makes exactly one webhook and returns it with its secret. Every request of the create carries one
@@ -422,8 +419,7 @@ func (c *Client) CreateWebhook(ctx context.Context, req CreateRequest) (*Created
 		}
 		return nil, err
 	}
-	return &Created{Webhook: made.Item, Key: key, Identical: made.Identical, InDoubt: made.InDoubt,
-		Appeared: made.Appeared, Beside: made.Beside, CheckErr: made.CheckErr}, nil
+	return &Created{Webhook: made.Item, Key: key, Around: made.Around}, nil
 }
 
 // identical reports whether w has the URL (as webhookurl compares them) and the events (sorted) of another.

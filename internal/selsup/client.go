@@ -190,7 +190,7 @@ func (c *Client) GetWebhook(ctx context.Context, id int64) (*Webhook, error) {
 	return &w, nil
 }
 
-// Created is a webhook a create made, and what the create saw around it (see inventory.Made): Identical, the
+// Created is a webhook a create made, and what the create saw around it (inventory.Around): Identical, the
 // identical webhooks (same name, URL, organization and types) the account already held that this process neither
 // made nor deleted; Adopted, that the webhook was found in a list after a request whose answer was lost and taken
 // for that request's own, which nothing proves; when InDoubt (some request's outcome was unknown), Appeared, the
@@ -198,12 +198,7 @@ func (c *Client) GetWebhook(ctx context.Context, id int64) (*Webhook, error) {
 // it ended (CheckErr when the list that would say failed).
 type Created struct {
 	Webhook
-	Identical []Webhook
-	Adopted   bool
-	InDoubt   bool
-	Appeared  []Webhook
-	Beside    []string
-	CheckErr  error
+	inventory.Around[Webhook]
 }
 
 // CreateWebhook makes one webhook. SelSup takes no idempotency key, so a request whose answer is lost can only be
@@ -245,8 +240,7 @@ func (c *Client) CreateWebhook(ctx context.Context, req CreateRequest) (*Created
 	if err != nil {
 		return nil, err
 	}
-	return &Created{Webhook: made.Item, Identical: made.Identical, Adopted: made.Adopted, InDoubt: made.InDoubt,
-		Appeared: made.Appeared, Beside: made.Beside, CheckErr: made.CheckErr}, nil
+	return &Created{Webhook: made.Item, Around: made.Around}, nil
 }
 
 // identical reports whether w has the name, URL (as webhookurl compares them), organization and types of want. A
