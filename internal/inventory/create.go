@@ -90,12 +90,22 @@ type Around[T any] struct {
 // never proves anything, so the caller says so. In either case a create whose outcome was in doubt lists once more when it
 // ends, and reports what appeared beside it.
 func (s *Store[T]) CreateOnce(ctx context.Context, c Create[T]) (Made[T], error) {
-	bounded, cancel := withBound(ctx, c.Policy.MaxElapsed())
+	bound := c.Policy.MaxElapsed()
+	bounded, cancel := withBound(ctx, bound)
 	defer cancel()
-	if c.Key != "" {
-		return s.createKeyed(ctx, bounded, c)
+	// The attempts (attemptsCtx) leave a share of the bound for the list after the last of them: the one that
+	// looks beside a create in doubt, or recovers one whose answer was lost.
+	attemptsCtx, cancelAttempts := withBound(bounded, bound-recoveryShare(bound))
+	defer cancelAttempts()
+	unlock, b, err := s.prepare(ctx, attemptsCtx, c)
+	if err != nil {
+		return Made[T]{}, err
 	}
-	return s.createListed(ctx, bounded, c)
+	defer unlock()
+	if c.Key != "" {
+		return s.createKeyed(ctx, bounded, attemptsCtx, c, b)
+	}
+	return s.createListed(ctx, bounded, attemptsCtx, c, b)
 }
 
 // createKeyed settles a create by its idempotency key. Every request carries the same key and the same body, so
@@ -120,17 +130,9 @@ func (s *Store[T]) CreateOnce(ctx context.Context, c Create[T]) (Made[T], error)
 // No webhook is ever deleted or adopted because of when or where it appeared. Against a service that ignores keys
 // (a proxy that drops the header), a re-send may make a second webhook; the list taken when a create in doubt ends
 // finds it, and the caller names it in a warning instead of deleting it (Made.Appeared).
-func (s *Store[T]) createKeyed(ctx, bounded context.Context, c Create[T]) (Made[T], error) {
+func (s *Store[T]) createKeyed(ctx, bounded, attemptsCtx context.Context, c Create[T], b baseline[T]) (Made[T], error) {
 	var none Made[T]
 	bound := c.Policy.MaxElapsed()
-	// The requests leave a share of the bound for the list that looks beside the create when it ends.
-	attemptsCtx, cancelAttempts := withBound(bounded, bound-recoveryShare(bound))
-	defer cancelAttempts()
-	unlock, b, err := s.prepare(ctx, attemptsCtx, c)
-	if err != nil {
-		return none, err
-	}
-	defer unlock()
 	identical := s.identical(c, b)
 
 	attempts := max(c.Policy.MaxAttempts(), 1)
@@ -240,17 +242,9 @@ func (s *Store[T]) interruptedKeyed(ctx context.Context, c Create[T], b baseline
 // when it ends, and its caller keeps watching (Made.Beside), so that a late one is named by the first read that
 // meets it. Nothing is ever deleted: that would need proof. An interrupted create adopts in the same way, on a
 // detached context.
-func (s *Store[T]) createListed(ctx, bounded context.Context, c Create[T]) (Made[T], error) {
+func (s *Store[T]) createListed(ctx, bounded, attemptsCtx context.Context, c Create[T], first baseline[T]) (Made[T], error) {
 	var none Made[T]
 	bound := c.Policy.MaxElapsed()
-	// The attempts leave a share of the bound for the recovery after the last of them.
-	attemptsCtx, cancelAttempts := withBound(bounded, bound-recoveryShare(bound))
-	defer cancelAttempts()
-	unlock, first, err := s.prepare(ctx, attemptsCtx, c)
-	if err != nil {
-		return none, err
-	}
-	defer unlock()
 	identical := s.identical(c, first)
 
 	inDoubt := false
@@ -258,6 +252,7 @@ func (s *Store[T]) createListed(ctx, bounded context.Context, c Create[T]) (Made
 	for attempt := 0; ; attempt++ {
 		b := first
 		if attempt > 0 {
+			var err error
 			if b, err = s.baselineFor(attemptsCtx); err != nil {
 				if attemptsCtx.Err() != nil {
 					return none, s.stopped(ctx, c, err)
