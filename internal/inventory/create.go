@@ -193,7 +193,7 @@ func (s *Store[T]) appearedSince(ctx context.Context, c Create[T], b baseline[T]
 	}
 	var ids []string
 	for _, item := range items {
-		if id := s.idOf(item); c.Matches(item) && !s.listedBy(id, b.lists) && !s.madeHere(id) {
+		if id := s.idOf(item); c.Matches(item) && s.newSince(b, id) {
 			ids = append(ids, id)
 		}
 	}
@@ -279,13 +279,16 @@ func (s *Store[T]) createListed(ctx, bounded, attemptsCtx context.Context, c Cre
 			rctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), CleanupTimeout)
 			defer cancel()
 		}
-		adopted, found, rerr := s.reconcile(rctx, c, b)
+		adopted, found, listed, rerr := s.reconcile(rctx, c, b)
 		switch {
 		case rerr != nil:
 			return none, rerr
 		case found:
-			m := s.made(rctx, c, first, adopted, identical, true)
-			m.Adopted = true
+			// The list that found it was requested after the attempt, which ended the create: it serves to look
+			// beside it too.
+			s.Invalidate()
+			m := Made[T]{Item: adopted, Around: Around[T]{Identical: identical, InDoubt: true, Adopted: true}}
+			s.lookBeside(c, first, &m, listed)
 			return m, nil
 		case interrupted:
 			return none, &InterruptedError{Describe: c.Describe, Sent: true, Listed: true, Err: ctx.Err()}
@@ -334,8 +337,7 @@ func baselineError[T any](c Create[T], err error) error {
 // made records what a create made, and, when the create was in doubt, looks once more (within ctx) for identical
 // webhooks beside it.
 func (s *Store[T]) made(ctx context.Context, c Create[T], b baseline[T], item T, identical []T, inDoubt bool) Made[T] {
-	id := s.idOf(item)
-	s.recordMade(id)
+	s.recordMade(s.idOf(item))
 	s.Invalidate()
 	m := Made[T]{Item: item, Around: Around[T]{Identical: identical, InDoubt: inDoubt}}
 	if !inDoubt {
@@ -346,18 +348,31 @@ func (s *Store[T]) made(ctx context.Context, c Create[T], b baseline[T], item T,
 		m.CheckErr = err
 		return m
 	}
+	s.lookBeside(c, b, &m, items)
+	return m
+}
+
+// lookBeside fills in m, a create in doubt, the webhooks identical to it in items, a list requested after the
+// create ended, and those of them that appeared since baseline b; and watches for more.
+func (s *Store[T]) lookBeside(c Create[T], b baseline[T], m *Made[T], items []T) {
+	id := s.idOf(m.Item)
 	for _, other := range items {
 		oid := s.idOf(other)
 		if oid == id || !c.Matches(other) {
 			continue
 		}
 		m.Beside = append(m.Beside, oid)
-		if !s.listedBy(oid, b.lists) && !s.madeHere(oid) {
+		if s.newSince(b, oid) {
 			m.Appeared = append(m.Appeared, s.clone(other))
 		}
 	}
 	s.watch(c, id, append([]string{id}, m.Beside...))
-	return m
+}
+
+// newSince reports whether the webhook id is not in baseline b, nor in any list before it, and this process did
+// not make it: it appeared since b, by someone else's hand or a late commit.
+func (s *Store[T]) newSince(b baseline[T], id string) bool {
+	return !s.listedBy(id, b.lists) && !s.madeHere(id)
 }
 
 // listAfter returns a list requested after this call began: concurrent callers share it.
@@ -405,8 +420,9 @@ func recoveryShare(bound time.Duration) time.Duration {
 }
 
 // reconcile looks, for a create without a key, for what an attempt judged against baseline b made: exactly one
-// candidate is adopted (found = true); several give an *AmbiguousError and are left alone.
-func (s *Store[T]) reconcile(ctx context.Context, c Create[T], b baseline[T]) (kept T, found bool, err error) {
+// candidate is adopted (found = true); several give an *AmbiguousError and are left alone. listed is the list it
+// looked in, requested after the attempt.
+func (s *Store[T]) reconcile(ctx context.Context, c Create[T], b baseline[T]) (kept T, found bool, listed []T, err error) {
 	var zero T
 	items, lerr := s.Relist(ctx)
 	// Without this list nobody can tell whether the attempt made a webhook, so it gets a budget of its own on
@@ -418,26 +434,26 @@ func (s *Store[T]) reconcile(ctx context.Context, c Create[T], b baseline[T]) (k
 		items, lerr = s.Relist(ctx)
 	}
 	if lerr != nil {
-		return zero, false, &UnknownOutcomeError{Describe: c.Describe, Bound: c.Policy.MaxElapsed(), ListErr: lerr}
+		return zero, false, nil, &UnknownOutcomeError{Describe: c.Describe, Bound: c.Policy.MaxElapsed(), ListErr: lerr}
 	}
 	var candidates []T
 	for _, item := range items {
-		if c.Matches(item) && !s.madeHere(s.idOf(item)) && !s.listedBy(s.idOf(item), b.lists) {
+		if c.Matches(item) && s.newSince(b, s.idOf(item)) {
 			candidates = append(candidates, item)
 		}
 	}
 	switch len(candidates) {
 	case 0:
-		return zero, false, nil
+		return zero, false, items, nil
 	case 1:
 		s.recordMade(s.idOf(candidates[0]))
-		return candidates[0], true, nil
+		return candidates[0], true, items, nil
 	}
 	ids := make([]string, len(candidates))
 	for i, item := range candidates {
 		ids[i] = s.idOf(item)
 	}
-	return zero, false, &AmbiguousError{Describe: c.Describe, IDs: ids}
+	return zero, false, items, &AmbiguousError{Describe: c.Describe, IDs: ids}
 }
 
 // UnsettledError: a keyed create ended without an answer that says what it made. Some request of it had an
