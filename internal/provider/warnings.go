@@ -166,6 +166,8 @@ func warnArrival(diags *diag.Diagnostics, w serviceWords, beside, id string) {
 // create had ended: each once, in the operation running now. Whatever took the list that found one (a later
 // create, its recovery, a data source, a delete that confirms a webhook is gone), the first read that meets such a
 // webhook is the one that names it, so every operation that may list calls this when it ends, whatever its outcome.
+// The next plan's refresh names it once more (checkWatch): the create's private state, which records what is known,
+// is the created resource's, and the operation that met the webhook may be another's.
 func (b *serviceBase[C]) warnArrivals(diags *diag.Diagnostics) {
 	switch c := any(b.client).(type) {
 	case *sellfern.Client:
@@ -225,8 +227,8 @@ func watchCreate(ctx context.Context, private privateSetter, known []string) dia
 }
 
 // checkWatch, in a read of webhook own, names in a warning every identical webhook (identicalTo lists them) that
-// appeared since the create the private state records was in doubt, and records it as known, so that each is named
-// once. A watch older than createWatchLife is dropped. A failed list says nothing here: the read reports it.
+// appeared since the create the private state records was in doubt, and records it as known, so that the reads
+// name each once. A watch older than createWatchLife is dropped. A failed list says nothing here: the read reports it.
 func checkWatch(ctx context.Context, from privateGetter, to privateSetter, diags *diag.Diagnostics, w serviceWords,
 	own string, identicalTo func() ([]string, error)) {
 	raw, getDiags := from.GetKey(ctx, createWatchKey)
