@@ -201,21 +201,12 @@ func decodeData(resp *transport.Response, data json.RawMessage, open byte, v any
 // follows is an error, since the documents describe no pages and a partial list taken for all of it would read
 // the missing webhooks as deleted (and create them again).
 func decodeList(resp *transport.Response, data json.RawMessage, v any, what string) error {
-	if how := resp.Incomplete(entries(data)); how != "" {
+	if how := resp.Incomplete(transport.Entries(data)); how != "" {
 		return resp.NotAsPromised(fmt.Sprintf("only part of %s: the answer says more follows (%s), and the provider does "+
 			"not follow pages, which Sellfern's API does not document, since a partial list read as complete would "+
 			"delete or duplicate webhooks", what, how))
 	}
 	return decodeData(resp, data, '[', v, what)
-}
-
-// entries counts the elements of a JSON array, or returns -1 for anything else.
-func entries(data json.RawMessage) int {
-	var elems []json.RawMessage
-	if len(data) == 0 || data[0] != '[' || json.Unmarshal(data, &elems) != nil {
-		return -1
-	}
-	return len(elems)
 }
 
 // confirmGone decides what a 404 to a call about webhook id means: a *NotFoundError when a complete list of the

@@ -137,14 +137,7 @@ func (c *Client) listWebhooks(ctx context.Context) ([]Webhook, error) {
 	var wire []wireWebhook
 	// A body that is not an array may still be one page of a paged answer ({"content": […], "totalPages": 2}):
 	// saying so is the clearer error.
-	items := -1
-	if body := bytes.TrimSpace(resp.Body); len(body) > 0 && body[0] == '[' {
-		var elems []json.RawMessage
-		if json.Unmarshal(body, &elems) == nil {
-			items = len(elems)
-		}
-	}
-	if how := resp.Incomplete(items); how != "" {
+	if how := resp.Incomplete(transport.Entries(resp.Body)); how != "" {
 		// Neither the documents nor the service describe pages; a partial list taken for all of it would read
 		// the missing webhooks as deleted (and create them again).
 		return nil, resp.NotAsPromised("only part of the list of webhooks: the answer says more follows (" + how +

@@ -11,6 +11,15 @@ import (
 	"strings"
 )
 
+// Entries counts the elements of a JSON array (the argument Incomplete takes), or returns -1 for anything else.
+func Entries(data []byte) int {
+	var elems []json.RawMessage
+	if data = bytes.TrimSpace(data); len(data) == 0 || data[0] != '[' || json.Unmarshal(data, &elems) != nil {
+		return -1
+	}
+	return len(elems)
+}
+
 // Incomplete says how an answer to a list call shows that it holds only part of a longer list, or returns "" when
 // nothing in it says so. items is how many entries the answer holds, or -1 when the caller could not count them
 // (then a total cannot be compared with anything, and only the other hints count).
