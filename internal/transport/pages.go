@@ -41,41 +41,28 @@ func Entries(data []byte) int {
 // a Content-Range that covers everything. The answer names the first hint found, headers first, then the body from
 // its top down, as `"meta.total": 20, where the answer holds 10`.
 func (r *Response) Incomplete(items int) string {
-	q := quoter{redact: r.redact}
-	if how := q.incompleteHeaders(r.Header.Values, items); how != "" {
+	if how := r.incompleteHeaders(r.Header.Values, items); how != "" {
 		return how
 	}
 	var top map[string]json.RawMessage
 	if json.Unmarshal(r.Body, &top) != nil || top == nil {
 		return ""
 	}
-	return q.incompleteBody(top, items)
+	return r.incompleteBody(top, items)
 }
 
-// quoter shows what a hint said in a message: secrets redacted (a next link may carry a token), escaped, short.
-type quoter struct {
-	redact func(string) string
-}
-
-// text is s, redacted, escaped and cut to maxLen runes.
-func (q quoter) text(s string, maxLen int) string {
-	if q.redact != nil {
-		s = q.redact(s)
-	}
-	return CleanText(s, maxLen)
-}
-
-// shown is a JSON value as a message quotes it: a string decoded and quoted, anything else compact.
-func (q quoter) shown(v json.RawMessage) string {
+// shown is a JSON value as a message quotes it (through Text: a next link may carry a token): a string decoded
+// and quoted, anything else compact.
+func (r *Response) shown(v json.RawMessage) string {
 	var s string
 	if json.Unmarshal(v, &s) == nil {
-		return `"` + q.text(s, 60) + `"`
+		return `"` + r.Text(s, 60) + `"`
 	}
 	var compact bytes.Buffer
 	if json.Compact(&compact, v) == nil {
 		v = compact.Bytes()
 	}
-	return q.text(string(v), 60)
+	return r.Text(string(v), 60)
 }
 
 // The keys that say more follows, by what their value must be to say it. The lists are in the order they are
@@ -93,7 +80,7 @@ var (
 const maxNesting = 3
 
 // incompleteBody searches a JSON object and the containers under it, breadth first, for a hint that more follows.
-func (q quoter) incompleteBody(top map[string]json.RawMessage, items int) string {
+func (r *Response) incompleteBody(top map[string]json.RawMessage, items int) string {
 	type level struct {
 		path  string
 		depth int
@@ -103,7 +90,7 @@ func (q quoter) incompleteBody(top map[string]json.RawMessage, items int) string
 	for len(queue) > 0 {
 		cur := queue[0]
 		queue = queue[1:]
-		if how := q.incompleteObject(cur.path, cur.obj, items); how != "" {
+		if how := r.incompleteObject(cur.path, cur.obj, items); how != "" {
 			return how
 		}
 		if cur.depth >= maxNesting {
@@ -120,7 +107,7 @@ func (q quoter) incompleteBody(top map[string]json.RawMessage, items int) string
 				continue
 			}
 			if key == "links" || key == "_links" {
-				if how := q.nextInLinkArray(join(cur.path, key), raw); how != "" {
+				if how := r.nextInLinkArray(join(cur.path, key), raw); how != "" {
 					return how
 				}
 			}
@@ -130,39 +117,39 @@ func (q quoter) incompleteBody(top map[string]json.RawMessage, items int) string
 }
 
 // incompleteObject looks at the keys of one object (at path) for a hint that more follows.
-func (q quoter) incompleteObject(path string, obj map[string]json.RawMessage, items int) string {
+func (r *Response) incompleteObject(path string, obj map[string]json.RawMessage, items int) string {
 	for _, key := range moreKeys {
 		if v, ok := obj[key]; ok && truthy(v) {
-			return fmt.Sprintf("%q: %s", join(path, key), q.shown(v))
+			return fmt.Sprintf("%q: %s", join(path, key), r.shown(v))
 		}
 	}
 	for _, key := range lastKeys {
 		if v, ok := obj[key]; ok && falsy(v) {
-			return fmt.Sprintf("%q: %s", join(path, key), q.shown(v))
+			return fmt.Sprintf("%q: %s", join(path, key), r.shown(v))
 		}
 	}
 	for _, key := range nextKeys {
 		if v, ok := obj[key]; ok && !empty(v) {
-			return fmt.Sprintf("%q: %s", join(path, key), q.shown(v))
+			return fmt.Sprintf("%q: %s", join(path, key), r.shown(v))
 		}
 	}
 	if items >= 0 {
 		for _, key := range totalKeys {
 			if n, ok := number(obj[key]); ok && n > float64(items) {
-				return fmt.Sprintf("%q: %s, where the answer holds %d", join(path, key), q.shown(obj[key]), items)
+				return fmt.Sprintf("%q: %s, where the answer holds %d", join(path, key), r.shown(obj[key]), items)
 			}
 		}
 	}
 	for _, key := range pagesKeys {
 		if n, ok := number(obj[key]); ok && n > 1 {
-			return fmt.Sprintf("%q: %s, more than one page", join(path, key), q.shown(obj[key]))
+			return fmt.Sprintf("%q: %s, more than one page", join(path, key), r.shown(obj[key]))
 		}
 	}
 	return ""
 }
 
 // nextInLinkArray finds a link with relation "next" in a links array: [{"rel": "next", "href": "…"}].
-func (q quoter) nextInLinkArray(path string, raw json.RawMessage) string {
+func (r *Response) nextInLinkArray(path string, raw json.RawMessage) string {
 	var links []map[string]json.RawMessage
 	if json.Unmarshal(raw, &links) != nil {
 		return ""
@@ -174,7 +161,7 @@ func (q quoter) nextInLinkArray(path string, raw json.RawMessage) string {
 		}
 		for _, target := range []string{"href", "url", "uri"} {
 			if v, ok := link[target]; ok && !empty(v) {
-				return fmt.Sprintf("%q with a link whose rel is \"next\" (%s)", path, q.shown(v))
+				return fmt.Sprintf("%q with a link whose rel is \"next\" (%s)", path, r.shown(v))
 			}
 		}
 	}
@@ -182,7 +169,7 @@ func (q quoter) nextInLinkArray(path string, raw json.RawMessage) string {
 }
 
 // incompleteHeaders looks at the headers of a list answer for a hint that more follows.
-func (q quoter) incompleteHeaders(values func(string) []string, items int) string {
+func (r *Response) incompleteHeaders(values func(string) []string, items int) string {
 	for _, link := range values("Link") {
 		for part := range strings.SplitSeq(link, ",") {
 			if relNext.MatchString(part) {
@@ -197,11 +184,11 @@ func (q quoter) incompleteHeaders(values func(string) []string, items int) strin
 		return ""
 	}
 	if v := get("X-Has-More"); v != "" && truthy(json.RawMessage(strconv.Quote(v))) {
-		return fmt.Sprintf("an X-Has-More: %s header", q.text(v, 20))
+		return fmt.Sprintf("an X-Has-More: %s header", r.Text(v, 20))
 	}
 	for _, name := range []string{"X-Next-Page", "X-Next-Cursor", "X-Next-Page-Token"} {
 		if v := get(name); v != "" && !empty(json.RawMessage(strconv.Quote(v))) {
-			return fmt.Sprintf(`an %s header ("%s")`, name, q.text(v, 40))
+			return fmt.Sprintf(`an %s header ("%s")`, name, r.Text(v, 40))
 		}
 	}
 	if items >= 0 {
@@ -217,7 +204,7 @@ func (q quoter) incompleteHeaders(values func(string) []string, items int) strin
 		}
 	}
 	if v := get("Content-Range"); v != "" && rangeIsPart(v, items) {
-		return fmt.Sprintf("a Content-Range: %s header", q.text(v, 60))
+		return fmt.Sprintf("a Content-Range: %s header", r.Text(v, 60))
 	}
 	return ""
 }
