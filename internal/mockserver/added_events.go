@@ -26,7 +26,10 @@ func (s *Server) setAdded(service string, names []string) {
 	})
 }
 
-// knownEvents is what the service accepts: documented, then the ones added to it.
-func (c runtimeConfig) knownEvents(documented []string, service string) []string {
-	return append(slices.Clone(documented), c.added[service]...)
+// documentedEvents are each service's documented events (SelSup's types).
+var documentedEvents = map[string][]string{"sellfern": sellfernEvents, "selsup": selsupTypes}
+
+// knownEvents is what the service accepts: the documented events, then the ones added to it.
+func (c runtimeConfig) knownEvents(service string) []string {
+	return append(slices.Clone(documentedEvents[service]), c.added[service]...)
 }

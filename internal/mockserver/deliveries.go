@@ -88,7 +88,7 @@ func (s *Server) EmitSellfernEvent(event string, data any) (SellfernEmission, er
 }
 
 func (a *sellfernAPI) emit(event string, data any) (SellfernEmission, error) {
-	if known := a.srv.config().knownEvents(sellfernEvents, "sellfern"); !slices.Contains(known, event) {
+	if known := a.srv.config().knownEvents("sellfern"); !slices.Contains(known, event) {
 		return SellfernEmission{}, fmt.Errorf("unknown event %q; Sellfern's events: %s", event, strings.Join(known, ", "))
 	}
 	raw, err := eventData(data)
@@ -253,28 +253,14 @@ func eventData(data any) (json.RawMessage, error) {
 	if data == nil {
 		return json.RawMessage(`{}`), nil
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(data); err != nil {
+	raw, err := marshalJSON(data)
+	if err != nil {
 		return nil, fmt.Errorf("data cannot be encoded as JSON: %w", err)
 	}
-	raw := bytes.TrimSpace(buf.Bytes())
 	if len(raw) == 0 || raw[0] != '{' {
 		return nil, fmt.Errorf("data must be a JSON object, not %.40s", raw)
 	}
 	return raw, nil
-}
-
-// encodeJSON encodes one of the mock's own types as JSON, without escaping HTML, without a final newline.
-func encodeJSON(v any) []byte {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		panic(fmt.Sprintf("mockserver: cannot encode %T: %v", v, err))
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 }
 
 // --- where deliveries go ---

@@ -117,19 +117,33 @@ func matchSegments(pattern, segs []string) (param string, ok bool) {
 	return param, true
 }
 
-// writeJSON writes v as JSON. HTML escaping is off so that text such as
-// names round-trips byte for byte, as the vendors' JSON libraries do.
+// writeJSON writes v, one of the mock's own types, as JSON and a newline.
 func writeJSON(w http.ResponseWriter, status int, contentType string, v any) {
+	body := encodeJSON(v)
+	w.Header().Set("Content-Type", contentType)
+	w.WriteHeader(status)
+	_, _ = w.Write(append(body, '\n'))
+}
+
+// encodeJSON is marshalJSON for the mock's own types, which always encode: failing is a bug.
+func encodeJSON(v any) []byte {
+	body, err := marshalJSON(v)
+	if err != nil {
+		panic(fmt.Sprintf("mockserver: cannot encode %T: %v", v, err))
+	}
+	return body
+}
+
+// marshalJSON is v as JSON without a final newline. HTML escaping is off so that text such as names round-trips
+// byte for byte, as the vendors' JSON libraries do.
+func marshalJSON(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
-		// Only the mock's own types are encoded here: failing is a bug.
-		panic(fmt.Sprintf("mockserver: cannot encode %T: %v", v, err))
+		return nil, err
 	}
-	w.Header().Set("Content-Type", contentType)
-	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 // bodyProblem says why a request body is not a usable JSON object.

@@ -130,17 +130,17 @@ func (a *sellfernAPI) idempotent(route string, h handlerFunc) handlerFunc {
 		replay, conflict, inUse := a.keys.begin(id, requestFingerprint(r, body))
 		switch {
 		case conflict:
-			a.srv.stats.idempotency(route, "conflict")
+			a.srv.stats.idempotency(route, keyConflict)
 			a.fail(w, http.StatusUnprocessableEntity, sfIdempotencyConflict,
 				"Idempotency-Key was already used with a different request; nothing was done")
 			return
 		case inUse:
-			a.srv.stats.idempotency(route, "in_use")
+			a.srv.stats.idempotency(route, keyInUse)
 			a.fail(w, http.StatusConflict, sfKeyInUse,
 				"a request with this Idempotency-Key is still being processed; nothing was done: retry later")
 			return
 		case replay != nil:
-			a.srv.stats.idempotency(route, "replayed")
+			a.srv.stats.idempotency(route, keyReplayed)
 			maps.Copy(w.Header(), replay.header)
 			w.WriteHeader(replay.status)
 			_, _ = w.Write(replay.body)

@@ -93,16 +93,8 @@ func (s *Server) serveLate(w http.ResponseWriter, r *http.Request, rt *route, pa
 		Body: "<html><head><title>504 Gateway Time-out</title></head><body><h1>504 Gateway Time-out</h1></body></html>"})
 }
 
-// whenCommitted wraps a create's work: a create answered late waits here, taken in but not yet stored, until its
-// time comes.
-func whenCommitted(h handlerFunc) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request, param string) {
-		waitForCommit(r)
-		h(w, r, param)
-	}
-}
-
-// waitForCommit returns at once for a create answered in time, and when its time comes for one answered late.
+// waitForCommit returns at once for a create answered in time, and when its time comes for one answered late: each
+// create handler calls it first, so that a create answered late waits, taken in but not yet stored.
 func waitForCommit(r *http.Request) {
 	l, ok := r.Context().Value(lateCommitKey{}).(*lateCommit)
 	if !ok {

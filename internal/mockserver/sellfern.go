@@ -139,7 +139,7 @@ func newSellfernAPI(srv *Server, tokens map[string]bool) *sellfernAPI {
 	a.table = []route{
 		newRoute(http.MethodGet, "/api/v2/webhooks", routeSellfernList, false, a.authed(a.list)),
 		newRoute(http.MethodPost, "/api/v2/webhooks", routeSellfernCreate, true,
-			a.authed(a.idempotent(routeSellfernCreate, whenCommitted(a.create)))),
+			a.authed(a.idempotent(routeSellfernCreate, a.create))),
 		newRoute(http.MethodPatch, "/api/v2/webhooks/{}", routeSellfernUpdate, false, a.authed(a.idempotent(routeSellfernUpdate, a.update))),
 		newRoute(http.MethodDelete, "/api/v2/webhooks/{}", routeSellfernDelete, false, a.authed(a.delete)),
 		newRoute(http.MethodPost, "/api/v2/webhooks/{}/test", routeSellfernTest, false, a.authed(a.idempotent(routeSellfernTest, a.test))),

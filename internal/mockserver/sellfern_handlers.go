@@ -152,13 +152,14 @@ func (a *sellfernAPI) okList(w http.ResponseWriter, cfg runtimeConfig, route str
 }
 
 func (a *sellfernAPI) create(w http.ResponseWriter, r *http.Request, _ string) {
+	waitForCommit(r)
 	obj, ok := a.readBody(w, r)
 	if !ok {
 		return
 	}
 	// "enabled" is not a documented create field: it is ignored like any
 	// unknown field, and a new webhook is always enabled.
-	p, msg := parseSellfernFields(obj, true, false, a.srv.config().knownEvents(sellfernEvents, "sellfern"))
+	p, msg := parseSellfernFields(obj, true, false, a.srv.config().knownEvents("sellfern"))
 	if msg != "" {
 		a.fail(w, http.StatusBadRequest, sfValidationError, msg)
 		return
@@ -186,7 +187,7 @@ func (a *sellfernAPI) update(w http.ResponseWriter, r *http.Request, id string) 
 	}
 	// The request is validated as a whole before it is applied, so a bad
 	// field never leaves the webhook half-updated.
-	p, msg := parseSellfernFields(obj, false, true, a.srv.config().knownEvents(sellfernEvents, "sellfern"))
+	p, msg := parseSellfernFields(obj, false, true, a.srv.config().knownEvents("sellfern"))
 	if msg != "" {
 		a.fail(w, http.StatusBadRequest, sfValidationError, msg)
 		return

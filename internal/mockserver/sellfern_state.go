@@ -3,7 +3,6 @@ package mockserver
 // Sellfern's state: webhooks in a store, deliveries and issued secrets beside them, and the accessors tests use.
 
 import (
-	"fmt"
 	"net/http"
 	"slices"
 	"time"
@@ -162,7 +161,7 @@ func (s *Server) SellfernDelete(id string) bool { return s.sellfern.remove(id) }
 // (SetDeliverTo), deliveries are made and the receiver's own answer is recorded instead.
 func (s *Server) SetSellfernEndpointFailure(url string, status int, errText string) {
 	if errText == "" && (status < 200 || status > 299) {
-		errText = fmt.Sprintf("the endpoint answered HTTP %d", status)
+		errText = endpointError(status, nil)
 		if status == 0 {
 			errText = "the endpoint could not be reached: connection refused"
 		}

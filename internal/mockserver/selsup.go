@@ -93,10 +93,7 @@ func newSelSupAPI(srv *Server, keys map[string]int64, orgs []int64) *selsupAPI {
 	}
 	a.table = []route{
 		newRoute(http.MethodGet, "/api/webhook/", routeSelSupList, false, a.authed(a.list)),
-		newRoute(http.MethodPost, "/api/webhook/", routeSelSupCreate, true, a.authed(func(w http.ResponseWriter, r *http.Request, clientID int64, param string) {
-			waitForCommit(r)
-			a.create(w, r, clientID, param)
-		})),
+		newRoute(http.MethodPost, "/api/webhook/", routeSelSupCreate, true, a.authed(a.create)),
 		newRoute(http.MethodDelete, "/api/webhook/{}", routeSelSupDelete, false, a.authed(a.delete)),
 	}
 	return a
@@ -180,6 +177,7 @@ func (a *selsupAPI) list(w http.ResponseWriter, r *http.Request, clientID int64,
 }
 
 func (a *selsupAPI) create(w http.ResponseWriter, r *http.Request, clientID int64, _ string) {
+	waitForCommit(r)
 	obj, problem := readJSONObject(w, r)
 	switch problem {
 	case bodyOK:
@@ -190,7 +188,7 @@ func (a *selsupAPI) create(w http.ResponseWriter, r *http.Request, clientID int6
 		a.badRequest(w, ssBadRequest, msgBadBody, nil)
 		return
 	}
-	h, code, msg, params := parseSelSupWebhook(obj, a.srv.config().knownEvents(selsupTypes, "selsup"))
+	h, code, msg, params := parseSelSupWebhook(obj, a.srv.config().knownEvents("selsup"))
 	if code == "" && h.OrganizationID != 0 && a.orgs != nil && !slices.Contains(a.orgs, h.OrganizationID) {
 		code, msg, params = ssValidationError, msgOrgNotFound, map[string]any{"field": "organizationId", "value": h.OrganizationID}
 	}

@@ -72,16 +72,25 @@ func emptyStats() Stats {
 		KeyInUse: map[string]int{}, KeyConflicts: map[string]int{}, LateCommits: map[string]int{}, LateStored: map[string]int{}}
 }
 
-// idempotency counts what a request's Idempotency-Key made of it: "replayed", "in_use" or "conflict".
-func (r *statsRecorder) idempotency(route, what string) {
+// keyOutcome is what a request's Idempotency-Key made of it, when not a first processing.
+type keyOutcome int
+
+const (
+	keyReplayed keyOutcome = iota // the stored answer, replayed
+	keyInUse                      // 409: a request with the key is still being processed
+	keyConflict                   // 422: the key came with another request
+)
+
+// idempotency counts what a request's Idempotency-Key made of it.
+func (r *statsRecorder) idempotency(route string, what keyOutcome) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	switch what {
-	case "replayed":
+	case keyReplayed:
 		r.s.Replayed[route]++
-	case "in_use":
+	case keyInUse:
 		r.s.KeyInUse[route]++
-	default:
+	case keyConflict:
 		r.s.KeyConflicts[route]++
 	}
 }

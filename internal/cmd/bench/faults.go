@@ -79,8 +79,8 @@ type faultsResult struct {
 }
 
 func faultsApply(ctx context.Context, b *bench, c faultsCase, row faultsRow, seed int64) (faultsResult, error) {
-	mock := mockserver.New(mockserver.Options{Latency: b.latency, Seed: seed})
-	if err := mock.Start("127.0.0.1:0"); err != nil {
+	mock, err := b.newMock(seed)
+	if err != nil {
 		return faultsResult{}, err
 	}
 	defer mock.Close()
