@@ -44,9 +44,11 @@ type Arrival struct {
 	Status       int // what the receiver answered
 }
 
-// VerifiesWith reports whether the arrival's signature is the one secret makes of its raw body.
+// VerifiesWith reports whether the arrival's signature is the one secret makes of its raw body. It checks with
+// verify.Verified, the code the sellfern_webhook page shows receivers, so that every test that verifies a delivery
+// proves the page's code too.
 func (a Arrival) VerifiesWith(secret string) bool {
-	return VerifySellfernSignature(a.Body, a.Signature, secret)
+	return verify.Verified(a.Body, a.Signature, secret)
 }
 
 // EventID is the "id" of the event in the body, or "" when the body has none.
@@ -56,13 +58,6 @@ func (a Arrival) EventID() string {
 	}
 	_ = json.Unmarshal(a.Body, &e)
 	return e.ID
-}
-
-// VerifySellfernSignature reports whether signature (X-Sellfern-Signature) is the lowercase hex HMAC-SHA256 of body,
-// keyed with secret as UTF-8 bytes, comparing in constant time. It is the code the sellfern_webhook page shows
-// receivers, so that every test that verifies a delivery proves the page's code too.
-func VerifySellfernSignature(body []byte, signature, secret string) bool {
-	return verify.Verified(body, signature, secret)
 }
 
 // NewReceiver starts a receiver on a loopback port; Close stops it.
@@ -152,7 +147,7 @@ func (r *Receiver) serve(w http.ResponseWriter, req *http.Request) {
 		checked = r.verified(slices.Clone(body))
 	}
 	for _, s := range r.secrets {
-		if VerifySellfernSignature(checked, a.Signature, s.secret) {
+		if verify.Verified(checked, a.Signature, s.secret) {
 			a.VerifiedWith = s.name
 			break
 		}

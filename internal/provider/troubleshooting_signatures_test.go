@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
+	"github.com/seed/terraform-provider-webhooks/examples/resources/sellfern_webhook/verify"
 	"github.com/seed/terraform-provider-webhooks/internal/apitest"
 	"github.com/seed/terraform-provider-webhooks/internal/mockserver"
 )
@@ -191,7 +192,7 @@ var (
 				switch {
 				case err != nil:
 					return err
-				case len(sent) != 1 || a.VerifiesWith(secret) || !apitest.VerifySellfernSignature(sent[0], a.Signature, secret):
+				case len(sent) != 1 || a.VerifiesWith(secret) || !verify.Verified(sent[0], a.Signature, secret):
 					return fmt.Errorf("want what the proxy got to verify with the secret from state, and what it forwarded not to: %s", a.Body)
 				}
 				return nil
