@@ -11,22 +11,27 @@ func RequiredProviders(localName string) string {
 type Services struct {
 	SellfernToken, SellfernURL string
 	SelSupKey, SelSupURL       string
+	RequestsPerSecond          float64 // each service's requests_per_second; 0 leaves it unset
 }
 
 // Config is a configuration's head: the provider required as "webhooks" and its provider block with both
 // services, followed by extra (more provider settings, or "").
 func (s Services) Config(extra string) string {
+	perSecond := ""
+	if s.RequestsPerSecond > 0 {
+		perSecond = fmt.Sprintf("\n    requests_per_second = %g", s.RequestsPerSecond)
+	}
 	return RequiredProviders("webhooks") + fmt.Sprintf(`
 provider "webhooks" {
   sellfern = {
     token    = %q
-    base_url = %q
+    base_url = %q%s
   }
   selsup = {
     api_key  = %q
-    base_url = %q
+    base_url = %q%s
   }
   %s
 }
-`, s.SellfernToken, s.SellfernURL, s.SelSupKey, s.SelSupURL, extra)
+`, s.SellfernToken, s.SellfernURL, perSecond, s.SelSupKey, s.SelSupURL, perSecond, extra)
 }

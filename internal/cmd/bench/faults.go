@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/seed/terraform-provider-webhooks/internal/mockserver"
-	"github.com/seed/terraform-provider-webhooks/internal/tfrun"
 )
 
 // faultsCase is the section's configuration: how many webhooks each row creates, at what fault rate.
@@ -85,10 +84,7 @@ func faultsApply(ctx context.Context, b *bench, c faultsCase, row faultsRow, see
 	}
 	defer mock.Close()
 	mock.SetIgnoreIdempotencyKeys(row.ignore)
-	head := tfrun.Services{
-		SellfernToken: mockserver.DemoSellfernToken, SellfernURL: mock.SellfernBaseURL(),
-		SelSupKey: mockserver.DemoSelSupKey, SelSupURL: mock.SelSupBaseURL(),
-	}.Config("max_retries = 10")
+	head := mockServices(mock).Config("max_retries = 10")
 	resource := fmt.Sprintf(`
 resource "sellfern_webhook" "faulty" {
   provider = webhooks

@@ -15,7 +15,6 @@ import (
 
 	"github.com/seed/terraform-provider-webhooks/internal/inventory"
 	"github.com/seed/terraform-provider-webhooks/internal/mockserver"
-	"github.com/seed/terraform-provider-webhooks/internal/tfrun"
 )
 
 // limitCase is the section's one configuration.
@@ -56,10 +55,7 @@ func limitCost(ctx context.Context, b *bench, c limitCase) (section, error) {
 		return section{}, err
 	}
 	defer mock.Close()
-	head := tfrun.Services{
-		SellfernToken: mockserver.DemoSellfernToken, SellfernURL: mock.SellfernBaseURL(),
-		SelSupKey: mockserver.DemoSelSupKey, SelSupURL: mock.SelSupBaseURL(),
-	}.Config("")
+	head := mockServices(mock).Config("")
 	ws, err := b.workspace("limit", head+fmt.Sprintf(`
 resource "sellfern_webhook" "limited" {
   provider = webhooks

@@ -196,6 +196,12 @@ func progress(format string, args ...any) {
 }
 
 // newMock starts a mock of both services on loopback; seed makes its ids reproducible.
+// mockServices are both services of the mock m, with its demo credentials.
+func mockServices(m *mockserver.Server) tfrun.Services {
+	return tfrun.Services{SellfernToken: mockserver.DemoSellfernToken, SellfernURL: m.SellfernBaseURL(),
+		SelSupKey: mockserver.DemoSelSupKey, SelSupURL: m.SelSupBaseURL()}
+}
+
 func (b *bench) newMock(seed int64) (*mockserver.Server, error) {
 	m := mockserver.New(mockserver.Options{Latency: b.latency, Seed: seed})
 	return m, m.Start("127.0.0.1:0")

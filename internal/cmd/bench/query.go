@@ -42,10 +42,7 @@ func queryCost(ctx context.Context, b *bench) (section, error) {
 		mock.SellfernPut(mockserver.SellfernWebhook{URL: url, Events: []string{"order.created"}, Enabled: i%10 != 0})
 		mock.SelSupPut(mockserver.SelSupWebhook{Name: fmt.Sprintf("запрос %d", i), URL: url, Types: []string{"ORDER"}})
 	}
-	ws, err := b.workspace("query", tfrun.Services{
-		SellfernToken: mockserver.DemoSellfernToken, SellfernURL: mock.SellfernBaseURL(),
-		SelSupKey: mockserver.DemoSelSupKey, SelSupURL: mock.SelSupBaseURL(),
-	}.Config(""), mock)
+	ws, err := b.workspace("query", mockServices(mock).Config(""), mock)
 	if err != nil {
 		return section{}, err
 	}

@@ -14,7 +14,6 @@ import (
 
 	"github.com/seed/terraform-provider-webhooks/internal/inventory"
 	"github.com/seed/terraform-provider-webhooks/internal/mockserver"
-	"github.com/seed/terraform-provider-webhooks/internal/tfrun"
 )
 
 // applyLists is how many list calls an apply of creates lasting wall may make: a create is checked against a
@@ -185,10 +184,7 @@ func (r refreshResult) checks(c refreshCase) []check {
 
 // webhooksConfig is N webhooks of one service with distinct URLs, the way a real configuration would use count.
 func webhooksConfig(m *mockserver.Server, c refreshCase) string {
-	head := tfrun.Services{
-		SellfernToken: mockserver.DemoSellfernToken, SellfernURL: m.SellfernBaseURL(),
-		SelSupKey: mockserver.DemoSelSupKey, SelSupURL: m.SelSupBaseURL(),
-	}.Config("")
+	head := mockServices(m).Config("")
 	if c.service == "sellfern" {
 		return head + fmt.Sprintf(`
 resource "sellfern_webhook" "bench" {

@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/seed/terraform-provider-webhooks/internal/mockserver"
-	"github.com/seed/terraform-provider-webhooks/internal/tfrun"
 )
 
 // shareCase is one row pair (apply and destroy) of the section.
@@ -208,26 +207,9 @@ func shareFloor(api mockserver.Stats, perSecond float64) time.Duration {
 
 // shareConfig is run i's webhooks: URLs and names of its own, on the account every run shares.
 func shareConfig(mock *mockserver.Server, i int, c shareCase) string {
-	head := tfrun.Services{
-		SellfernToken: mockserver.DemoSellfernToken, SellfernURL: mock.SellfernBaseURL(),
-		SelSupKey: mockserver.DemoSelSupKey, SelSupURL: mock.SelSupBaseURL(),
-	}.Config("")
-	if c.ceiling > 0 {
-		head = tfrun.RequiredProviders("webhooks") + fmt.Sprintf(`
-provider "webhooks" {
-  sellfern = {
-    token               = %q
-    base_url            = %q
-    requests_per_second = %g
-  }
-  selsup = {
-    api_key             = %q
-    base_url            = %q
-    requests_per_second = %g
-  }
-}
-`, mockserver.DemoSellfernToken, mock.SellfernBaseURL(), c.ceiling, mockserver.DemoSelSupKey, mock.SelSupBaseURL(), c.ceiling)
-	}
+	services := mockServices(mock)
+	services.RequestsPerSecond = c.ceiling
+	head := services.Config("")
 	return head + fmt.Sprintf(`
 resource "sellfern_webhook" "shared" {
   provider = webhooks
