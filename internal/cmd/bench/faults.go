@@ -9,6 +9,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -121,10 +122,11 @@ resource "selsup_webhook" "faulty" {
 		out = err.Error()
 	}
 	summaries := warningSummaries(out)
-	state, serr := ws.tf.Run(ctx, "state", "list")
-	if serr == nil {
-		r.inState = strings.Count(state.Output, row.service+"_webhook.faulty[")
+	ids, err := stateIDs(ctx, ws, row.service+"_webhook")
+	if err != nil {
+		return faultsResult{}, err
 	}
+	r.inState = len(ids)
 	if row.service == "selsup" {
 		r.onServer = len(mock.SelSupWebhooks())
 		r.adopted = r.api.AfterCommitByRoute["selsup.create"]
@@ -134,10 +136,6 @@ resource "selsup_webhook" "faulty" {
 			}
 		}
 	} else {
-		ids, serr := stateIDs(ctx, ws)
-		if serr != nil {
-			return faultsResult{}, serr
-		}
 		for _, w := range mock.SellfernWebhooks() {
 			r.onServer++
 			if ids[w.ID] {
@@ -159,16 +157,29 @@ resource "selsup_webhook" "faulty" {
 	return r, nil
 }
 
-// stateIDs returns the ids of the webhooks in a workspace's state.
-func stateIDs(ctx context.Context, ws *workspace) (map[string]bool, error) {
+// stateIDs returns the ids of the managed resources of type typ in a workspace's state.
+func stateIDs(ctx context.Context, ws *workspace, typ string) (map[string]bool, error) {
 	res, err := ws.tf.Run(ctx, "state", "pull")
 	if err != nil {
 		return nil, err
 	}
+	var state struct {
+		Resources []struct {
+			Mode, Type string
+			Instances  []struct {
+				Attributes struct{ ID string }
+			}
+		}
+	}
+	if err := json.NewDecoder(strings.NewReader(res.Output)).Decode(&state); err != nil {
+		return nil, fmt.Errorf("terraform state pull: %w", err)
+	}
 	ids := map[string]bool{}
-	for _, line := range strings.Split(res.Output, "\n") {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(line), `"id": "`); ok {
-			ids[strings.TrimSuffix(strings.TrimSuffix(v, ","), `"`)] = true
+	for _, r := range state.Resources {
+		if r.Mode == "managed" && r.Type == typ {
+			for _, i := range r.Instances {
+				ids[i.Attributes.ID] = true
+			}
 		}
 	}
 	return ids, nil
