@@ -99,15 +99,11 @@ func (n eventNames) report(p path.Path, names []string, onUnknown string, diags 
 
 // quotedNames quotes up to five names, escaped for a terminal, and counts the rest.
 func quotedNames(names []string) string {
-	quoted := make([]string, 0, min(len(names), 5))
-	for _, name := range names[:min(len(names), 5)] {
-		quoted = append(quoted, `"`+safetext.Shorten(name, 60)+`"`)
+	quoted := make([]string, len(names))
+	for i, name := range names {
+		quoted[i] = `"` + safetext.Shorten(name, 60) + `"`
 	}
-	out := strings.Join(quoted, ", ")
-	if len(names) > 5 {
-		out += fmt.Sprintf(" and %d more", len(names)-5)
-	}
-	return out
+	return shortList(quoted, 5)
 }
 
 // shortList joins up to limit names (of the form, so safe to show as they are) and counts the rest.

@@ -314,12 +314,10 @@ func sealedPlan() planmodifier.String {
 // sealingRecipients reads the recipients to seal to: none without secret_recipients. Validation has checked them
 // when they were known at plan time; ones known only now are checked here, before anything is created or changed.
 func sealingRecipients(ctx context.Context, set types.Set) ([]sealing.Recipient, diag.Diagnostics) {
-	var diags diag.Diagnostics
 	if !recipientsSet(set) {
-		return nil, diags
+		return nil, nil
 	}
-	var entries []string
-	diags.Append(set.ElementsAs(ctx, &entries, false)...)
+	entries, diags := setStrings(ctx, set)
 	if diags.HasError() {
 		return nil, diags
 	}

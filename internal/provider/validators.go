@@ -192,50 +192,37 @@ func publicURL(service string) validator.String {
 // integer is declared a number and checked here, since the framework's own integer attributes turn 1.5 into an
 // error that blames the provider.
 func wholeNumber(lo, hi int64) validator.Number {
-	return wholeNumberCheck{lo: lo, hi: hi}
-}
-
-type wholeNumberCheck struct{ lo, hi int64 }
-
-func (v wholeNumberCheck) Description(context.Context) string {
-	if v.hi == math.MaxInt64 {
-		return fmt.Sprintf("a whole number, at least %d", v.lo)
+	description := fmt.Sprintf("a whole number from %d to %d", lo, hi)
+	if hi == math.MaxInt64 {
+		description = fmt.Sprintf("a whole number, at least %d", lo)
 	}
-	return fmt.Sprintf("a whole number from %d to %d", v.lo, v.hi)
+	return numberCheck{lo: new(big.Float).SetInt64(lo), hi: new(big.Float).SetInt64(hi), whole: true,
+		description: description}
 }
 
-func (v wholeNumberCheck) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+// numberRange accepts a number from lo to hi.
+func numberRange(lo, hi float64) validator.Number {
+	return numberCheck{lo: big.NewFloat(lo), hi: big.NewFloat(hi), description: fmt.Sprintf("a number from %g to %g", lo, hi)}
+}
 
-func (v wholeNumberCheck) ValidateNumber(ctx context.Context, req validator.NumberRequest, resp *validator.NumberResponse) {
+// numberCheck accepts a number from lo to hi, a whole one when whole. Its message gives the range and the number
+// as it was written, even one no float64 can hold (1e400).
+type numberCheck struct {
+	lo, hi      *big.Float
+	whole       bool
+	description string
+}
+
+func (v numberCheck) Description(context.Context) string { return v.description }
+
+func (v numberCheck) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (v numberCheck) ValidateNumber(ctx context.Context, req validator.NumberRequest, resp *validator.NumberResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}
 	f := req.ConfigValue.ValueBigFloat()
-	n, accuracy := f.Int64()
-	if !f.IsInt() || accuracy != big.Exact || n < v.lo || n > v.hi {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid "+attributeName(req.Path.String()),
-			fmt.Sprintf("Attribute %s must be %s, got: %s.", req.Path, v.Description(ctx), f.Text('g', -1)))
-	}
-}
-
-// numberRange accepts a number from lo to hi. Its message gives the range and the number as it was written, even
-// one no float64 can hold (1e400).
-func numberRange(lo, hi float64) validator.Number { return numberRangeCheck{lo: lo, hi: hi} }
-
-type numberRangeCheck struct{ lo, hi float64 }
-
-func (v numberRangeCheck) Description(context.Context) string {
-	return fmt.Sprintf("a number from %g to %g", v.lo, v.hi)
-}
-
-func (v numberRangeCheck) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
-
-func (v numberRangeCheck) ValidateNumber(ctx context.Context, req validator.NumberRequest, resp *validator.NumberResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	f := req.ConfigValue.ValueBigFloat()
-	if f.Cmp(big.NewFloat(v.lo)) < 0 || f.Cmp(big.NewFloat(v.hi)) > 0 {
+	if (v.whole && !f.IsInt()) || f.Cmp(v.lo) < 0 || f.Cmp(v.hi) > 0 {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid "+attributeName(req.Path.String()),
 			fmt.Sprintf("Attribute %s must be %s, got: %s.", req.Path, v.Description(ctx), f.Text('g', -1)))
 	}
