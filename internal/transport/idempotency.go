@@ -7,17 +7,15 @@ import (
 	"net/http"
 )
 
-// IdempotencyKeyHeader carries the key that makes a re-sent write safe: a service that honours it answers a
-// request whose key it has seen with the answer it stored for it, and does nothing again.
-const IdempotencyKeyHeader = "Idempotency-Key"
-
-// keyHeaderEntry is the entry of a request's Header map that carries the key: the same header name in another
-// case, which HTTP does not tell apart (RFC 9110: field names are case-insensitive; HTTP/2 sends them in lower
-// case anyway). net/http sends a request again by itself when the reused connection it went out on breaks after it
-// was written, if it deems the request idempotent, which it does for any request whose Header map holds an entry
-// named exactly "Idempotency-Key", whatever its method. Such a re-send is nobody's decision and shows in no count or
-// log: a test call, promised once, would go twice to a service that ignored the key. Under this entry every re-send
-// of a keyed request is this package's or its caller's, with the same key.
+// keyHeaderEntry is the entry of a request's Header map that carries the Idempotency-Key, which makes a re-sent write
+// safe: a service that honours it answers a request whose key it has seen with the answer it stored for it, and does
+// nothing again. The entry is the header's name in another case, which HTTP does not tell apart (RFC 9110: field
+// names are case-insensitive; HTTP/2 sends them in lower case anyway). net/http sends a request again by itself when
+// the reused connection it went out on breaks after it was written, if it deems the request idempotent, which it does
+// for any request whose Header map holds an entry named exactly "Idempotency-Key", whatever its method. Such a
+// re-send is nobody's decision and shows in no count or log: a test call, promised once, would go twice to a service
+// that ignored the key. Under this entry every re-send of a keyed request is this package's or its caller's, with the
+// same key.
 const keyHeaderEntry = "Idempotency-key"
 
 // NewIdempotencyKey returns a key for one logical operation (a create, an update, a test call): a readable prefix

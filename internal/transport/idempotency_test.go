@@ -22,7 +22,7 @@ func keysSeen(t *testing.T, statuses ...int) (*httptest.Server, func() []string)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		i := len(keys)
-		keys = append(keys, r.Header.Get(IdempotencyKeyHeader))
+		keys = append(keys, r.Header.Get("Idempotency-Key"))
 		mu.Unlock()
 		if i < len(statuses) {
 			w.Header().Set("Retry-After", "0")
